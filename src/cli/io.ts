@@ -1,0 +1,15 @@
+// What the CLI talks to: injected so that tests run the CLI in-process and read its output.
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Whether stdout is a terminal (progress bars only there). */
+  isTty: boolean;
+}
+
+export const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  isTty: Boolean(process.stdout.isTTY),
+};

@@ -1,0 +1,45 @@
+// The command line: builds the commander program, runs it, and alone decides the exit code
+// (0 ok, 1 failed, 2 usage or configuration, 3 target locked). Every expected error is printed
+// as one line naming the file or option at fault; only unknown errors print a stack.
+import { Command, CommanderError } from "commander";
+import { ERROR_TABLE, isPromoteError } from "../errors.js";
+import { EXIT } from "./exit-codes.js";
+import type { CliIo } from "./io.js";
+import { registerPlanCommand } from "./plan-command.js";
+
+export const VERSION = "0.1.0";
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command("maven-promote")
+    .description("Promote a staged Maven release into a live Maven repository, nearly atomically.")
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  registerPlanCommand(program, io, (code) => (exitCode = code));
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version "fail" with exit code 0; every real parse error is a usage error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(error, argv.includes("--json"), io);
+  }
+}
+
+function reportError(error: unknown, json: boolean, io: CliIo): number {
+  if (isPromoteError(error)) {
+    io.stderr(`maven-promote: ${error.message} [${error.code}]\n  hint: ${error.hint}\n`);
+    if (json) io.stdout(JSON.stringify({ ok: false, errors: [{ code: error.code, path: error.path ?? "", message: error.message }] }, null, 2) + "\n");
+    return ERROR_TABLE[error.code].exit;
+  }
+  const stack = error instanceof Error ? error.stack ?? error.message : String(error);
+  io.stderr(`maven-promote: internal error [ERR_INTERNAL]: ${stack}\n  hint: ${ERROR_TABLE.ERR_INTERNAL.hint}\n`);
+  if (json) io.stdout(JSON.stringify({ ok: false, errors: [{ code: "ERR_INTERNAL", path: "", message: String(error) }] }, null, 2) + "\n");
+  return EXIT.failed;
+}

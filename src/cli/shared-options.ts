@@ -1,0 +1,79 @@
+// Options that several commands share, and turning their values into collaborators
+// (signing key, trusted keys). Secrets are read from the environment and never printed.
+import { readFile } from "node:fs/promises";
+import { Option, type Command } from "commander";
+import { PromoteError } from "../errors.js";
+import { ALL_ALGORITHMS, type DigestAlgorithm } from "../integrity/digests.js";
+import { loadSigningKey, loadTrustedKeys, type Signer, type TrustedKeys } from "../integrity/pgp.js";
+import { METADATA_MODES, type MetadataMode } from "../maven/metadata-merge.js";
+
+export interface SharedOptionValues {
+  from: string;
+  to: string;
+  json?: boolean;
+  metadataMode: MetadataMode;
+  checksums?: string;
+  signKey?: string;
+  signPassphraseEnv?: string;
+  trustedKeys?: string;
+  requireSignatures?: boolean;
+  requireMetadataSignatures?: boolean;
+}
+
+export function addPlanOptions(command: Command): Command {
+  return command
+    .requiredOption("--from <repo>", "staging repository: a path or file:// URL")
+    .requiredOption("--to <repo>", "target repository: a path or file:// URL")
+    .option("--json", "print one JSON object on stdout instead of the report")
+    .addOption(
+      new Option("--metadata-mode <mode>", "how maven-metadata.xml files merge").choices([...METADATA_MODES]).default("computed"),
+    )
+    .option("--checksums <list>", "extra checksums to write, e.g. sha256,sha512 (md5 and sha1 always)")
+    .option("--sign-key <file>", "armored private key that signs every metadata file the promotion writes")
+    .option("--sign-passphrase-env <var>", "environment variable holding the signing key's passphrase")
+    .option("--trusted-keys <file>", "armored public keys: every staged .asc must verify against them")
+    .option("--require-signatures", "refuse staged artifacts without an .asc")
+    .option("--require-metadata-signatures", "refuse to write metadata unsigned (needs --sign-key)");
+}
+
+export function parseChecksumList(text: string | undefined): DigestAlgorithm[] {
+  if (text === undefined) return [];
+  const names = text.split(",").map((name) => name.trim().toLowerCase()).filter((name) => name !== "");
+  for (const name of names) {
+    if (!(ALL_ALGORITHMS as readonly string[]).includes(name)) {
+      throw new PromoteError("ERR_USAGE", `--checksums: unknown algorithm "${name}" (use ${ALL_ALGORITHMS.join(", ")})`, { path: "--checksums" });
+    }
+  }
+  return names as DigestAlgorithm[];
+}
+
+export async function loadSignerOption(values: SharedOptionValues, env: NodeJS.ProcessEnv): Promise<Signer | undefined> {
+  if (values.signKey === undefined) {
+    if (values.signPassphraseEnv !== undefined) {
+      throw new PromoteError("ERR_USAGE", "--sign-passphrase-env is given without --sign-key", { path: "--sign-passphrase-env" });
+    }
+    return undefined;
+  }
+  let passphrase: string | undefined;
+  if (values.signPassphraseEnv !== undefined) {
+    passphrase = env[values.signPassphraseEnv];
+    if (passphrase === undefined) {
+      throw new PromoteError("ERR_CONFIG", `--sign-passphrase-env: the environment variable ${values.signPassphraseEnv} is not set`, { path: "--sign-passphrase-env" });
+    }
+  }
+  return loadSigningKey(await readOptionFile(values.signKey, "--sign-key"), passphrase, values.signKey);
+}
+
+export async function loadTrustedKeysOption(values: SharedOptionValues): Promise<TrustedKeys | undefined> {
+  if (values.trustedKeys === undefined) return undefined;
+  return loadTrustedKeys(await readOptionFile(values.trustedKeys, "--trusted-keys"), values.trustedKeys);
+}
+
+async function readOptionFile(path: string, option: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    throw new PromoteError("ERR_CONFIG", `${option} ${path}: cannot read the file (${code})`, { path, cause: error });
+  }
+}

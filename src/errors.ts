@@ -1,0 +1,65 @@
+// One error class, one table of codes. Every expected failure in maven-promote is a
+// PromoteError with a code from ERROR_TABLE, a one-line message naming the file, coordinate
+// or option at fault, and a hint saying what to do (semantic-release's errors.js is the model).
+
+export const ERROR_TABLE = {
+  ERR_USAGE: { exit: 2, hint: "Run the command with --help to see its options." },
+  ERR_CONFIG: { exit: 2, hint: "Check the option's value." },
+  ERR_REPOSITORY_NOT_FOUND: { exit: 2, hint: "Check the --from/--to location." },
+  ERR_METADATA_PARSE: { exit: 1, hint: "Fix or remove the file, then run again." },
+  ERR_METADATA_MISMATCH: { exit: 1, hint: "The staged and target metadata must describe the same coordinates." },
+  ERR_METADATA_MISSING: { exit: 1, hint: "Stage the release with `mvn deploy`, which writes maven-metadata.xml." },
+  ERR_PLUGIN_PREFIX_CONFLICT: { exit: 1, hint: "A plugin prefix may map to one artifactId only." },
+  ERR_UNSAFE_PATH: { exit: 1, hint: "Rename or remove the file from the staging repository." },
+  ERR_STRAY_FILE: { exit: 1, hint: "Only version directories and maven-metadata.xml files can be promoted." },
+  ERR_CHECKSUM_MISMATCH: { exit: 1, hint: "Stage the file again: its bytes do not match its checksum." },
+  ERR_CHECKSUM_FORMAT: { exit: 1, hint: "A checksum file holds a hex digest, optionally followed by the file name." },
+  ERR_SIGNATURE_INVALID: { exit: 1, hint: "Re-sign the file, or check --trusted-keys." },
+  ERR_SIGNATURE_MISSING: { exit: 1, hint: "Sign every artifact (maven-gpg-plugin), or drop --require-signatures." },
+  ERR_METADATA_SIGNATURE_REQUIRED: { exit: 1, hint: "Give --sign-key so that changed metadata is re-signed." },
+  ERR_POM_MISMATCH: { exit: 1, hint: "The POM's groupId/artifactId/version must match its path." },
+  ERR_POM_MISSING: { exit: 1, hint: "Every version directory needs its POM." },
+  ERR_POM_PARSE: { exit: 1, hint: "Fix the POM, then stage again." },
+  ERR_RELEASE_EXISTS: { exit: 1, hint: "Released versions are immutable: release a new version instead." },
+  ERR_VERSION_MISSING: { exit: 1, hint: "Stage the version's files, or remove it from the staged metadata." },
+  ERR_EMPTY_STAGING: { exit: 1, hint: "Check --from: there is nothing to promote." },
+  ERR_KEY: { exit: 2, hint: "Check the key file and its passphrase variable." },
+  ERR_IO: { exit: 1, hint: "Check the path and its permissions." },
+  ERR_INTERNAL: { exit: 1, hint: "This is a bug in maven-promote; please report it with the stack trace." },
+} as const satisfies Record<string, { exit: number; hint: string }>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export class PromoteError extends Error {
+  readonly code: ErrorCode;
+  /** Repository-relative path, option name or file the error is about, when there is one. */
+  readonly path: string | undefined;
+  readonly hint: string;
+
+  constructor(code: ErrorCode, message: string, options: { path?: string; cause?: unknown; hint?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "PromoteError";
+    this.code = code;
+    this.path = options.path;
+    this.hint = options.hint ?? ERROR_TABLE[code].hint;
+  }
+
+  get exitCode(): number {
+    return ERROR_TABLE[this.code].exit;
+  }
+}
+
+/** A problem found while validating: a value, collected and reported together. */
+export interface Problem {
+  code: ErrorCode;
+  path: string;
+  message: string;
+}
+
+export function problemOf(error: PromoteError): Problem {
+  return { code: error.code, path: error.path ?? "", message: error.message };
+}
+
+export function isPromoteError(value: unknown): value is PromoteError {
+  return value instanceof PromoteError;
+}

@@ -1,0 +1,112 @@
+// The plan phase: everything is read (the stage, the target's matching metadata and versions),
+// nothing is written. Expected failures are collected as problems in the plan, so that one run
+// reports every one of them; only configuration errors throw.
+import type { Problem } from "../errors.js";
+import { CHECKSUM_EXTENSIONS, type DigestAlgorithm } from "../integrity/digests.js";
+import type { Signer, TrustedKeys } from "../integrity/pgp.js";
+import type { MetadataMode } from "../maven/metadata-merge.js";
+import { SIGNATURE_EXTENSION } from "../maven/repository-path.js";
+import { DEFAULT_MAX_XML_BYTES } from "../maven/xml-tree.js";
+import type { Transport } from "../transport/transport.js";
+import { checkStagedChecksums, checkStagedPoms, checkStagedSignatures, digestStagedFiles } from "./check-staged.js";
+import { planMetadata } from "./plan-metadata.js";
+import { PLAN_FORMAT, type MetadataPlan, type Plan, type UploadPlan } from "./plan-types.js";
+import { planVersions } from "./plan-versions.js";
+import { mavenTimestamp, newPromotionId } from "./promotion-id.js";
+import { classifyStagedFiles } from "./staging-layout.js";
+import { scanStagingDirectory } from "./staging-scan.js";
+
+export interface PlanInput {
+  /** The staging repository's local directory (an SFTP stage is fetched here first). */
+  stagingDirectory: string;
+  /** How the staging repository was named by the user, for the report. */
+  source?: string;
+  target: Transport;
+  mode?: MetadataMode;
+  /** Checksums written for merged metadata and for staged artifacts that have none (md5 and sha1 always). */
+  checksums?: readonly DigestAlgorithm[];
+  signer?: Signer;
+  trustedKeys?: TrustedKeys;
+  requireSignatures?: boolean;
+  requireMetadataSignatures?: boolean;
+  maxMetadataBytes?: number;
+  /** The promotion's start time (tests pin it). */
+  now?: Date;
+  id?: string;
+}
+
+export async function createPlan(input: PlanInput): Promise<Plan> {
+  const now = input.now ?? new Date();
+  const lastUpdated = mavenTimestamp(now);
+  const checksums = [...new Set<DigestAlgorithm>(["md5", "sha1", ...(input.checksums ?? [])])];
+  const problems: Problem[] = [];
+
+  const scan = await scanStagingDirectory(input.stagingDirectory);
+  problems.push(...scan.problems);
+  const layout = classifyStagedFiles(scan.files);
+  problems.push(...layout.problems);
+  if (scan.files.length === 0 && scan.problems.length === 0) {
+    problems.push({ code: "ERR_EMPTY_STAGING", path: input.source ?? input.stagingDirectory, message: `${input.source ?? input.stagingDirectory}: the staging repository holds no files` });
+  }
+
+  const digests = await digestStagedFiles(scan.files, checksums);
+  const checked = await checkStagedChecksums(layout, digests, checksums);
+  problems.push(...checked.problems);
+  problems.push(...(await checkStagedSignatures(layout, input.trustedKeys, input.requireSignatures ?? false)));
+  problems.push(...(await checkStagedPoms(layout)));
+
+  const versions = await planVersions(layout, digests, checked.generated, input.target);
+  problems.push(...versions.problems);
+  const metadata = await planMetadata({
+    layout,
+    target: input.target,
+    mode: input.mode ?? "computed",
+    lastUpdated,
+    checksums,
+    signer: input.signer,
+    requireMetadataSignatures: input.requireMetadataSignatures ?? false,
+    maxMetadataBytes: input.maxMetadataBytes ?? DEFAULT_MAX_XML_BYTES,
+  });
+  problems.push(...metadata.problems);
+
+  return {
+    format: PLAN_FORMAT,
+    id: input.id ?? newPromotionId(now),
+    createdAt: now.toISOString(),
+    lastUpdated,
+    source: input.source ?? input.stagingDirectory,
+    target: input.target.location,
+    mode: input.mode ?? "computed",
+    ok: problems.length === 0,
+    errors: sortProblems(problems),
+    warnings: metadata.warnings,
+    metadata: metadata.metadata,
+    versions: versions.versions,
+    uploads: [...versions.uploads, ...metadata.metadata.flatMap(metadataUploads)],
+    removals: metadata.removals,
+    skipped: versions.skipped,
+    signatures: {
+      verified: input.trustedKeys === undefined ? 0 : [...layout.sidecars.values()].filter((sidecars) => sidecars.signature).length,
+      metadataSigned: input.signer !== undefined,
+      signingKey: input.signer?.fingerprint ?? null,
+    },
+  };
+}
+
+/** A changed metadata file goes up with its checksums and, when signing, its signature. */
+function metadataUploads(plan: MetadataPlan): UploadPlan[] {
+  if (!plan.changed) return [];
+  const uploads: UploadPlan[] = [{ path: plan.path, size: plan.size, kind: "metadata", origin: "merged", content: plan.content }];
+  for (const algorithm of plan.checksums) {
+    const content = plan.digests[algorithm]!;
+    uploads.push({ path: plan.path + CHECKSUM_EXTENSIONS[algorithm], size: content.length, kind: "checksum", origin: "merged", content });
+  }
+  if (plan.signatureContent !== undefined) {
+    uploads.push({ path: plan.path + SIGNATURE_EXTENSION, size: Buffer.byteLength(plan.signatureContent), kind: "signature", origin: "merged", content: plan.signatureContent });
+  }
+  return uploads;
+}
+
+function sortProblems(problems: Problem[]): Problem[] {
+  return [...problems].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

@@ -1,0 +1,43 @@
+// Parsing the locations users write for --from and --to: `/path`, `file:///path`, and
+// `sftp://user@host[:port]/absolute/path`.
+import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PromoteError } from "../errors.js";
+
+export type Location =
+  | { kind: "local"; path: string; text: string }
+  | { kind: "sftp"; user: string; host: string; port: number; path: string; text: string };
+
+export function parseLocation(text: string, option: string): Location {
+  const bad = (reason: string): never => {
+    throw new PromoteError("ERR_CONFIG", `${option} ${JSON.stringify(text)}: ${reason}`, { path: option });
+  };
+  if (text.trim() === "") bad("is empty");
+  if (/[\u0000-\u001f]/.test(text)) bad("contains control characters");
+  if (text.startsWith("file:")) {
+    let path: string;
+    try {
+      path = fileURLToPath(text);
+    } catch (error) {
+      return bad(`is not a valid file URL (${(error as Error).message})`);
+    }
+    return { kind: "local", path, text };
+  }
+  if (text.startsWith("sftp:")) {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      return bad("is not a valid sftp URL; write sftp://user@host[:port]/absolute/path");
+    }
+    if (url.password !== "") bad("must not contain a password; use --identity or ssh-agent");
+    if (url.username === "") bad("names no user; write sftp://user@host[:port]/absolute/path");
+    if (url.hostname === "") bad("names no host");
+    const path = decodeURIComponent(url.pathname);
+    if (!path.startsWith("/") || path === "/") bad("needs an absolute repository path after the host");
+    const port = url.port === "" ? 22 : Number(url.port);
+    return { kind: "sftp", user: decodeURIComponent(url.username), host: url.hostname, port, path, text };
+  }
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) bad("uses an unsupported scheme; use a path, file:// or sftp://");
+  return { kind: "local", path: isAbsolute(text) ? resolve(text) : resolve(process.cwd(), text), text };
+}
