@@ -124,9 +124,7 @@ async function planOneMetadataFile(
   const plan: MetadataPlan = {
     path,
     kind,
-    groupId: merged.metadata.groupId ?? null,
-    artifactId: merged.metadata.artifactId ?? null,
-    version: kind === "snapshot" ? merged.metadata.version ?? null : null,
+    ...coordinatesOf(path, kind, merged.metadata),
     versionsAdded: merged.versionsAdded,
     latest: merged.latest,
     release: merged.release,
@@ -175,15 +173,28 @@ function kindOf(path: string, metadata: Metadata): MetadataKind {
   return metadata.plugins.length > 0 ? "group" : "artifact";
 }
 
+type Coordinates = Partial<Record<"groupId" | "artifactId" | "version", string>>;
+
+/** The coordinates a metadata file's place in the repository stands for. */
+function coordinatesOfPath(path: string, kind: MetadataKind): Coordinates {
+  const segments = dirname(path).split("/");
+  if (kind === "snapshot") return { groupId: segments.slice(0, -2).join("."), artifactId: segments.at(-2)!, version: segments.at(-1)! };
+  if (kind === "artifact") return { groupId: segments.slice(0, -1).join("."), artifactId: segments.at(-1)! };
+  return { groupId: segments.join(".") };
+}
+
+function coordinatesOf(path: string, kind: MetadataKind, metadata: Metadata): Pick<MetadataPlan, "groupId" | "artifactId" | "version"> {
+  const fromPath = coordinatesOfPath(path, kind);
+  return {
+    groupId: metadata.groupId ?? fromPath.groupId ?? null,
+    artifactId: kind === "group" ? null : metadata.artifactId ?? fromPath.artifactId ?? null,
+    version: kind === "snapshot" ? metadata.version ?? fromPath.version ?? null : null,
+  };
+}
+
 /** The groupId/artifactId/version a file names must match the directory it is in. */
 function checkPathAgrees(document: MetadataDocument, kind: MetadataKind, side: "staged" | "target"): void {
-  const segments = dirname(document.path).split("/");
-  const expected: Partial<Record<"groupId" | "artifactId" | "version", string>> =
-    kind === "snapshot"
-      ? { groupId: segments.slice(0, -2).join("."), artifactId: segments.at(-2)!, version: segments.at(-1)! }
-      : kind === "artifact"
-        ? { groupId: segments.slice(0, -1).join("."), artifactId: segments.at(-1)! }
-        : { groupId: segments.join(".") };
+  const expected = coordinatesOfPath(document.path, kind);
   for (const [field, value] of Object.entries(expected) as Array<["groupId" | "artifactId" | "version", string]>) {
     const declared = document.metadata[field];
     if (declared !== undefined && declared !== value) {
