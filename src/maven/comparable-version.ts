@@ -1,6 +1,6 @@
-// A port of Apache Maven 3.9.x's org.apache.maven.artifact.versioning.ComparableVersion
-// (maven-artifact 3.9.6; the file is unchanged from 3.9.1 through 3.9.9) and of
-// ArtifactUtils.isSnapshot. Maven's rules, in short:
+// A port of Apache Maven 3.9.x's org.apache.maven.artifact.versioning.ComparableVersion and of
+// ArtifactUtils.isSnapshot, as shipped in maven-artifact 3.9.6 (apache/maven source at commit
+// 1a3de98ee168954d6400ad4331b905baec59a2ce, checked against the 3.9.6 jar). Maven's rules, in short:
 //
 // - '.' and '-' separate items; so does a change from letters to digits or back:
 //   "1.0alpha1" parses as [1, [alpha, [1]]].
@@ -21,6 +21,8 @@
 // - Digits are what Java's Character.isDigit(char) says: any Unicode decimal digit (Nd) in the
 //   BMP, not only 0-9 (MNG-8240/MNG-8241, changed on master only).
 // - Equal canonical forms do not always mean equal versions ("1-ga-1" < "1-1", both "1-1").
+// One known difference remains: Java lower-cases a final Greek capital sigma by word boundaries,
+// JavaScript by the Unicode Final_Sigma rule, so a version with 'Σ' may differ in σ/ς.
 
 type NumberKind = 0 | 1 | 2; // Maven's IntItem, LongItem, BigIntegerItem
 type Item =
