@@ -1,0 +1,83 @@
+// Writes a small, real-looking example: a target repository holding two releases of
+// org.example:hello and a staging repository holding the next one, with POMs, jars, sources,
+// checksums and maven-metadata.xml as `mvn deploy` writes them. Used by `npm run demo`.
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+const GROUP = "org.example";
+const ARTIFACT = "hello";
+
+export interface ExampleRepositories {
+  staging: string;
+  target: string;
+}
+
+export function writeExampleRepositories(root: string, stagedVersion = "1.2.0"): ExampleRepositories {
+  const staging = join(root, "staging");
+  const target = join(root, "target");
+  for (const version of ["1.0.0", "1.1.0"]) writeRelease(target, version);
+  writeArtifactMetadata(target, ["1.0.0", "1.1.0"], "20260301120000");
+  writeRelease(staging, stagedVersion);
+  writeArtifactMetadata(staging, [stagedVersion], "20261122090000");
+  return { staging, target };
+}
+
+function writeRelease(repository: string, version: string): void {
+  const dir = join(repository, ...GROUP.split("."), ARTIFACT, version);
+  const base = `${ARTIFACT}-${version}`;
+  writeWithChecksums(join(dir, `${base}.pom`), pom(version));
+  writeWithChecksums(join(dir, `${base}.jar`), fakeJar(`${GROUP}:${ARTIFACT}:${version}`));
+  writeWithChecksums(join(dir, `${base}-sources.jar`), fakeJar(`sources of ${version}`));
+}
+
+function writeArtifactMetadata(repository: string, versions: string[], lastUpdated: string): void {
+  const latest = versions[versions.length - 1]!;
+  const xml = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    "<metadata>",
+    `  <groupId>${GROUP}</groupId>`,
+    `  <artifactId>${ARTIFACT}</artifactId>`,
+    "  <versioning>",
+    `    <latest>${latest}</latest>`,
+    `    <release>${latest}</release>`,
+    "    <versions>",
+    ...versions.map((version) => `      <version>${version}</version>`),
+    "    </versions>",
+    `    <lastUpdated>${lastUpdated}</lastUpdated>`,
+    "  </versioning>",
+    "</metadata>",
+    "",
+  ].join("\n");
+  writeWithChecksums(join(repository, ...GROUP.split("."), ARTIFACT, "maven-metadata.xml"), xml);
+}
+
+function pom(version: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>${GROUP}</groupId>
+  <artifactId>${ARTIFACT}</artifactId>
+  <version>${version}</version>
+  <packaging>jar</packaging>
+  <name>Hello</name>
+</project>
+`;
+}
+
+/** An empty zip archive with a comment: a valid (if useless) jar. */
+function fakeJar(comment: string): Buffer {
+  const text = Buffer.from(comment, "utf8");
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(text.length, 20);
+  return Buffer.concat([end, text]);
+}
+
+function writeWithChecksums(path: string, content: string | Buffer): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+  for (const algorithm of ["md5", "sha1"]) {
+    writeFileSync(`${path}.${algorithm}`, createHash(algorithm).update(content).digest("hex"));
+  }
+}
