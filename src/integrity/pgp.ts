@@ -10,6 +10,8 @@
 // Secrets: a passphrase or key is never put into a message. openpgp's own error text is not
 // forwarded for private keys either (it is not ours to vet); it stays reachable as `cause`.
 
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
 import * as openpgp from "openpgp";
 import { PromoteError } from "../errors.js";
 
@@ -187,7 +189,7 @@ async function mergeKeys(a: openpgp.PublicKey, b: openpgp.PublicKey, sourceName:
  * Throws (ERR_SIGNATURE_INVALID naming `pathForErrors`) only if openpgp fails unexpectedly.
  */
 export async function verifyDetachedSignature(
-  data: Uint8Array,
+  data: Uint8Array | ReadableStream<Uint8Array>,
   armoredSignature: string,
   keys: TrustedKeys,
   pathForErrors: string,
@@ -203,13 +205,18 @@ export async function verifyDetachedSignature(
 
   let results: openpgp.VerifyMessageResult["signatures"];
   try {
-    const message = await openpgp.createMessage({ binary: plainBytes(data) });
-    ({ signatures: results } = await openpgp.verify({
+    const streamed = data instanceof ReadableStream;
+    const message = await openpgp.createMessage({ binary: streamed ? data : plainBytes(data) });
+    const verification = await openpgp.verify({
       message,
       signature,
       verificationKeys: [...keys.keys],
       expectSigned: false,
-    }));
+      format: "binary",
+    });
+    // With a stream the signatures settle only once the data has been read through.
+    if (streamed) await drain(verification.data as unknown as ReadableStream<Uint8Array>);
+    results = verification.signatures;
   } catch (error) {
     throw new PromoteError("ERR_SIGNATURE_INVALID", `${pathForErrors}: the signature could not be checked (${shortReason(error)}).`, {
       path: pathForErrors,
@@ -239,6 +246,25 @@ export async function verifyDetachedSignature(
   if (bad !== undefined) return { ok: false, reason: bad };
   if (good !== undefined) return good;
   return { ok: false, reason: unknown ?? "not an OpenPGP signature" };
+}
+
+/**
+ * Checks a detached signature over a file, streaming it: artifacts can be large and are never
+ * read whole into memory (DESIGN.md, Integrity).
+ */
+export async function verifyDetachedSignatureOfFile(
+  path: string,
+  armoredSignature: string,
+  keys: TrustedKeys,
+  pathForErrors: string,
+): Promise<VerifyResult> {
+  const stream = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
+  return verifyDetachedSignature(stream, armoredSignature, keys, pathForErrors);
+}
+
+async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = stream.getReader();
+  while (!(await reader.read()).done);
 }
 
 /** A short reason for a signature by a trusted key that did not verify. */

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { isPromoteError, type Problem } from "../errors.js";
 import { parseChecksumFile, formatChecksumFile } from "../integrity/checksum-file.js";
 import { digestFile, type DigestAlgorithm, type DigestResult, CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
-import { verifyDetachedSignature, type TrustedKeys } from "../integrity/pgp.js";
+import { verifyDetachedSignatureOfFile, type TrustedKeys } from "../integrity/pgp.js";
 import { parsePomCoordinates } from "../maven/pom.js";
 import { basename, sidecarOf } from "../maven/repository-path.js";
 import { mapLimit } from "../util/map-limit.js";
@@ -88,13 +88,13 @@ export async function checkStagedSignatures(
     }
   }
   if (trustedKeys === undefined) return problems;
+  const primaries = new Map(layout.primaries.map((file) => [file.path, file]));
   const signed = [...layout.sidecars].filter(([, sidecars]) => sidecars.signature !== undefined);
   const results = await mapLimit(signed, IO_CONCURRENCY, async ([of, sidecars]): Promise<Problem | undefined> => {
-    const byPath = layout.primaries.find((file) => file.path === of) ?? layout.metadata.get(of);
-    const data = byPath === undefined ? undefined : await readFile(byPath.absolutePath);
+    const signedFile = primaries.get(of) ?? layout.metadata.get(of);
+    if (signedFile === undefined) return undefined;
     const signature = await readFile(sidecars.signature!.absolutePath, "latin1");
-    if (data === undefined) return undefined;
-    const result = await verifyDetachedSignature(data, signature, trustedKeys, sidecars.signature!.path);
+    const result = await verifyDetachedSignatureOfFile(signedFile.absolutePath, signature, trustedKeys, sidecars.signature!.path);
     return result.ok ? undefined : { code: "ERR_SIGNATURE_INVALID", path: sidecars.signature!.path, message: `${sidecars.signature!.path}: ${result.reason}` };
   });
   return problems.concat(results.filter((problem): problem is Problem => problem !== undefined));
