@@ -25,6 +25,23 @@ export const ERROR_TABLE = {
   ERR_EMPTY_STAGING: { exit: 1, hint: "Check --from: there is nothing to promote." },
   ERR_KEY: { exit: 2, hint: "Check the key file and its passphrase variable." },
   ERR_IO: { exit: 1, hint: "Check the path and its permissions." },
+  ERR_HOST_KEY_UNKNOWN: {
+    exit: 1,
+    hint: "Check the fingerprint with the server's admin, then add it to known_hosts or run once with --accept-new-host-key.",
+  },
+  ERR_HOST_KEY_CHANGED: {
+    exit: 1,
+    hint: "Do not connect until the server's admin confirms the new fingerprint; then remove the old entry with `ssh-keygen -R <host> -f <known_hosts>`.",
+  },
+  ERR_HOST_KEY_REVOKED: { exit: 1, hint: "The server offers a key marked @revoked in known_hosts: ask its admin to replace the key." },
+  ERR_TARGET_EXISTS: { exit: 1, hint: "Something else wrote this name on the target; inspect it before running again." },
+  ERR_COMMIT_FAILED: { exit: 1, hint: "Run `maven-promote resume` or `rollback` with the promotion id." },
+  ERR_VERIFY_FAILED: { exit: 1, hint: "The target is not consistent; see the listed files." },
+  ERR_REMOTE_COMMAND: { exit: 1, hint: "The server needs sh, unzip, mv and ln (see README, 'What the server needs')." },
+  ERR_SSH_CONNECT: { exit: 1, hint: "Check the host, the port and that the server runs sshd." },
+  ERR_SSH_AUTH: { exit: 2, hint: "Check --identity, its passphrase variable, or ssh-agent (SSH_AUTH_SOCK)." },
+  ERR_PERMISSION: { exit: 1, hint: "The user needs write access to the repository directory." },
+  ERR_STALE_RIP: { exit: 1, hint: "An earlier promotion left .rip items behind; resume, roll back, or clean it up first." },
   ERR_INTERNAL: { exit: 1, hint: "This is a bug in maven-promote; please report it with the stack trace." },
 } as const satisfies Record<string, { exit: number; hint: string }>;
 

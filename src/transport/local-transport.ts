@@ -1,13 +1,15 @@
 // The local-directory transport: a repository on this machine's file system (or a mount).
-import { createReadStream } from "node:fs";
-import { open, readdir, stat } from "node:fs/promises";
-import { resolve, sep } from "node:path";
+import { createReadStream, createWriteStream } from "node:fs";
+import { appendFile, copyFile, link, mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { dirname, resolve, sep } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { PromoteError } from "../errors.js";
 import { digestStream, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
-import type { FileStat, Transport } from "./transport.js";
+import type { DirEntry, FileStat, Transport } from "./transport.js";
 
 export class LocalTransport implements Transport {
   readonly root: string;
+  readonly capabilities = { exec: false };
 
   constructor(root: string, readonly location: string = root) {
     this.root = resolve(root);
@@ -23,14 +25,14 @@ export class LocalTransport implements Transport {
   }
 
   async stat(path: string): Promise<FileStat | undefined> {
-    return ioOrMissing(path, async () => {
+    return ioOrMissing(path, "read", async () => {
       const info = await stat(this.resolvePath(path));
       return { type: info.isFile() ? "file" : info.isDirectory() ? "directory" : "other", size: info.size };
     });
   }
 
   async readFile(path: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer | undefined> {
-    return ioOrMissing(path, async () => {
+    return ioOrMissing(path, "read", async () => {
       const handle = await open(this.resolvePath(path), "r");
       try {
         const { size } = await handle.stat();
@@ -44,12 +46,23 @@ export class LocalTransport implements Transport {
     });
   }
 
-  async list(path: string): Promise<string[] | undefined> {
-    return ioOrMissing(path, async () => (await readdir(this.resolvePath(path))).sort());
+  async list(path: string): Promise<DirEntry[] | undefined> {
+    return ioOrMissing(path, "read", async () => {
+      const entries = await readdir(this.resolvePath(path), { withFileTypes: true });
+      const listed = await Promise.all(
+        entries.map(async (entry): Promise<DirEntry> => {
+          // A link is listed as what it points to, as SFTP's stat would.
+          const info = entry.isSymbolicLink() ? await stat(this.resolvePath(`${path}/${entry.name}`)).catch(() => undefined) : entry;
+          const type = info === undefined ? "other" : info.isFile() ? "file" : info.isDirectory() ? "directory" : "other";
+          return { name: entry.name, type };
+        }),
+      );
+      return listed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    });
   }
 
   async digest(path: string, algorithms: readonly DigestAlgorithm[]): Promise<DigestResult | undefined> {
-    return ioOrMissing(path, async () => {
+    return ioOrMissing(path, "read", async () => {
       const absolute = this.resolvePath(path);
       const info = await stat(absolute);
       if (!info.isFile()) return undefined;
@@ -57,18 +70,94 @@ export class LocalTransport implements Transport {
     });
   }
 
+  async writeFile(path: string, data: string | Uint8Array): Promise<void> {
+    await this.write(path, async (absolute) => writeFile(absolute, data));
+  }
+
+  async createExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
+    try {
+      await this.write(path, async (absolute) => writeFile(absolute, data, { flag: "wx" }));
+      return true;
+    } catch (error) {
+      if (error instanceof PromoteError && (error.cause as NodeJS.ErrnoException | undefined)?.code === "EEXIST") return false;
+      throw error;
+    }
+  }
+
+  async appendFile(path: string, data: string): Promise<void> {
+    await this.write(path, async (absolute) => appendFile(absolute, data));
+  }
+
+  async upload(localPath: string, path: string, onProgress?: (sent: number) => void): Promise<void> {
+    await this.write(path, async (absolute) => {
+      const source = createReadStream(localPath);
+      if (onProgress !== undefined) source.on("data", (chunk) => onProgress(chunk.length));
+      await pipeline(source, createWriteStream(absolute));
+    });
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    await ioOrMissing(path, "create", async () => mkdir(this.resolvePath(path), { recursive: true }));
+  }
+
+  async rename(from: string, to: string, options: { replace: boolean }): Promise<void> {
+    await ioOrMissing(to, "rename", async () => {
+      const target = this.resolvePath(to);
+      // rename(2) replaces files silently and an empty directory too: check first when it must not.
+      if (!options.replace && (await stat(target).catch(() => undefined)) !== undefined) {
+        throw new PromoteError("ERR_TARGET_EXISTS", `${to}: already exists on the target; refusing to overwrite it`, { path: to });
+      }
+      await mkdir(dirname(target), { recursive: true });
+      await rename(this.resolvePath(from), target);
+    }, true);
+  }
+
+  async linkOrCopy(from: string, to: string): Promise<void> {
+    await this.write(to, async (absolute) => {
+      try {
+        await link(this.resolvePath(from), absolute);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EEXIST") throw error;
+        await copyFile(this.resolvePath(from), absolute); // another file system, or no hard links
+      }
+    });
+  }
+
+  async remove(path: string): Promise<boolean> {
+    return (await ioOrMissing(path, "remove", async () => (await unlink(this.resolvePath(path)), true))) ?? false;
+  }
+
+  async removeTree(path: string): Promise<boolean> {
+    const absolute = this.resolvePath(path);
+    if ((await this.stat(path)) === undefined) return false;
+    await ioOrMissing(path, "remove", async () => rm(absolute, { recursive: true, force: true }));
+    return true;
+  }
+
   async close(): Promise<void> {}
+
+  private async write(path: string, action: (absolute: string) => Promise<unknown>): Promise<void> {
+    const absolute = this.resolvePath(path);
+    await ioOrMissing(path, "write", async () => {
+      await mkdir(dirname(absolute), { recursive: true });
+      await action(absolute);
+    }, true);
+  }
 }
 
-/** Runs an fs call; ENOENT/ENOTDIR become undefined, other errno failures one ERR_IO line. */
-async function ioOrMissing<T>(path: string, action: () => Promise<T>): Promise<T | undefined> {
+/**
+ * Runs an fs call. ENOENT/ENOTDIR become undefined (unless `strict`, for writes, where a
+ * missing source is an error too); other errno failures become one ERR_IO line.
+ */
+async function ioOrMissing<T>(path: string, verb: string, action: () => Promise<T>, strict = false): Promise<T | undefined> {
   try {
     return await action();
   } catch (error) {
+    if (error instanceof PromoteError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    if (!strict && (code === "ENOENT" || code === "ENOTDIR")) return undefined;
     if (typeof code === "string") {
-      throw new PromoteError("ERR_IO", `${path}: cannot read (${code})`, { path, cause: error });
+      throw new PromoteError("ERR_IO", `${path}: cannot ${verb} (${code})`, { path, cause: error });
     }
     throw error;
   }

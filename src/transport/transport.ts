@@ -1,6 +1,7 @@
 // One interface for every place a repository lives. Paths are repository-relative POSIX paths
 // ("org/x/lib/maven-metadata.xml"); the transport maps them under its root and refuses any
-// path that would leave it. "Not found" is a return value (undefined), not an exception.
+// path that would leave it. "Not found" and "already exists" are return values (undefined,
+// false), not exceptions; third-party error codes are translated here and never leak above.
 import type { DigestAlgorithm, DigestResult } from "../integrity/digests.js";
 
 export interface FileStat {
@@ -8,15 +9,51 @@ export interface FileStat {
   size: number;
 }
 
+export interface DirEntry {
+  name: string;
+  type: FileStat["type"];
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
 export interface Transport {
   /** The location as the user wrote it, for messages (never holds secrets). */
   readonly location: string;
+  /** What the other side can do beyond file operations. */
+  readonly capabilities: { exec: boolean };
+
   stat(path: string): Promise<FileStat | undefined>;
   /** The whole file, or undefined when it does not exist. Refuses files over maxBytes. */
   readFile(path: string, maxBytes?: number): Promise<Buffer | undefined>;
-  /** Names in a directory, or undefined when it does not exist. */
-  list(path: string): Promise<string[] | undefined>;
+  /** A directory's entries (sorted by name), or undefined when it does not exist. */
+  list(path: string): Promise<DirEntry[] | undefined>;
   /** Streams the file once through every algorithm, or undefined when it does not exist. */
   digest(path: string, algorithms: readonly DigestAlgorithm[]): Promise<DigestResult | undefined>;
+
+  /** Writes a whole file (creating its directory), replacing any file of that name. */
+  writeFile(path: string, data: string | Uint8Array): Promise<void>;
+  /** Creates a file only if no file of that name exists; false when one does. */
+  createExclusive(path: string, data: string | Uint8Array): Promise<boolean>;
+  appendFile(path: string, data: string): Promise<void>;
+  /** Streams a local file up (creating its directory), reporting bytes sent. */
+  upload(localPath: string, path: string, onProgress?: (sent: number) => void): Promise<void>;
+  mkdirp(path: string): Promise<void>;
+  /**
+   * Renames in one step. With replace, an existing file at `to` is replaced atomically
+   * (POSIX rename); without, an existing `to` is an error, never an overwrite.
+   */
+  rename(from: string, to: string, options: { replace: boolean }): Promise<void>;
+  /** A hard link where the server can make one, else a copy. */
+  linkOrCopy(from: string, to: string): Promise<void>;
+  /** Removes a file; false when there was none. */
+  remove(path: string): Promise<boolean>;
+  /** Removes a directory and everything in it; false when there was none. */
+  removeTree(path: string): Promise<boolean>;
+  /** Runs a shell command in the repository root (SSH transports with a shell only). */
+  exec?(command: string): Promise<ExecResult>;
   close(): Promise<void>;
 }

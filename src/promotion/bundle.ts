@@ -1,0 +1,48 @@
+// The bundle: one zip holding every staged item under its .rip name plus the rename script,
+// uploaded in one transfer and unpacked in the target root with `unzip`. Files that are
+// already compressed (jars and friends) are stored, not deflated: deflating them again costs
+// time and saves nothing.
+import { createWriteStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { ZipArchive } from "archiver";
+import type { Plan } from "./plan-types.js";
+import type { StagedItem } from "./rename-list.js";
+
+const ALREADY_COMPRESSED = /\.(jar|war|ear|aar|apk|zip|nbm|hpi|jpi|kar|gz|tgz|bz2|xz|zst|7z|png|jpe?g|gif|webp)$/i;
+
+export interface BundleEntry {
+  name: string;
+  localPath?: string;
+  content?: string;
+}
+
+/** The entries of a bundle: each staged item at its .rip path, then the extra files. */
+export function bundleEntries(plan: Plan, items: readonly StagedItem[], extra: readonly BundleEntry[]): BundleEntry[] {
+  const uploads = new Map(plan.uploads.map((upload) => [upload.path, upload]));
+  const entries: BundleEntry[] = items.map((item) => {
+    const upload = uploads.get(item.path)!;
+    return upload.localPath !== undefined ? { name: item.ripPath, localPath: upload.localPath } : { name: item.ripPath, content: upload.content ?? "" };
+  });
+  return [...entries, ...extra];
+}
+
+/** Writes the zip; resolves with its size. */
+export async function writeBundle(entries: readonly BundleEntry[], zipPath: string): Promise<number> {
+  const archive = new ZipArchive({ zlib: { level: 6 } });
+  const output = createWriteStream(zipPath);
+  const done = new Promise<void>((resolve, reject) => {
+    output.on("close", resolve);
+    output.on("error", reject);
+    archive.on("error", reject);
+  });
+  archive.pipe(output);
+  for (const entry of entries) {
+    const store = ALREADY_COMPRESSED.test(entry.name.replace(/\.rip$/, ""));
+    const data = { name: entry.name, store, mode: 0o644 };
+    if (entry.localPath !== undefined) archive.file(entry.localPath, data);
+    else archive.append(Buffer.from(entry.content ?? "", "utf8"), data);
+  }
+  await archive.finalize();
+  await done;
+  return (await stat(zipPath)).size;
+}

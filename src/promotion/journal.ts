@@ -1,0 +1,131 @@
+// The journal: a promotion's record on the target (DESIGN.md, "On the target"). journal.json is
+// written by maven-promote at each phase; steps.log is appended to, one line per finished
+// step, by whichever executor runs the rename list (the shell script or the transport). The
+// promotion's state is the journal's, overridden by the last `state` line of the log, so a
+// promotion killed in the middle of its commit still tells where it stopped.
+import { hostname, userInfo } from "node:os";
+import { PromoteError } from "../errors.js";
+import type { Transport } from "../transport/transport.js";
+import type { Plan } from "./plan-types.js";
+import type { RenameStep } from "./rename-list.js";
+
+export const JOURNAL_FORMAT = 1;
+
+export type JournalState = "uploading" | "uploaded" | "committing" | "committed" | "rolled-back" | "failed";
+
+export interface Journal {
+  format: typeof JOURNAL_FORMAT;
+  id: string;
+  state: JournalState;
+  createdAt: string;
+  updatedAt: string;
+  user: string;
+  host: string;
+  pid: number;
+  source: string;
+  target: string;
+  executor: "shell" | "transport";
+  /** The plan as it was made: resume and rollback need nothing else. */
+  plan: Plan;
+  steps: RenameStep[];
+  verify?: { ok: boolean; problems: string[] };
+  /** Milliseconds between the first and the last metadata rename. */
+  metadataWindowMs?: number;
+}
+
+export interface StepLogEntry {
+  op: string;
+  subject: string;
+  /** For `state` and `mark` lines: when. */
+  at?: string;
+}
+
+export function newJournal(plan: Plan, executor: Journal["executor"], steps: RenameStep[]): Journal {
+  const now = new Date().toISOString();
+  return {
+    format: JOURNAL_FORMAT,
+    id: plan.id,
+    state: "uploading",
+    createdAt: now,
+    updatedAt: now,
+    user: safeUser(),
+    host: hostname(),
+    pid: process.pid,
+    source: plan.source,
+    target: plan.target,
+    executor,
+    plan,
+    steps,
+  };
+}
+
+export function journalPath(stateDirectory: string): string {
+  return `${stateDirectory}/journal.json`;
+}
+
+export async function writeJournal(transport: Transport, stateDirectory: string, journal: Journal): Promise<void> {
+  journal.updatedAt = new Date().toISOString();
+  // Write aside, then rename over: a reader never sees half a journal.
+  const path = journalPath(stateDirectory);
+  await transport.writeFile(`${path}.tmp`, JSON.stringify(journal, null, 2) + "\n");
+  await transport.rename(`${path}.tmp`, path, { replace: true });
+}
+
+export async function readJournal(transport: Transport, stateDirectory: string): Promise<{ journal: Journal; log: StepLogEntry[]; state: JournalState } | undefined> {
+  const bytes = await transport.readFile(journalPath(stateDirectory), 64 * 1024 * 1024);
+  if (bytes === undefined) return undefined;
+  let journal: Journal;
+  try {
+    journal = JSON.parse(bytes.toString("utf8")) as Journal;
+  } catch (error) {
+    throw new PromoteError("ERR_IO", `${journalPath(stateDirectory)}: the journal is not valid JSON`, { path: journalPath(stateDirectory), cause: error });
+  }
+  const log = parseStepsLog((await transport.readFile(`${stateDirectory}/steps.log`))?.toString("utf8") ?? "");
+  const lastState = [...log].reverse().find((entry) => entry.op === "state")?.subject as JournalState | undefined;
+  return { journal, log, state: laterState(journal.state, lastState) };
+}
+
+export function parseStepsLog(text: string): StepLogEntry[] {
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => {
+      const [op = "", ...rest] = line.split(" ");
+      if (op === "state" || op === "mark") return { op, subject: rest[0] ?? "", at: rest[1] ?? "" };
+      return { op, subject: rest.join(" ") };
+    });
+}
+
+/** Milliseconds between the metadata-start and metadata-end marks, if both are logged. */
+export function metadataWindowMs(log: readonly StepLogEntry[]): number | undefined {
+  const start = log.find((entry) => entry.op === "mark" && entry.subject === "metadata-start")?.at;
+  const end = log.find((entry) => entry.op === "mark" && entry.subject === "metadata-end")?.at;
+  if (start === undefined || end === undefined) return undefined;
+  const startNs = isoToNanos(start);
+  const endNs = isoToNanos(end);
+  if (startNs === undefined || endNs === undefined) return undefined;
+  return Number(endNs - startNs) / 1e6;
+}
+
+function isoToNanos(text: string): bigint | undefined {
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{1,9})Z$/.exec(text);
+  if (match === null) return undefined;
+  return BigInt(Date.parse(`${match[1]}Z`)) * 1_000_000n + BigInt(match[2]!.padEnd(9, "0"));
+}
+
+const STATE_ORDER: JournalState[] = ["uploading", "uploaded", "committing", "committed", "rolled-back", "failed"];
+
+/** The journal file and the log can each be ahead of the other after a crash; the later one wins. */
+function laterState(fromJournal: JournalState, fromLog: JournalState | undefined): JournalState {
+  if (fromLog === undefined) return fromJournal;
+  if (fromJournal === "rolled-back" || fromJournal === "failed") return fromJournal;
+  return STATE_ORDER.indexOf(fromLog) > STATE_ORDER.indexOf(fromJournal) ? fromLog : fromJournal;
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "unknown";
+  }
+}

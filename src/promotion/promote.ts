@@ -1,0 +1,226 @@
+// The promotion pipeline: plan → stage → upload → commit → verify → finish, walked from the
+// PHASES table. The plan is made with reads only; nothing on the target changes before the
+// upload phase, and then only `.rip` names and `.maven-promote/` until the commit.
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PromoteError } from "../errors.js";
+import type { Transport } from "../transport/transport.js";
+import { shellQuote } from "../util/shell-quote.js";
+import { bundleEntries, writeBundle } from "./bundle.js";
+import { executeSteps } from "./execute-steps.js";
+import { metadataWindowMs, newJournal, readJournal, writeJournal, type Journal, type JournalState } from "./journal.js";
+import { PHASES, type PhaseName } from "./phases.js";
+import { createPlan, type PlanInput } from "./plan.js";
+import type { Plan } from "./plan-types.js";
+import { buildRenameList, stagedItemsOf, stateDirectory, type RenameStep, type StagedItem } from "./rename-list.js";
+import { renderRenameScript } from "./render-script.js";
+import { verifyPromotion } from "./verify-promotion.js";
+
+export type PromotionEvent =
+  | { type: "phase:start"; phase: PhaseName }
+  | { type: "phase:end"; phase: PhaseName }
+  | { type: "upload:progress"; loaded: number; total: number };
+
+export interface PromoteInput extends PlanInput {
+  /**
+   * How the rename list runs: `shell` renders templates/rename.sh and runs it over SSH (needs
+   * sh, unzip, mv, ln); `transport` runs it through the transport (fs.rename locally, SFTP
+   * renames on a server without a shell). `auto` picks shell where the transport can exec.
+   */
+  executor?: "auto" | "shell" | "transport";
+  /** The repository root as the server's shell sees it (SSH targets). */
+  remoteRoot?: string;
+  dryRun?: boolean;
+  /** Called before each phase; returning false stops the run (honoured before upload and commit). */
+  beforePhase?: (phase: PhaseName, plan: Plan) => Promise<boolean | void> | boolean | void;
+  onEvent?: (event: PromotionEvent) => void;
+}
+
+export interface PromoteResult {
+  plan: Plan;
+  /** The last phase that ran to its end. */
+  completed: PhaseName | null;
+  state: JournalState | "planned" | "stopped";
+  verifyProblems: string[];
+  metadataWindowMs?: number;
+  executor: "shell" | "transport";
+}
+
+interface Context {
+  input: PromoteInput;
+  target: Transport;
+  plan: Plan;
+  executor: "shell" | "transport";
+  stateDirectory: string;
+  workDirectory: string;
+  items: StagedItem[];
+  steps: RenameStep[];
+  bundlePath?: string;
+  journal?: Journal;
+  result: PromoteResult;
+}
+
+const RUNNERS: Record<PhaseName, (context: Context) => Promise<void>> = {
+  plan: async () => {},
+  stage: stagePhase,
+  upload: uploadPhase,
+  commit: commitPhase,
+  verify: verifyPhase,
+  finish: finishPhase,
+};
+
+export async function promote(input: PromoteInput): Promise<PromoteResult> {
+  const emit = input.onEvent ?? (() => {});
+  emit({ type: "phase:start", phase: "plan" });
+  const plan = await createPlan(input);
+  emit({ type: "phase:end", phase: "plan" });
+  const executor = chooseExecutor(input);
+  const result: PromoteResult = { plan, completed: "plan", state: "planned", verifyProblems: [], executor };
+  if (!plan.ok || input.dryRun) return result;
+
+  const workDirectory = await mkdtemp(join(tmpdir(), "maven-promote-"));
+  const context: Context = {
+    input,
+    target: input.target,
+    plan,
+    executor,
+    stateDirectory: stateDirectory(plan.id),
+    workDirectory,
+    items: stagedItemsOf(plan),
+    steps: buildRenameList(plan),
+    result,
+  };
+  try {
+    for (const phase of PHASES.filter((row) => row.name !== "plan")) {
+      if (phase.hookMayStop && (await input.beforePhase?.(phase.name, plan)) === false) {
+        result.state = "stopped";
+        return result;
+      }
+      emit({ type: "phase:start", phase: phase.name });
+      await RUNNERS[phase.name](context);
+      result.completed = phase.name;
+      emit({ type: "phase:end", phase: phase.name });
+    }
+    return result;
+  } finally {
+    await rm(workDirectory, { recursive: true, force: true });
+  }
+}
+
+function chooseExecutor(input: PromoteInput): "shell" | "transport" {
+  const wanted = input.executor ?? "auto";
+  const canExec = input.target.capabilities.exec && input.target.exec !== undefined;
+  if (wanted === "shell" && !canExec) {
+    throw new PromoteError("ERR_CONFIG", `--executor shell: ${input.target.location} offers no shell; use --executor transport`, { path: "--executor" });
+  }
+  if (wanted === "auto") return canExec ? "shell" : "transport";
+  return wanted;
+}
+
+// --- phases -----------------------------------------------------------------------------------
+
+/** Writes the bundle (shell executor) in a local work directory. Nothing leaves the machine. */
+async function stagePhase(context: Context): Promise<void> {
+  if (context.executor !== "shell") return;
+  const script = renderRenameScript({
+    id: context.plan.id,
+    root: context.input.remoteRoot ?? "/",
+    stateDirectory: context.stateDirectory,
+    steps: context.steps,
+  });
+  context.bundlePath = join(context.workDirectory, "bundle.zip");
+  await writeBundle(
+    bundleEntries(context.plan, context.items, [{ name: `${context.stateDirectory}/rename.sh`, content: script }]),
+    context.bundlePath,
+  );
+}
+
+async function uploadPhase(context: Context): Promise<void> {
+  const { target, plan, stateDirectory: state } = context;
+  await refuseStaleRipItems(context);
+  // The journal goes first: a promotion killed at any later instant can be found and resumed.
+  context.journal = newJournal(plan, context.executor, context.steps);
+  await target.mkdirp(state);
+  await writeJournal(target, state, context.journal);
+
+  const totalBytes =
+    context.bundlePath !== undefined ? (await stat(context.bundlePath)).size : plan.uploads.reduce((sum, upload) => sum + upload.size, 0);
+  let loaded = 0;
+  const progress = (sent: number): void => {
+    loaded += sent;
+    context.input.onEvent?.({ type: "upload:progress", loaded, total: totalBytes });
+  };
+
+  if (context.executor === "shell") {
+    const bundle = `${state}/bundle.zip`;
+    await target.upload(context.bundlePath!, bundle, progress);
+    // -o: the entries are this promotion's own .rip names (checked absent above); -q: quiet.
+    await runRemote(target, `unzip -q -o ${shellQuote(bundle)}`, "unpacking the bundle");
+  } else {
+    const uploads = new Map(plan.uploads.map((upload) => [upload.path, upload]));
+    for (const item of context.items) {
+      const upload = uploads.get(item.path)!;
+      if (upload.localPath !== undefined) await target.upload(upload.localPath, item.ripPath, progress);
+      else {
+        await target.writeFile(item.ripPath, upload.content ?? "");
+        progress(upload.size);
+      }
+    }
+  }
+  context.journal.state = "uploaded";
+  await writeJournal(target, state, context.journal);
+}
+
+async function commitPhase(context: Context): Promise<void> {
+  const { target, stateDirectory: state } = context;
+  if (context.executor === "shell") {
+    await runRemote(target, `sh ${shellQuote(`${state}/rename.sh`)}`, "running the rename script");
+  } else {
+    await executeSteps({ transport: target, stateDirectory: state, steps: context.steps });
+  }
+  const recorded = await readJournal(target, state);
+  context.result.state = recorded?.state ?? "committed";
+  const window = recorded === undefined ? undefined : metadataWindowMs(recorded.log);
+  if (window !== undefined) context.result.metadataWindowMs = window;
+}
+
+async function verifyPhase(context: Context): Promise<void> {
+  context.result.verifyProblems = await verifyPromotion(context.plan, context.target);
+}
+
+async function finishPhase(context: Context): Promise<void> {
+  const { target, stateDirectory: state, journal } = context;
+  if (journal === undefined) return;
+  journal.state = "committed";
+  journal.verify = { ok: context.result.verifyProblems.length === 0, problems: context.result.verifyProblems };
+  if (context.result.metadataWindowMs !== undefined) journal.metadataWindowMs = context.result.metadataWindowMs;
+  await writeJournal(target, state, journal);
+  await target.remove(`${state}/bundle.zip`);
+  context.result.state = "committed";
+  if (context.result.verifyProblems.length > 0) {
+    throw new PromoteError(
+      "ERR_VERIFY_FAILED",
+      `the target does not read back as planned: ${context.result.verifyProblems[0]}${context.result.verifyProblems.length > 1 ? ` (and ${context.result.verifyProblems.length - 1} more)` : ""}`,
+    );
+  }
+}
+
+/** A `.rip` name already on the target belongs to an unfinished promotion: never write over it. */
+async function refuseStaleRipItems(context: Context): Promise<void> {
+  const topLevel = new Set(context.items.map((item) => item.ripPath.split(".rip/")[0]!.replace(/\.rip$/, "") + ".rip"));
+  for (const path of topLevel) {
+    if ((await context.target.stat(path)) !== undefined) {
+      throw new PromoteError("ERR_STALE_RIP", `${path}: already on the target, left by an unfinished promotion`, { path });
+    }
+  }
+}
+
+async function runRemote(target: Transport, command: string, what: string): Promise<void> {
+  const result = await target.exec!(command);
+  if (result.code !== 0) {
+    const detail = (result.stderr.trim().split("\n").pop() ?? "").slice(0, 300);
+    throw new PromoteError("ERR_REMOTE_COMMAND", `${what} failed on ${target.location} (exit ${result.code})${detail ? `: ${detail}` : ""}`);
+  }
+}
+

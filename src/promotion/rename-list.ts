@@ -1,0 +1,99 @@
+// The rename list: the ordered steps that make a promotion live (DESIGN.md, "Commit: the rename
+// list"). It is data, built from the plan with no I/O; the shell script in templates/ is one
+// rendering of it and the transport executor another, and both give the same tree.
+//
+// The order is the whole point:
+//   1. state committing
+//   2. back up every target file the commit replaces or removes (metadata, its checksums,
+//      its signature, a SNAPSHOT file that is replaced)
+//   3. move each new version directory (or each new file of a SNAPSHOT) into place, so that
+//      everything metadata will point at exists before any metadata changes
+//   4. for each metadata group, deepest first: remove a stale .asc, then the checksums and the
+//      new .asc, then maven-metadata.xml itself, back to back (the window clients can see
+//      out of step is measured between the two marks)
+//   5. state committed
+import { CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
+import { RIP_SUFFIX, SIGNATURE_EXTENSION, dirname } from "../maven/repository-path.js";
+import type { Plan } from "./plan-types.js";
+
+export type RenameStep =
+  | { op: "state"; state: "committing" | "committed" }
+  /** Hard-link (or copy) `path` into the backup directory, if it exists on the target. */
+  | { op: "backup"; path: string }
+  /** A new version directory: `to` must not exist. */
+  | { op: "move-dir"; from: string; to: string }
+  /** A file: with replace, an existing `to` is replaced in one atomic rename. */
+  | { op: "move-file"; from: string; to: string; replace: boolean }
+  /** Removes a target file (a signature that would be stale). */
+  | { op: "remove"; path: string }
+  /** Timestamps around step 4. */
+  | { op: "mark"; label: "metadata-start" | "metadata-end" };
+
+/** Where a promotion keeps its own files on the target. */
+export function stateDirectory(id: string, stateRoot = ".maven-promote"): string {
+  return `${stateRoot}/${id}`;
+}
+
+export function ripName(path: string): string {
+  return path + RIP_SUFFIX;
+}
+
+/** Every item a promotion stages on the target, under its .rip name (what the bundle holds). */
+export interface StagedItem {
+  /** The final path of the file. */
+  path: string;
+  /** The .rip path it is uploaded to: `dir.rip/file` for a new version, `file.rip` otherwise. */
+  ripPath: string;
+}
+
+export function stagedItemsOf(plan: Plan): StagedItem[] {
+  const newDirectories = new Set(plan.versions.filter((version) => version.state === "new").map((version) => version.path));
+  return plan.uploads.map((upload) => {
+    const directory = dirname(upload.path);
+    const ripPath = newDirectories.has(directory) ? `${ripName(directory)}/${upload.path.slice(directory.length + 1)}` : ripName(upload.path);
+    return { path: upload.path, ripPath };
+  });
+}
+
+export function buildRenameList(plan: Plan): RenameStep[] {
+  const steps: RenameStep[] = [{ op: "state", state: "committing" }];
+  const changedMetadata = plan.metadata.filter((entry) => entry.changed).sort((a, b) => depth(b.path) - depth(a.path) || compare(a.path, b.path));
+  const newDirectories = plan.versions.filter((version) => version.state === "new");
+  const snapshotFiles = plan.uploads.filter(
+    (upload) => upload.origin !== "merged" && !newDirectories.some((version) => dirname(upload.path) === version.path),
+  );
+
+  // 2. Backups: everything of the target's that step 3 or 4 replaces or removes.
+  for (const upload of snapshotFiles) if (upload.replaces) steps.push({ op: "backup", path: upload.path });
+  for (const entry of changedMetadata) {
+    if (!entry.targetExists) continue;
+    steps.push({ op: "backup", path: entry.path });
+    for (const extension of Object.values(CHECKSUM_EXTENSIONS)) steps.push({ op: "backup", path: entry.path + extension });
+    steps.push({ op: "backup", path: entry.path + SIGNATURE_EXTENSION });
+  }
+
+  // 3. Everything the new metadata will point at.
+  for (const version of newDirectories) steps.push({ op: "move-dir", from: ripName(version.path), to: version.path });
+  for (const upload of snapshotFiles) steps.push({ op: "move-file", from: ripName(upload.path), to: upload.path, replace: upload.replaces === true });
+
+  // 4. Metadata groups, deepest first (a SNAPSHOT's own file before its artifact's).
+  steps.push({ op: "mark", label: "metadata-start" });
+  for (const entry of changedMetadata) {
+    if (entry.signature === "remove") steps.push({ op: "remove", path: entry.path + SIGNATURE_EXTENSION });
+    const sidecars = entry.checksums.map((algorithm) => entry.path + CHECKSUM_EXTENSIONS[algorithm]);
+    if (entry.signature === "sign") sidecars.push(entry.path + SIGNATURE_EXTENSION);
+    for (const path of sidecars) steps.push({ op: "move-file", from: ripName(path), to: path, replace: true });
+    steps.push({ op: "move-file", from: ripName(entry.path), to: entry.path, replace: true });
+  }
+  steps.push({ op: "mark", label: "metadata-end" });
+  steps.push({ op: "state", state: "committed" });
+  return steps;
+}
+
+function depth(path: string): number {
+  return path.split("/").length;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,48 @@
+// After a commit, read back what the promotion changed and check invariants 1-3 of DESIGN.md:
+// metadata and its checksums agree and are what the plan wrote, a removed signature is gone,
+// and every file of every added version is on the target byte for byte.
+import { CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
+import { parseChecksumFile } from "../integrity/checksum-file.js";
+import { SIGNATURE_EXTENSION } from "../maven/repository-path.js";
+import type { Transport } from "../transport/transport.js";
+import { mapLimit } from "../util/map-limit.js";
+import type { Plan } from "./plan-types.js";
+
+export async function verifyPromotion(plan: Plan, target: Transport): Promise<string[]> {
+  const problems: string[] = [];
+  for (const entry of plan.metadata.filter((candidate) => candidate.changed)) {
+    const bytes = await target.readFile(entry.path);
+    if (bytes === undefined) {
+      problems.push(`${entry.path}: missing after the commit`);
+      continue;
+    }
+    if (bytes.toString("utf8") !== entry.content) problems.push(`${entry.path}: differs from the merged file the plan wrote`);
+    for (const algorithm of entry.checksums) {
+      const path = entry.path + CHECKSUM_EXTENSIONS[algorithm];
+      const text = (await target.readFile(path, 4096))?.toString("latin1");
+      if (text === undefined) problems.push(`${path}: missing after the commit`);
+      else if (safeParse(text, algorithm, path) !== entry.digests[algorithm]) problems.push(`${path}: does not match ${entry.path}`);
+    }
+    const signature = await target.stat(entry.path + SIGNATURE_EXTENSION);
+    if (entry.signature === "sign" && signature === undefined) problems.push(`${entry.path}${SIGNATURE_EXTENSION}: missing after the commit`);
+    if (entry.signature === "remove" && signature !== undefined) problems.push(`${entry.path}${SIGNATURE_EXTENSION}: stale signature still present`);
+  }
+  const files = plan.uploads.filter((upload) => upload.origin !== "merged");
+  const fileProblems = await mapLimit(files, 4, async (upload) => {
+    const digest = await target.digest(upload.path, ["sha256"]);
+    if (digest === undefined) return `${upload.path}: missing after the commit`;
+    if (digest.size !== upload.size) return `${upload.path}: ${digest.size} bytes on the target, ${upload.size} staged`;
+    if (upload.sha256 !== undefined && digest.digests.sha256 !== upload.sha256) return `${upload.path}: content differs from the staged file`;
+    if (upload.content !== undefined && digest.size !== Buffer.byteLength(upload.content)) return `${upload.path}: content differs from the generated file`;
+    return undefined;
+  });
+  return problems.concat(fileProblems.filter((problem): problem is string => problem !== undefined));
+}
+
+function safeParse(text: string, algorithm: keyof typeof CHECKSUM_EXTENSIONS, path: string): string | undefined {
+  try {
+    return parseChecksumFile(text, algorithm, path);
+  } catch {
+    return undefined;
+  }
+}

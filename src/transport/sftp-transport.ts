@@ -1,0 +1,316 @@
+// The SFTP transport: a repository directory on a server reached over SSH, with
+// ssh2-sftp-client for file operations and ssh2's exec channel for the shell commands a
+// bundle needs (unzip, sh). Errors from ssh2 and ssh2-sftp-client are translated here into
+// one-line PromoteErrors and never leak above this file.
+import { readFile } from "node:fs/promises";
+import { posix } from "node:path";
+import type { ConnectConfig, SFTPWrapper } from "ssh2";
+import SftpClient from "ssh2-sftp-client";
+import { PromoteError } from "../errors.js";
+import { digestStream, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
+import { shellQuote } from "../util/shell-quote.js";
+import { checkHostKey } from "./known-hosts.js";
+import type { DirEntry, ExecResult, FileStat, Transport } from "./transport.js";
+
+export interface SftpOptions {
+  host: string;
+  port: number;
+  user: string;
+  /** Absolute path of the repository on the server. */
+  root: string;
+  /** How the user wrote the location (for messages). */
+  location: string;
+  identityFile?: string;
+  identityPassphrase?: string;
+  /** ssh-agent socket (SSH_AUTH_SOCK), tried as well as the identity file. */
+  agent?: string;
+  knownHostsPath: string;
+  acceptNewHostKey: boolean;
+  /** Never run shell commands, even if the server would allow them (SFTP-only servers). */
+  sftpOnly?: boolean;
+  readyTimeoutMs?: number;
+}
+
+const NO_SUCH_FILE = 2;
+const PERMISSION_DENIED = 3;
+
+export async function openSftpTransport(options: SftpOptions): Promise<SftpTransport> {
+  const client = new SftpClient("maven-promote");
+  let hostKeyError: PromoteError | undefined;
+  const config: ConnectConfig = {
+    host: options.host,
+    port: options.port,
+    username: options.user,
+    readyTimeout: options.readyTimeoutMs ?? 20_000,
+    hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+      checkHostKey({ host: options.host, port: options.port, key, knownHostsPath: options.knownHostsPath, acceptNew: options.acceptNewHostKey })
+        .then((decision) => {
+          if (!decision.ok) hostKeyError = decision.error;
+          verify(decision.ok);
+        })
+        .catch((error: unknown) => {
+          hostKeyError = error instanceof PromoteError ? error : new PromoteError("ERR_CONFIG", `known_hosts check failed: ${String(error)}`, { cause: error });
+          verify(false);
+        });
+    },
+  } as ConnectConfig;
+  if (options.identityFile !== undefined) {
+    try {
+      config.privateKey = await readFile(options.identityFile);
+    } catch (error) {
+      throw new PromoteError("ERR_CONFIG", `--identity ${options.identityFile}: cannot read the key (${(error as NodeJS.ErrnoException).code ?? "error"})`, { path: "--identity", cause: error });
+    }
+    if (options.identityPassphrase !== undefined) config.passphrase = options.identityPassphrase;
+  }
+  if (options.agent !== undefined) config.agent = options.agent;
+  const where = `${options.user}@${options.host}:${options.port}`;
+  try {
+    await client.connect(config);
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    if (hostKeyError !== undefined) throw hostKeyError;
+    throw translateConnectError(error, where, options.identityFile);
+  }
+  const transport = new SftpTransport(client, options);
+  if ((await transport.stat("")) ?.type !== "directory") {
+    await transport.close();
+    throw new PromoteError("ERR_REPOSITORY_NOT_FOUND", `${options.location}: ${options.root} is not a directory on ${options.host}`, { path: options.location });
+  }
+  return transport;
+}
+
+function translateConnectError(error: unknown, where: string, identityFile: string | undefined): PromoteError {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  if (/authentication methods failed|All configured authentication/i.test(message)) {
+    return new PromoteError("ERR_SSH_AUTH", `${where}: authentication failed${identityFile ? ` with ${identityFile}` : ""} (no key was accepted)`, { cause: error });
+  }
+  if (/encrypted private key|passphrase/i.test(message)) {
+    return new PromoteError("ERR_SSH_AUTH", `--identity ${identityFile ?? ""}: the key is encrypted and the passphrase is missing or wrong`, { path: "--identity", cause: error });
+  }
+  if (/Cannot parse privateKey|Unsupported key format/i.test(message)) {
+    return new PromoteError("ERR_CONFIG", `--identity ${identityFile ?? ""}: not a private key ssh2 can read`, { path: "--identity", cause: error });
+  }
+  const reason = /ECONNREFUSED/.test(message) || code === "ECONNREFUSED" ? "connection refused"
+    : /ENOTFOUND|EAI_AGAIN/.test(message) ? "host not found"
+    : /Timed out|ETIMEDOUT/i.test(message) ? "timed out"
+    : /ECONNRESET/.test(message) ? "connection reset"
+    : message.split("\n")[0]!.replace(/^connect: /, "").slice(0, 200);
+  return new PromoteError("ERR_SSH_CONNECT", `cannot connect to ${where}: ${reason}`, { cause: error });
+}
+
+export class SftpTransport implements Transport {
+  readonly location: string;
+  readonly capabilities: { exec: boolean };
+
+  constructor(
+    private readonly client: SftpClient,
+    private readonly options: SftpOptions,
+  ) {
+    this.location = options.location;
+    this.capabilities = { exec: !options.sftpOnly };
+  }
+
+  /** The absolute server path of a repository path; refuses anything that leaves the root. */
+  remotePath(path: string): string {
+    const absolute = posix.normalize(posix.join(this.options.root, path));
+    const root = posix.normalize(this.options.root).replace(/\/$/, "");
+    if (absolute !== root && absolute !== root + "/" && !absolute.startsWith(root + "/")) {
+      throw new PromoteError("ERR_UNSAFE_PATH", `${path}: leaves the repository root`, { path });
+    }
+    return absolute.replace(/\/$/, "") || "/";
+  }
+
+  async stat(path: string): Promise<FileStat | undefined> {
+    return this.orMissing(path, "read", async () => {
+      const info = await this.client.stat(this.remotePath(path));
+      return { type: info.isFile ? "file" : info.isDirectory ? "directory" : "other", size: info.size };
+    });
+  }
+
+  async readFile(path: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer | undefined> {
+    const info = await this.stat(path);
+    if (info === undefined || info.type !== "file") return undefined;
+    if (info.size > maxBytes) throw new PromoteError("ERR_IO", `${path}: ${info.size} bytes, over the ${maxBytes}-byte limit`, { path });
+    return this.orMissing(path, "read", async () => (await this.client.get(this.remotePath(path))) as Buffer);
+  }
+
+  async list(path: string): Promise<DirEntry[] | undefined> {
+    return this.orMissing(path, "read", async () => {
+      const entries = await this.client.list(this.remotePath(path));
+      return entries
+        .map((entry): DirEntry => ({ name: entry.name, type: entry.type === "d" ? "directory" : entry.type === "-" ? "file" : "other" }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    });
+  }
+
+  async digest(path: string, algorithms: readonly DigestAlgorithm[]): Promise<DigestResult | undefined> {
+    const info = await this.stat(path);
+    if (info?.type !== "file") return undefined;
+    return this.orMissing(path, "read", async () => digestStream(this.client.createReadStream(this.remotePath(path)), algorithms));
+  }
+
+  async writeFile(path: string, data: string | Uint8Array): Promise<void> {
+    await this.orFail(path, "write", async () => {
+      await this.client.mkdir(posix.dirname(this.remotePath(path)), true);
+      await this.client.put(Buffer.from(data), this.remotePath(path));
+    });
+  }
+
+  async createExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
+    const remote = this.remotePath(path);
+    await this.orFail(path, "write", () => this.client.mkdir(posix.dirname(remote), true));
+    const sftp = this.sftp();
+    return new Promise<boolean>((resolve, reject) => {
+      // "wx" is O_CREAT|O_EXCL over SFTP: the server refuses when the name exists.
+      sftp.open(remote, "wx", (openError, handle) => {
+        if (openError) {
+          const code = (openError as { code?: number }).code;
+          if (code === 4 /* FAILURE, how OpenSSH reports EEXIST */ || code === 11) return resolve(false);
+          return reject(this.translate(openError, path, "create"));
+        }
+        const bytes = Buffer.from(data);
+        sftp.write(handle, bytes, 0, bytes.length, 0, (writeError) => {
+          sftp.close(handle, () => (writeError ? reject(this.translate(writeError, path, "write")) : resolve(true)));
+        });
+      });
+    });
+  }
+
+  async appendFile(path: string, data: string): Promise<void> {
+    const remote = this.remotePath(path);
+    const sftp = this.sftp();
+    await new Promise<void>((resolve, reject) => {
+      sftp.open(remote, "a", (openError, handle) => {
+        if (openError) return reject(this.translate(openError, path, "append to"));
+        const bytes = Buffer.from(data, "utf8");
+        sftp.write(handle, bytes, 0, bytes.length, null as unknown as number, (writeError) => {
+          sftp.close(handle, () => (writeError ? reject(this.translate(writeError, path, "append to")) : resolve()));
+        });
+      });
+    });
+  }
+
+  async upload(localPath: string, path: string, onProgress?: (sent: number) => void): Promise<void> {
+    await this.orFail(path, "write", async () => {
+      await this.client.mkdir(posix.dirname(this.remotePath(path)), true);
+      let previous = 0;
+      await this.client.fastPut(localPath, this.remotePath(path), {
+        step: (transferred: number) => {
+          onProgress?.(transferred - previous);
+          previous = transferred;
+        },
+      });
+    });
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    await this.orFail(path, "create", async () => void (await this.client.mkdir(this.remotePath(path), true)));
+  }
+
+  async rename(from: string, to: string, options: { replace: boolean }): Promise<void> {
+    await this.orFail(to, "rename", async () => {
+      if (options.replace) {
+        // posix-rename@openssh.com: rename(2), which replaces a file atomically.
+        await this.client.posixRename(this.remotePath(from), this.remotePath(to));
+        return;
+      }
+      if ((await this.stat(to)) !== undefined) {
+        throw new PromoteError("ERR_TARGET_EXISTS", `${to}: already exists on the target; refusing to overwrite it`, { path: to });
+      }
+      await this.client.mkdir(posix.dirname(this.remotePath(to)), true);
+      await this.client.rename(this.remotePath(from), this.remotePath(to));
+    });
+  }
+
+  async linkOrCopy(from: string, to: string): Promise<void> {
+    await this.orFail(to, "write", () => this.client.mkdir(posix.dirname(this.remotePath(to)), true));
+    const sftp = this.sftp() as SFTPWrapper & { ext_openssh_hardlink?: (from: string, to: string, cb: (error?: Error) => void) => void };
+    const linked = await new Promise<boolean>((resolve) => {
+      if (typeof sftp.ext_openssh_hardlink !== "function") return resolve(false);
+      try {
+        sftp.ext_openssh_hardlink(this.remotePath(from), this.remotePath(to), (error) => resolve(error === undefined || error === null));
+      } catch {
+        resolve(false); // the server does not offer hardlink@openssh.com
+      }
+    });
+    if (!linked) await this.orFail(to, "copy", async () => void (await this.client.rcopy(this.remotePath(from), this.remotePath(to))));
+  }
+
+  async remove(path: string): Promise<boolean> {
+    if ((await this.stat(path)) === undefined) return false;
+    await this.orFail(path, "remove", async () => void (await this.client.delete(this.remotePath(path), true)));
+    return true;
+  }
+
+  async removeTree(path: string): Promise<boolean> {
+    if ((await this.stat(path)) === undefined) return false;
+    await this.orFail(path, "remove", async () => void (await this.client.rmdir(this.remotePath(path), true)));
+    return true;
+  }
+
+  async exec(command: string): Promise<ExecResult> {
+    if (!this.capabilities.exec) throw new PromoteError("ERR_CONFIG", `${this.location}: shell commands are disabled (SFTP only)`);
+    const ssh = (this.client as unknown as { client: import("ssh2").Client }).client;
+    const full = `cd ${shellQuote(this.options.root)} && ${command}`;
+    return new Promise<ExecResult>((resolve, reject) => {
+      ssh.exec(full, (error, channel) => {
+        if (error) return reject(new PromoteError("ERR_REMOTE_COMMAND", `${this.location}: the server refused to run a command (${error.message})`, { cause: error }));
+        let stdout = "";
+        let stderr = "";
+        let code: number | null = null;
+        channel.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+        channel.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+        channel.on("exit", (exitCode: number | null) => (code = exitCode));
+        channel.on("close", () => resolve({ code: code ?? 255, stdout, stderr }));
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+
+  private sftp(): SFTPWrapper {
+    const sftp = (this.client as unknown as { sftp?: SFTPWrapper }).sftp;
+    if (sftp === undefined) throw new PromoteError("ERR_SSH_CONNECT", `${this.location}: the SFTP session is closed`);
+    return sftp;
+  }
+
+  private async orMissing<T>(path: string, verb: string, action: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await action();
+    } catch (error) {
+      if (isNoSuchFile(error)) return undefined;
+      throw this.translate(error, path, verb);
+    }
+  }
+
+  private async orFail<T>(path: string, verb: string, action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      throw this.translate(error, path, verb);
+    }
+  }
+
+  private translate(error: unknown, path: string, verb: string): PromoteError {
+    if (error instanceof PromoteError) return error;
+    const code = (error as { code?: number | string }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    if (code === PERMISSION_DENIED || /permission denied/i.test(message)) {
+      return new PromoteError("ERR_PERMISSION", `${path}: permission denied on ${this.options.host} (cannot ${verb})`, { path, cause: error });
+    }
+    if (/ECONNRESET|Not connected|No SFTP connection|connection lost|socket/i.test(message)) {
+      return new PromoteError("ERR_SSH_CONNECT", `${this.location}: the connection was lost (while trying to ${verb} ${path})`, { path, cause: error });
+    }
+    const reason = message.replace(/^[a-zA-Z]+: /, "").split("\n")[0]!.slice(0, 200);
+    return new PromoteError("ERR_IO", `${path}: cannot ${verb} on ${this.options.host} (${reason})`, { path, cause: error });
+  }
+}
+
+function isNoSuchFile(error: unknown): boolean {
+  const code = (error as { code?: number | string }).code;
+  const message = error instanceof Error ? error.message : "";
+  return code === NO_SUCH_FILE || code === "ENOENT" || /No such file/i.test(message);
+}
