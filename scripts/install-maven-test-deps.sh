@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the real-Maven-client interop test (test/integration/maven-client.test.ts)
-# needs: Debian's Maven, its dependency plugin and junit4 (pulled in because Debian's
-# /usr/share/maven-repo layout of the plugin's dependencies expects it).
+# needs: Debian's Maven, its dependency plugin (libmaven-dependency-plugin-java, which puts
+# maven-dependency-plugin 3.5.0 into /usr/share/maven-repo) and junit4 (the plugin's dependency
+# tree, as Debian packages it, resolves junit:junit:4.x from /usr/share/maven-repo).
 # Everything comes from Debian packages; Maven itself never reaches the internet
 # (see test/helpers/maven-client.ts).
 #
@@ -12,8 +13,8 @@ packages=(maven libmaven-dependency-plugin-java junit4)
 
 missing=()
 for pkg in "${packages[@]}"; do
-  if ! dpkg -s "$pkg" >/dev/null 2>&1 \
-    || ! dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
+  # `dpkg -s` alone succeeds for a removed package whose config files remain: check the status.
+  if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]; then
     missing+=("$pkg")
   fi
 done

@@ -1,5 +1,5 @@
 // maven-promote as a library. See README.md, "Library".
-export { plan, type PlanOptions, type PromoteEvent } from "./api.js";
+export { plan, promote, verify, type PlanOptions, type PromoteOptions, type VerifyOptions, type PromoteEvent } from "./api.js";
 export { PromoteError, ERROR_TABLE, type ErrorCode, type Problem } from "./errors.js";
 export type { Plan, MetadataPlan, UploadPlan, VersionPlan, Warning } from "./promotion/plan-types.js";
 export { loadSigningKey, loadTrustedKeys, verifyDetachedSignature, type Signer, type TrustedKeys } from "./integrity/pgp.js";
@@ -7,3 +7,6 @@ export { digestFile, digestBytes, type DigestAlgorithm } from "./integrity/diges
 export { ComparableVersion, compareVersions, sortVersions } from "./maven/comparable-version.js";
 export { parseMetadata, type Metadata, type MetadataDocument } from "./maven/metadata.js";
 export { mergeMetadataDocuments, type MetadataMode } from "./maven/metadata-merge.js";
+export type { PromoteResult } from "./promotion/promote.js";
+export type { VerifyRepositoryResult, RepositoryProblem } from "./promotion/verify-repository.js";
+export type { SshSettings } from "./transport/open-transport.js";

@@ -4,22 +4,12 @@ import { plan } from "../api.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { planToJson, renderPlanReport } from "./render-plan.js";
-import { addPlanOptions, loadSignerOption, loadTrustedKeysOption, parseChecksumList, type SharedOptionValues } from "./shared-options.js";
+import { addPlanOptions, planOptionsFrom, type SharedOptionValues } from "./shared-options.js";
 
 export function registerPlanCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   addPlanOptions(program.command("plan").description("show what promoting --from into --to would do; changes nothing")).action(
     async (values: SharedOptionValues) => {
-      const result = await plan({
-        from: values.from,
-        to: values.to,
-        metadataMode: values.metadataMode,
-        checksums: parseChecksumList(values.checksums),
-        signer: await loadSignerOption(values, io.env),
-        trustedKeys: await loadTrustedKeysOption(values),
-        requireSignatures: values.requireSignatures ?? false,
-        requireMetadataSignatures: values.requireMetadataSignatures ?? false,
-        ...(io.env.MAVEN_PROMOTE_NOW ? { now: new Date(io.env.MAVEN_PROMOTE_NOW) } : {}),
-      });
+      const result = await plan(await planOptionsFrom(values, io));
       io.stdout(values.json ? JSON.stringify(planToJson(result), null, 2) + "\n" : renderPlanReport(result));
       setExit(result.ok ? EXIT.ok : EXIT.failed);
     },

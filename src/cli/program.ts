@@ -6,6 +6,8 @@ import { ERROR_TABLE, isPromoteError } from "../errors.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { registerPlanCommand } from "./plan-command.js";
+import { registerPromoteCommand } from "./promote-command.js";
+import { registerVerifyCommand } from "./verify-command.js";
 
 export const VERSION = "0.1.0";
 
@@ -17,7 +19,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  registerPlanCommand(program, io, (code) => (exitCode = code));
+  const setExit = (code: number): void => void (exitCode = code);
+  registerPlanCommand(program, io, setExit);
+  registerPromoteCommand(program, io, setExit);
+  registerVerifyCommand(program, io, setExit);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   try {

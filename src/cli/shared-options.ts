@@ -6,8 +6,11 @@ import { PromoteError } from "../errors.js";
 import { ALL_ALGORITHMS, type DigestAlgorithm } from "../integrity/digests.js";
 import { loadSigningKey, loadTrustedKeys, type Signer, type TrustedKeys } from "../integrity/pgp.js";
 import { METADATA_MODES, type MetadataMode } from "../maven/metadata-merge.js";
+import type { PlanOptions } from "../api.js";
+import type { CliIo } from "./io.js";
+import { addSshOptions, sshSettingsFrom, type SshOptionValues } from "./ssh-options.js";
 
-export interface SharedOptionValues {
+export interface SharedOptionValues extends SshOptionValues {
   from: string;
   to: string;
   json?: boolean;
@@ -21,9 +24,9 @@ export interface SharedOptionValues {
 }
 
 export function addPlanOptions(command: Command): Command {
-  return command
-    .requiredOption("--from <repo>", "staging repository: a path or file:// URL")
-    .requiredOption("--to <repo>", "target repository: a path or file:// URL")
+  return addSshOptions(command)
+    .requiredOption("--from <repo>", "staging repository: a path, file:///path or sftp://user@host[:port]/path")
+    .requiredOption("--to <repo>", "target repository: a path, file:///path or sftp://user@host[:port]/path")
     .option("--json", "print one JSON object on stdout instead of the report")
     .addOption(
       new Option("--metadata-mode <mode>", "how maven-metadata.xml files merge").choices([...METADATA_MODES]).default("computed"),
@@ -64,7 +67,7 @@ export async function loadSignerOption(values: SharedOptionValues, env: NodeJS.P
   return loadSigningKey(await readOptionFile(values.signKey, "--sign-key"), passphrase, values.signKey);
 }
 
-export async function loadTrustedKeysOption(values: SharedOptionValues): Promise<TrustedKeys | undefined> {
+export async function loadTrustedKeysOption(values: { trustedKeys?: string | undefined }): Promise<TrustedKeys | undefined> {
   if (values.trustedKeys === undefined) return undefined;
   return loadTrustedKeys(await readOptionFile(values.trustedKeys, "--trusted-keys"), values.trustedKeys);
 }
@@ -76,4 +79,28 @@ async function readOptionFile(path: string, option: string): Promise<string> {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
     throw new PromoteError("ERR_CONFIG", `${option} ${path}: cannot read the file (${code})`, { path, cause: error });
   }
+}
+
+/** The library options that `plan` and `promote` share, from the parsed command line. */
+export async function planOptionsFrom(values: SharedOptionValues, io: CliIo): Promise<PlanOptions> {
+  const options: PlanOptions = {
+    from: values.from,
+    to: values.to,
+    metadataMode: values.metadataMode,
+    checksums: parseChecksumList(values.checksums),
+    requireSignatures: values.requireSignatures ?? false,
+    requireMetadataSignatures: values.requireMetadataSignatures ?? false,
+    ssh: sshSettingsFrom(values, io.env),
+  };
+  const signer = await loadSignerOption(values, io.env);
+  if (signer !== undefined) options.signer = signer;
+  const trustedKeys = await loadTrustedKeysOption(values);
+  if (trustedKeys !== undefined) options.trustedKeys = trustedKeys;
+  const now = io.env.MAVEN_PROMOTE_NOW;
+  if (now) {
+    const date = new Date(now);
+    if (Number.isNaN(date.getTime())) throw new PromoteError("ERR_CONFIG", `MAVEN_PROMOTE_NOW: "${now}" is not a date`, { path: "MAVEN_PROMOTE_NOW" });
+    options.now = date;
+  }
+  return options;
 }

@@ -98,7 +98,11 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
         return result;
       }
       emit({ type: "phase:start", phase: phase.name });
-      await RUNNERS[phase.name](context);
+      try {
+        await RUNNERS[phase.name](context);
+      } catch (error) {
+        throw stoppedDuring(phase.name, plan.id, error);
+      }
       result.completed = phase.name;
       emit({ type: "phase:end", phase: phase.name });
     }
@@ -106,6 +110,17 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
   } finally {
     await rm(workDirectory, { recursive: true, force: true });
   }
+}
+
+/** Names the promotion and the phase in the error, so the user knows what to resume. */
+function stoppedDuring(phase: PhaseName, id: string, error: unknown): unknown {
+  if (!(error instanceof PromoteError)) return error;
+  const prefix = `promotion ${id} stopped during ${phase}: `;
+  return new PromoteError(error.code, prefix + error.message, {
+    cause: error,
+    hint: error.hint,
+    ...(error.path === undefined ? {} : { path: error.path }),
+  });
 }
 
 function chooseExecutor(input: PromoteInput): "shell" | "transport" {

@@ -88,6 +88,13 @@ export class LocalTransport implements Transport {
     await this.write(path, async (absolute) => appendFile(absolute, data));
   }
 
+  async download(path: string, localPath: string): Promise<void> {
+    await ioOrMissing(path, "read", async () => {
+      await mkdir(dirname(localPath), { recursive: true });
+      await copyFile(this.resolvePath(path), localPath);
+    }, true);
+  }
+
   async upload(localPath: string, path: string, onProgress?: (sent: number) => void): Promise<void> {
     await this.write(path, async (absolute) => {
       const source = createReadStream(localPath);

@@ -2,8 +2,8 @@
 // ssh2-sftp-client for file operations and ssh2's exec channel for the shell commands a
 // bundle needs (unzip, sh). Errors from ssh2 and ssh2-sftp-client are translated here into
 // one-line PromoteErrors and never leak above this file.
-import { readFile } from "node:fs/promises";
-import { posix } from "node:path";
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname, posix } from "node:path";
 import type { ConnectConfig, SFTPWrapper } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
 import { PromoteError } from "../errors.js";
@@ -189,6 +189,11 @@ export class SftpTransport implements Transport {
         });
       });
     });
+  }
+
+  async download(path: string, localPath: string): Promise<void> {
+    await mkdir(dirname(localPath), { recursive: true });
+    await this.orFail(path, "read", async () => void (await this.client.fastGet(this.remotePath(path), localPath)));
   }
 
   async upload(localPath: string, path: string, onProgress?: (sent: number) => void): Promise<void> {

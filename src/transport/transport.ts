@@ -39,6 +39,8 @@ export interface Transport {
   /** Creates a file only if no file of that name exists; false when one does. */
   createExclusive(path: string, data: string | Uint8Array): Promise<boolean>;
   appendFile(path: string, data: string): Promise<void>;
+  /** Streams a file down to this machine. */
+  download(path: string, localPath: string): Promise<void>;
   /** Streams a local file up (creating its directory), reporting bytes sent. */
   upload(localPath: string, path: string, onProgress?: (sent: number) => void): Promise<void>;
   mkdirp(path: string): Promise<void>;

@@ -1,0 +1,37 @@
+// `maven-promote promote`: make the staged release live in the target, nearly atomically.
+import { Option, type Command } from "commander";
+import { promote } from "../api.js";
+import { EXIT } from "./exit-codes.js";
+import type { CliIo } from "./io.js";
+import { uploadProgress } from "./progress.js";
+import { promoteResultToJson, renderPromoteReport } from "./render-promote.js";
+import { addPlanOptions, planOptionsFrom, type SharedOptionValues } from "./shared-options.js";
+
+interface PromoteOptionValues extends SharedOptionValues {
+  dryRun?: boolean;
+  executor: "auto" | "shell" | "transport";
+}
+
+export function registerPromoteCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const command = addPlanOptions(program.command("promote").description("promote the staged release in --from into --to"))
+    .option("--dry-run", "stop after planning: show the plan, change nothing")
+    .addOption(
+      new Option("--executor <kind>", "how the renames run: shell (a script over SSH), transport (fs or SFTP renames), auto")
+        .choices(["auto", "shell", "transport"])
+        .default("auto"),
+    );
+  command.action(async (values: PromoteOptionValues) => {
+    const progress = uploadProgress(io, io.isTty && !values.json);
+    const result = await promote({
+      ...(await planOptionsFrom(values, io)),
+      dryRun: values.dryRun ?? false,
+      executor: values.sftpOnly ? "transport" : values.executor,
+      onEvent: (event) => {
+        if (event.type === "upload:progress") progress.update(event.loaded, event.total);
+        if (event.type === "phase:end" && event.phase === "upload") progress.done();
+      },
+    });
+    io.stdout(values.json ? JSON.stringify(promoteResultToJson(result), null, 2) + "\n" : renderPromoteReport(result, values.dryRun ?? false));
+    setExit(result.plan.ok ? EXIT.ok : EXIT.failed);
+  });
+}

@@ -1,0 +1,44 @@
+// SSH options shared by every command that can reach an sftp:// repository. They follow
+// OpenSSH: an identity file (its passphrase from an environment variable, never an argument),
+// ssh-agent through SSH_AUTH_SOCK, ~/.ssh/known_hosts, and explicit trust of a new host key.
+import type { Command } from "commander";
+import { PromoteError } from "../errors.js";
+import type { SshSettings } from "../transport/open-transport.js";
+
+export interface SshOptionValues {
+  identity?: string;
+  identityPassphraseEnv?: string;
+  knownHosts?: string;
+  acceptNewHostKey?: boolean;
+  sftpOnly?: boolean;
+}
+
+export function addSshOptions(command: Command): Command {
+  return command
+    .option("--identity <file>", "SSH private key for sftp:// repositories (ssh-agent is used too when SSH_AUTH_SOCK is set)")
+    .option("--identity-passphrase-env <var>", "environment variable holding the identity's passphrase")
+    .option("--known-hosts <file>", "known_hosts file (default ~/.ssh/known_hosts; hashed entries are understood)")
+    .option("--accept-new-host-key", "trust and record a host key the known_hosts file does not have yet (a changed key is always refused)")
+    .option("--sftp-only", "never run shell commands on the server: upload file by file and rename over SFTP");
+}
+
+export function sshSettingsFrom(values: SshOptionValues, env: NodeJS.ProcessEnv): SshSettings {
+  const settings: SshSettings = {
+    acceptNewHostKey: values.acceptNewHostKey ?? false,
+    sftpOnly: values.sftpOnly ?? false,
+  };
+  if (values.identity !== undefined) settings.identityFile = values.identity;
+  if (values.knownHosts !== undefined) settings.knownHostsPath = values.knownHosts;
+  if (values.identityPassphraseEnv !== undefined) {
+    if (values.identity === undefined) {
+      throw new PromoteError("ERR_USAGE", "--identity-passphrase-env is given without --identity", { path: "--identity-passphrase-env" });
+    }
+    const passphrase = env[values.identityPassphraseEnv];
+    if (passphrase === undefined) {
+      throw new PromoteError("ERR_CONFIG", `--identity-passphrase-env: the environment variable ${values.identityPassphraseEnv} is not set`, { path: "--identity-passphrase-env" });
+    }
+    settings.identityPassphrase = passphrase;
+  }
+  if (env.SSH_AUTH_SOCK) settings.agent = env.SSH_AUTH_SOCK;
+  return settings;
+}

@@ -1,0 +1,29 @@
+// Pulls a whole repository (an SFTP staging repository) down to a local directory, so that the
+// stage is scanned and validated on this machine like a local one.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { PromoteError } from "../errors.js";
+import { joinPath, printablePath, unsafePathReason } from "../maven/repository-path.js";
+import type { Transport } from "./transport.js";
+
+export async function downloadTree(source: Transport, localDirectory: string): Promise<number> {
+  let files = 0;
+  await mkdir(localDirectory, { recursive: true });
+  const walk = async (directory: string): Promise<void> => {
+    for (const entry of (await source.list(directory)) ?? []) {
+      const path = joinPath(directory, entry.name);
+      // A hostile name never becomes a local path: refuse it before anything is written.
+      const reason = unsafePathReason(path);
+      if (reason !== undefined) {
+        throw new PromoteError("ERR_UNSAFE_PATH", `${printablePath(path)}: ${reason}`, { path: printablePath(path) });
+      }
+      if (entry.type === "directory") await walk(path);
+      else if (entry.type === "file") {
+        await source.download(path, join(localDirectory, ...path.split("/")));
+        files++;
+      }
+    }
+  };
+  await walk("");
+  return files;
+}
