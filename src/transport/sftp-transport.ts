@@ -184,8 +184,12 @@ export class SftpTransport implements Transport {
       sftp.open(remote, "a", (openError, handle) => {
         if (openError) return reject(this.translate(openError, path, "append to"));
         const bytes = Buffer.from(data, "utf8");
-        sftp.write(handle, bytes, 0, bytes.length, null as unknown as number, (writeError) => {
-          sftp.close(handle, () => (writeError ? reject(this.translate(writeError, path, "append to")) : resolve()));
+        const finish = (error: unknown): void => sftp.close(handle, () => (error ? reject(this.translate(error, path, "append to")) : resolve()));
+        // Write at the current end: the server opens with O_APPEND, and the offset makes the
+        // intent explicit for servers that do not.
+        sftp.fstat(handle, (statError, attributes) => {
+          if (statError) return finish(statError);
+          sftp.write(handle, bytes, 0, bytes.length, attributes.size, (writeError) => finish(writeError));
         });
       });
     });

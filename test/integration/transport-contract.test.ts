@@ -1,0 +1,181 @@
+// One contract, every transport: the local directory, SFTP with a shell, and SFTP on a
+// chrooted server without one, each against a real directory (and a real OpenSSH sshd).
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { LocalTransport } from "../../src/transport/local-transport.js";
+import { openSftpTransport } from "../../src/transport/sftp-transport.js";
+import type { Transport } from "../../src/transport/transport.js";
+import { startSshd, sshdAvailable, type SshServer } from "../helpers/sshd.js";
+import { makeTempDir, removeTempDirs } from "../helpers/temp-repos.js";
+
+interface Subject {
+  name: string;
+  /** Opens a transport over a fresh empty directory; `disk` is that directory on this machine. */
+  open(): Promise<{ transport: Transport; disk: string }>;
+}
+
+const servers: SshServer[] = [];
+
+async function server(chrootSftpOnly: boolean): Promise<SshServer> {
+  const existing = servers.find((candidate) => (candidate.sftpRoot !== undefined) === chrootSftpOnly);
+  if (existing !== undefined) return existing;
+  const started = await startSshd({ chrootSftpOnly });
+  servers.push(started);
+  return started;
+}
+
+const SUBJECTS: Subject[] = [
+  {
+    name: "local directory",
+    async open() {
+      const disk = makeTempDir();
+      return { transport: new LocalTransport(disk), disk };
+    },
+  },
+  {
+    name: "SFTP with a shell",
+    async open() {
+      const ssh = await server(false);
+      const disk = makeTempDir();
+      const transport = await openSftpTransport({
+        host: ssh.host, port: ssh.port, user: ssh.user, root: disk, location: `sftp://${ssh.user}@${ssh.host}:${ssh.port}${disk}`,
+        identityFile: ssh.clientKeyPath, knownHostsPath: ssh.knownHostsPath, acceptNewHostKey: false,
+      });
+      return { transport, disk };
+    },
+  },
+  {
+    name: "SFTP only (chrooted internal-sftp)",
+    async open() {
+      const ssh = await server(true);
+      const name = `repo-${Math.random().toString(16).slice(2)}`;
+      const disk = join(ssh.sftpRoot!, name);
+      mkdirSync(disk);
+      const transport = await openSftpTransport({
+        host: ssh.host, port: ssh.port, user: ssh.user, root: `/repo/${name}`, location: `sftp://${ssh.user}@${ssh.host}:${ssh.port}/repo/${name}`,
+        identityFile: ssh.clientKeyPath, knownHostsPath: ssh.knownHostsPath, acceptNewHostKey: false, sftpOnly: true,
+      });
+      return { transport, disk };
+    },
+  },
+];
+
+describe("transport contract", function () {
+  this.timeout(60_000);
+
+  before(function () {
+    if (!sshdAvailable()) {
+      console.log("    SKIPPED: /usr/sbin/sshd is missing; run scripts/install-test-deps.sh");
+      this.skip();
+    }
+  });
+  after(async () => {
+    for (const started of servers.splice(0)) await started.stop();
+    removeTempDirs();
+  });
+
+  for (const subject of SUBJECTS) {
+    describe(subject.name, () => {
+      let transport: Transport;
+      let disk: string;
+      beforeEach(async () => ({ transport, disk } = await subject.open()));
+      afterEach(async () => transport.close());
+
+      it("reports missing files as undefined, not errors", async () => {
+        assert.equal(await transport.stat("nope/x"), undefined);
+        assert.equal(await transport.readFile("nope/x"), undefined);
+        assert.equal(await transport.list("nope"), undefined);
+        assert.equal(await transport.digest("nope/x", ["sha1"]), undefined);
+        assert.equal(await transport.remove("nope/x"), false);
+        assert.equal(await transport.removeTree("nope"), false);
+      });
+
+      it("writes, reads, lists and digests files, creating directories", async () => {
+        await transport.writeFile("a/b/c.txt", "hello");
+        assert.equal(readFileSync(join(disk, "a/b/c.txt"), "utf8"), "hello");
+        assert.deepEqual(await transport.stat("a/b/c.txt"), { type: "file", size: 5 });
+        assert.equal((await transport.stat("a/b"))?.type, "directory");
+        assert.equal((await transport.readFile("a/b/c.txt"))?.toString(), "hello");
+        assert.deepEqual(await transport.list("a/b"), [{ name: "c.txt", type: "file" }]);
+        assert.equal((await transport.digest("a/b/c.txt", ["sha1"]))?.digests.sha1, "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d");
+      });
+
+      it("refuses to read a file over the size limit", async () => {
+        await transport.writeFile("big.txt", "x".repeat(100));
+        await assert.rejects(transport.readFile("big.txt", 10), /over the 10-byte limit/);
+      });
+
+      it("uploads and downloads with progress", async () => {
+        const local = join(makeTempDir(), "up.bin");
+        writeFileSync(local, Buffer.alloc(300_000, 7));
+        let sent = 0;
+        await transport.upload(local, "x/up.bin", (bytes) => (sent += bytes));
+        assert.equal(sent, 300_000);
+        assert.equal((await transport.stat("x/up.bin"))?.size, 300_000);
+        const back = join(makeTempDir(), "down.bin");
+        await transport.download("x/up.bin", back);
+        assert.deepEqual(readFileSync(back), readFileSync(local));
+      });
+
+      it("creates a file exclusively, once", async () => {
+        assert.equal(await transport.createExclusive("lock/file", "first"), true);
+        assert.equal(await transport.createExclusive("lock/file", "second"), false);
+        assert.equal((await transport.readFile("lock/file"))?.toString(), "first");
+      });
+
+      it("appends", async () => {
+        await transport.appendFile("log.txt", "one\n");
+        await transport.appendFile("log.txt", "two\n");
+        assert.equal((await transport.readFile("log.txt"))?.toString(), "one\ntwo\n");
+      });
+
+      it("renames: replace swaps a file in one step, without replace an existing name is refused", async () => {
+        await transport.writeFile("f.rip", "new");
+        await transport.writeFile("f", "old");
+        await transport.rename("f.rip", "f", { replace: true });
+        assert.equal((await transport.readFile("f"))?.toString(), "new");
+        assert.equal(await transport.stat("f.rip"), undefined);
+
+        await transport.writeFile("d.rip/x", "1");
+        await transport.mkdirp("d");
+        await assert.rejects(transport.rename("d.rip", "d", { replace: false }), (error: Error & { code?: string }) => error.code === "ERR_TARGET_EXISTS");
+        assert.equal((await transport.list("d"))?.length, 0, "nothing moved into the existing directory");
+        await transport.rename("d.rip", "e", { replace: false });
+        assert.equal((await transport.readFile("e/x"))?.toString(), "1");
+      });
+
+      it("links or copies, keeping the old bytes when the original is replaced", async () => {
+        await transport.writeFile("m.xml", "v1");
+        await transport.linkOrCopy("m.xml", "backup/m.xml");
+        await transport.writeFile("m.xml.rip", "v2");
+        await transport.rename("m.xml.rip", "m.xml", { replace: true });
+        assert.equal((await transport.readFile("backup/m.xml"))?.toString(), "v1");
+      });
+
+      it("removes files and trees", async () => {
+        await transport.writeFile("t/a/b", "x");
+        assert.equal(await transport.remove("t/a/b"), true);
+        await transport.writeFile("t/a/c", "x");
+        assert.equal(await transport.removeTree("t"), true);
+        assert.equal(await transport.stat("t"), undefined);
+      });
+
+      it("never leaves the repository root", async () => {
+        await assert.rejects(transport.writeFile("../escape", "x"), /leaves the repository root/);
+        await assert.rejects(transport.stat("../../etc/passwd"), /leaves the repository root/);
+      });
+
+      it("runs shell commands in the root only where it may", async function () {
+        if (!transport.capabilities.exec) {
+          assert.equal(transport.exec === undefined || subject.name.includes("SFTP only"), true);
+          return;
+        }
+        const result = await transport.exec!("pwd; command -v unzip");
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stdout.split("\n")[0], disk);
+        assert.match(result.stdout, /unzip/);
+      });
+    });
+  }
+});
