@@ -32,6 +32,8 @@ export interface SftpOptions {
 }
 
 const NO_SUCH_FILE = 2;
+/** Modes are set explicitly: a server's umask for SFTP sessions (e.g. a chrooted internal-sftp) may be 0. */
+const FILE_MODE = 0o644;
 const PERMISSION_DENIED = 3;
 
 export async function openSftpTransport(options: SftpOptions): Promise<SftpTransport> {
@@ -147,13 +149,21 @@ export class SftpTransport implements Transport {
   async digest(path: string, algorithms: readonly DigestAlgorithm[]): Promise<DigestResult | undefined> {
     const info = await this.stat(path);
     if (info?.type !== "file") return undefined;
-    return this.orMissing(path, "read", async () => digestStream(this.client.createReadStream(this.remotePath(path)), algorithms));
+    return this.orMissing(path, "read", async () => {
+      const stream = this.client.createReadStream(this.remotePath(path));
+      const closed = new Promise<void>((resolve) => stream.once("close", () => resolve()));
+      const result = await digestStream(stream, algorithms);
+      // The handle is closed by a request of its own: wait for it, or closing the session
+      // right after would leave it unanswered ("No response from server").
+      await closed;
+      return result;
+    });
   }
 
   async writeFile(path: string, data: string | Uint8Array): Promise<void> {
     await this.orFail(path, "write", async () => {
       await this.client.mkdir(posix.dirname(this.remotePath(path)), true);
-      await this.client.put(Buffer.from(data), this.remotePath(path));
+      await this.client.put(Buffer.from(data), this.remotePath(path), { writeStreamOptions: { mode: FILE_MODE } });
     });
   }
 
@@ -163,7 +173,7 @@ export class SftpTransport implements Transport {
     const sftp = this.sftp();
     return new Promise<boolean>((resolve, reject) => {
       // "wx" is O_CREAT|O_EXCL over SFTP: the server refuses when the name exists.
-      sftp.open(remote, "wx", (openError, handle) => {
+      sftp.open(remote, "wx", { mode: FILE_MODE }, (openError, handle) => {
         if (openError) {
           const code = (openError as { code?: number }).code;
           if (code === 4 /* FAILURE, how OpenSSH reports EEXIST */ || code === 11) return resolve(false);
@@ -181,7 +191,7 @@ export class SftpTransport implements Transport {
     const remote = this.remotePath(path);
     const sftp = this.sftp();
     await new Promise<void>((resolve, reject) => {
-      sftp.open(remote, "a", (openError, handle) => {
+      sftp.open(remote, "a", { mode: FILE_MODE }, (openError, handle) => {
         if (openError) return reject(this.translate(openError, path, "append to"));
         const bytes = Buffer.from(data, "utf8");
         const finish = (error: unknown): void => sftp.close(handle, () => (error ? reject(this.translate(error, path, "append to")) : resolve()));
@@ -205,6 +215,7 @@ export class SftpTransport implements Transport {
       await this.client.mkdir(posix.dirname(this.remotePath(path)), true);
       let previous = 0;
       await this.client.fastPut(localPath, this.remotePath(path), {
+        mode: FILE_MODE,
         step: (transferred: number) => {
           onProgress?.(transferred - previous);
           previous = transferred;

@@ -1,7 +1,7 @@
 // One contract, every transport: the local directory, SFTP with a shell, and SFTP on a
 // chrooted server without one, each against a real directory (and a real OpenSSH sshd).
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalTransport } from "../../src/transport/local-transport.js";
 import { openSftpTransport } from "../../src/transport/sftp-transport.js";
@@ -94,6 +94,7 @@ describe("transport contract", function () {
       it("writes, reads, lists and digests files, creating directories", async () => {
         await transport.writeFile("a/b/c.txt", "hello");
         assert.equal(readFileSync(join(disk, "a/b/c.txt"), "utf8"), "hello");
+        assert.equal(statSync(join(disk, "a/b/c.txt")).mode & 0o022, 0, "never group- or world-writable");
         assert.deepEqual(await transport.stat("a/b/c.txt"), { type: "file", size: 5 });
         assert.equal((await transport.stat("a/b"))?.type, "directory");
         assert.equal((await transport.readFile("a/b/c.txt"))?.toString(), "hello");

@@ -1,32 +1,14 @@
 // `maven-promote plan` as users and scripts run it: the real executable in a child process,
 // its exit codes, its report, its JSON, and one clear line for each kind of bad input.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import * as openpgp from "openpgp";
-import { cliPath } from "../../helpers/paths.js";
+import { runCliProcess, type CliResult } from "../../helpers/cli.js";
 import { copyRepoFixture, makeTempDir, removeTempDirs, treeFingerprint } from "../../helpers/temp-repos.js";
 
-const run = promisify(execFile);
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cliPath, ...args], {
-      env: { PATH: process.env.PATH, MAVEN_PROMOTE_NOW: "2026-11-22T10:15:00Z", ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+  return runCliProcess(args, env);
 }
 
 /** Every refusal is a single line (plus its hint), never a stack trace. */
