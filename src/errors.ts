@@ -35,7 +35,7 @@ export const ERROR_TABLE = {
   },
   ERR_HOST_KEY_REVOKED: { exit: 1, hint: "The server offers a key marked @revoked in known_hosts: ask its admin to replace the key." },
   ERR_TARGET_EXISTS: { exit: 1, hint: "Something else wrote this name on the target; inspect it before running again." },
-  ERR_COMMIT_FAILED: { exit: 1, hint: "Run `maven-promote resume` or `rollback` with the promotion id." },
+  ERR_COMMIT_FAILED: { exit: 1, hint: "The steps done are in .maven-promote/<id>/steps.log; every step is idempotent, so the commit can be run again." },
   ERR_VERIFY_FAILED: { exit: 1, hint: "The target is not consistent; see the listed files." },
   ERR_REMOTE_COMMAND: { exit: 1, hint: "The server needs sh, unzip, mv and ln (see README, 'What the server needs')." },
   ERR_SSH_CONNECT: { exit: 1, hint: "Check the host, the port and that the server runs sshd." },

@@ -56,6 +56,7 @@ interface Context {
   workDirectory: string;
   items: StagedItem[];
   steps: RenameStep[];
+  script?: string;
   bundlePath?: string;
   journal?: Journal;
   result: PromoteResult;
@@ -135,18 +136,22 @@ function chooseExecutor(input: PromoteInput): "shell" | "transport" {
 
 // --- phases -----------------------------------------------------------------------------------
 
-/** Writes the bundle (shell executor) in a local work directory. Nothing leaves the machine. */
+/**
+ * Renders the rename script and, for the shell executor, writes the bundle in a local work
+ * directory. Nothing leaves the machine. The script goes to the target with every executor: it
+ * is the readable record of the commit, and what finishes it by hand on a server with a shell.
+ */
 async function stagePhase(context: Context): Promise<void> {
-  if (context.executor !== "shell") return;
-  const script = renderRenameScript({
+  context.script = renderRenameScript({
     id: context.plan.id,
     root: context.input.remoteRoot ?? "/",
     stateDirectory: context.stateDirectory,
     steps: context.steps,
   });
+  if (context.executor !== "shell") return;
   context.bundlePath = join(context.workDirectory, "bundle.zip");
   await writeBundle(
-    bundleEntries(context.plan, context.items, [{ name: `${context.stateDirectory}/rename.sh`, content: script }]),
+    bundleEntries(context.plan, context.items, [{ name: `${context.stateDirectory}/rename.sh`, content: context.script }]),
     context.bundlePath,
   );
 }
@@ -173,6 +178,7 @@ async function uploadPhase(context: Context): Promise<void> {
     // -o: the entries are this promotion's own .rip names (checked absent above); -q: quiet.
     await runRemote(target, `unzip -q -o ${shellQuote(bundle)}`, "unpacking the bundle");
   } else {
+    await target.writeFile(`${state}/rename.sh`, context.script ?? "");
     const uploads = new Map(plan.uploads.map((upload) => [upload.path, upload]));
     for (const item of context.items) {
       const upload = uploads.get(item.path)!;

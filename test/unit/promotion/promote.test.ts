@@ -1,6 +1,7 @@
 // The promotion pipeline on local directories: both executors give the same tree, the journal
 // tells what happened, and a run that is refused or stopped leaves the target byte-identical.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as openpgp from "openpgp";
@@ -79,6 +80,17 @@ describe("promote (local targets)", function () {
     const unsigned = await promoteFixture("basic", "shell", {}, withAsc);
     assert.equal(existsSync(join(unsigned.target, "org/example/demo/maven-metadata.xml.asc")), false);
     assert.equal(readFileSync(join(unsigned.target, `.maven-promote/${unsigned.result.plan.id}/backup/org/example/demo/maven-metadata.xml.asc`), "utf8"), "stale");
+  });
+
+  it("a promotion stopped before its commit is finished by running its rename.sh, as the README says", async () => {
+    const stopped = await promoteFixture("basic", "transport", { beforePhase: (phase) => phase !== "commit" });
+    assert.equal(stopped.result.state, "stopped");
+    assert.ok(existsSync(join(stopped.target, "org/example/demo/1.2.rip/demo-1.2.jar")), "uploaded under .rip names");
+    assert.equal(existsSync(join(stopped.target, "org/example/demo/1.2")), false, "nothing visible yet");
+    execFileSync("sh", [`.maven-promote/${stopped.result.plan.id}/rename.sh`], { cwd: stopped.target });
+    const reference = await promoteFixture("basic", "transport");
+    assert.deepEqual(visibleTree(stopped.target), visibleTree(reference.target));
+    assert.deepEqual((await verifyRepository({ target: new LocalTransport(stopped.target) })).problems, []);
   });
 
   describe("leaves the target byte-identical when it does not go ahead", () => {
