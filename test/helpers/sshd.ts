@@ -4,13 +4,17 @@
 // key, authorized_keys, sshd_config, a known_hosts file trusting the server, the pid file and the
 // log file; starts `/usr/sbin/sshd -D` on a free port as a child of this process; and resolves
 // once an ssh2 client can log in as the current user with the client key. stop() ends the server
-// and removes the directory. The sshd child is also killed when this process exits.
+// and removes the directory. The sshd child is also killed when this process exits: by an 'exit'
+// handler, and on Linux by the kernel (started through `setpriv --pdeathsig KILL`) even if this
+// process is killed outright. Directories left by killed runs are removed by later starts.
 //
 // Needs /usr/sbin/sshd (scripts/install-test-deps.sh installs it). Root is only needed for the
-// chrootSftpOnly variant (sshd can only chroot when running as root).
+// chrootSftpOnly variant (sshd can only chroot when running as root). Its directory is made under
+// a root-owned, non-writable parent (/run here), because sshd refuses a ChrootDirectory with a
+// group/world-writable path component such as /tmp.
 
-import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { existsSync, statSync, mkdirSync, chmodSync, openSync, closeSync, rmSync } from "node:fs";
+import { spawn, spawnSync, execFile, type ChildProcess } from "node:child_process";
+import { existsSync, statSync, mkdirSync, chmodSync, openSync, closeSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, connect as tcpConnect } from "node:net";
 import { tmpdir, userInfo } from "node:os";
@@ -19,9 +23,11 @@ import { Client, type ConnectConfig } from "ssh2";
 
 const SSHD = "/usr/sbin/sshd";
 const SSH_KEYGEN = "ssh-keygen";
+const SETPRIV = "/usr/bin/setpriv";
 const PRIVSEP_DIR = "/run/sshd";
 const READY_TIMEOUT_MS = 10_000;
 const BIND_ATTEMPTS = 5;
+const STALE_AFTER_MS = 10 * 60_000;
 
 export interface SshServer {
   host: "127.0.0.1";
@@ -216,6 +222,19 @@ function ensurePrivsepDir(): void {
   }
 }
 
+let cachedPdeathsig: boolean | undefined;
+
+/** Whether util-linux `setpriv --pdeathsig` works here (Linux). */
+function pdeathsigAvailable(): boolean {
+  if (cachedPdeathsig === undefined) {
+    cachedPdeathsig =
+      process.platform === "linux" &&
+      existsSync(SETPRIV) &&
+      spawnSync(SETPRIV, ["--pdeathsig", "KILL", "--", "true"], { stdio: "ignore" }).status === 0;
+  }
+  return cachedPdeathsig;
+}
+
 interface Started {
   child: ChildProcess;
   exited: Promise<void>;
@@ -228,9 +247,12 @@ function spawnSshd(configPath: string, logPath: string): Started {
   try {
     // -D: stay in the foreground as our child; -e/-E: log to the log file, not syslog. Anything
     // written to stdout/stderr before logging is set up also lands in the log file.
-    child = spawn(SSHD, ["-D", "-e", "-E", logPath, "-f", configPath], {
-      stdio: ["ignore", logFd, logFd],
-    });
+    const args = ["-D", "-e", "-E", logPath, "-f", configPath];
+    // Through setpriv, the kernel kills sshd if this process dies in a way that skips the 'exit'
+    // handler (SIGKILL, an unhandled SIGTERM). setpriv execs sshd, so child.pid is sshd's pid.
+    child = pdeathsigAvailable()
+      ? spawn(SETPRIV, ["--pdeathsig", "KILL", "--", SSHD, ...args], { stdio: ["ignore", logFd, logFd] })
+      : spawn(SSHD, args, { stdio: ["ignore", logFd, logFd] });
   } finally {
     closeSync(logFd);
   }
@@ -248,6 +270,53 @@ function spawnSshd(configPath: string, logPath: string): Started {
   return { child, exited: exitedPromise, hasExited: () => exited };
 }
 
+/** Whether `pid` is a live (not zombie) process. */
+function processRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+}
+
+/**
+ * Removes directories left by earlier runs that were killed before they could clean up: an
+ * `sshd-test-*` directory whose pid file names a process that is gone, or that has no pid file
+ * and has not changed for 10 minutes. A server still starting (no pid file yet) is left alone.
+ */
+function removeStaleDirs(base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(base).filter((name) => name.startsWith("sshd-test-"));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = join(base, name);
+    try {
+      const pidPath = join(dir, "sshd.pid");
+      let stale: boolean;
+      if (existsSync(pidPath)) {
+        const pid = Number.parseInt(readFileSync(pidPath, "utf8").trim(), 10);
+        stale = Number.isInteger(pid) && pid > 0 && !processRunning(pid);
+      } else {
+        // sshd deletes its pid file when it gets SIGTERM; a directory that has not changed for
+        // STALE_AFTER_MS since then (or since a start that never got going) is abandoned.
+        stale = existsSync(join(dir, "sshd_config")) && Date.now() - statSync(dir).mtimeMs > STALE_AFTER_MS;
+      }
+      if (stale) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // unreadable or vanished meanwhile: leave it
+    }
+  }
+}
+
 export async function startSshd(options: StartSshdOptions = {}): Promise<SshServer> {
   if (!sshdAvailable()) {
     throw new Error(`startSshd: ${SSHD} is not installed (run scripts/install-test-deps.sh)`);
@@ -259,7 +328,9 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<SshServ
   ensurePrivsepDir();
 
   const user = userInfo().username;
-  const dir = await mkdtemp(join(baseDir(chroot), "sshd-test-"));
+  const base = baseDir(chroot);
+  removeStaleDirs(base);
+  const dir = await mkdtemp(join(base, "sshd-test-"));
   try {
     return await startIn(dir, user, chroot, options.extraConfig ?? []);
   } catch (error) {
@@ -369,8 +440,10 @@ async function startIn(dir: string, user: string, chroot: boolean, extraConfig: 
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let ready = false;
     let lastError: unknown;
+    let listening = false;
     while (Date.now() < deadline && !started.hasExited()) {
-      if (await tcpAccepts(port, 250)) {
+      listening ||= await tcpAccepts(port, 250);
+      if (listening) {
         try {
           await sshLogin(clientConfig(port));
           ready = true;
@@ -379,7 +452,7 @@ async function startIn(dir: string, user: string, chroot: boolean, extraConfig: 
           lastError = error;
         }
       }
-      await delay(25);
+      await delay(listening ? 100 : 25);
     }
 
     if (ready) {
