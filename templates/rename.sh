@@ -66,6 +66,7 @@ step_remove() {
 }
 
 # Timestamps around the metadata flips: the window in which a client can see them out of step.
-step_mark() { log "mark $1 $(now)"; }
+# The optional second argument names the metadata group.
+step_mark() { log "mark $1 $(now)${2+ $2}"; }
 
 {{STEPS}}

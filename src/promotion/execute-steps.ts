@@ -14,8 +14,17 @@ export interface ExecuteStepsInput {
 
 export async function executeSteps({ transport, stateDirectory, steps, now = isoNow }: ExecuteStepsInput): Promise<void> {
   const logPath = `${stateDirectory}/steps.log`;
-  const log = (line: string): Promise<void> => transport.appendFile(logPath, line + "\n");
+  // Inside a metadata group the renames run back to back: their log lines wait until the group
+  // is done (a crash in between is safe: a step whose source is gone and whose destination is
+  // present counts as done on the next run).
+  let groupLog: string[] | undefined;
+  const log = async (line: string): Promise<void> => {
+    if (groupLog !== undefined) groupLog.push(line);
+    else await transport.appendFile(logPath, line + "\n");
+  };
   const fail = async (message: string): Promise<never> => {
+    if (groupLog !== undefined) await transport.appendFile(logPath, groupLog.join("\n") + "\n");
+    groupLog = undefined;
     await log(`fail ${message}`);
     throw new PromoteError("ERR_COMMIT_FAILED", `commit stopped: ${message}`);
   };
@@ -27,7 +36,17 @@ export async function executeSteps({ transport, stateDirectory, steps, now = iso
         await log(`state ${step.state} ${now()}`);
         break;
       case "mark":
-        await log(`mark ${step.label} ${now()}`);
+        if (step.label === "group-start") {
+          await log(`mark ${step.label} ${now()} ${step.path}`);
+          groupLog = [];
+        } else if (step.label === "group-end") {
+          const line = `mark ${step.label} ${now()} ${step.path}`;
+          const pending = [...(groupLog ?? []), line];
+          groupLog = undefined;
+          await transport.appendFile(logPath, pending.join("\n") + "\n");
+        } else {
+          await log(`mark ${step.label} ${now()}`);
+        }
         break;
       case "backup": {
         if ((await typeOf(step.path)) !== "file") break;
@@ -47,7 +66,13 @@ export async function executeSteps({ transport, stateDirectory, steps, now = iso
         break;
       }
       case "move-file": {
-        if ((await typeOf(step.from)) === "file") {
+        if (step.replace && groupLog !== undefined) {
+          // The fast path: one rename, no stat first; only a failure needs a look.
+          const moved = await transport.rename(step.from, step.to, { replace: true }).then(() => true, () => false);
+          if (!moved && !((await typeOf(step.from)) === undefined && (await typeOf(step.to)) === "file")) {
+            await fail(`cannot move ${step.from} to ${step.to}`);
+          }
+        } else if ((await typeOf(step.from)) === "file") {
           if (!step.replace && (await typeOf(step.to)) !== undefined) await fail(`${step.to} already exists; refusing to overwrite it`);
           await transport.rename(step.from, step.to, { replace: step.replace });
         } else if ((await typeOf(step.to)) !== "file") {

@@ -29,8 +29,7 @@ export interface Journal {
   plan: Plan;
   steps: RenameStep[];
   verify?: { ok: boolean; problems: string[] };
-  /** Milliseconds between the first and the last metadata rename. */
-  metadataWindowMs?: number;
+  metadataWindow?: MetadataWindow;
 }
 
 export interface StepLogEntry {
@@ -38,6 +37,17 @@ export interface StepLogEntry {
   subject: string;
   /** For `state` and `mark` lines: when. */
   at?: string;
+  /** For group marks: the metadata file. */
+  path?: string;
+}
+
+/** How long clients could see metadata out of step with its checksums. */
+export interface MetadataWindow {
+  /** The longest window of any one metadata group, in milliseconds. */
+  maxMs: number;
+  /** From the first metadata rename to the last, over all groups. */
+  totalMs: number;
+  groups: number;
 }
 
 export function newJournal(plan: Plan, executor: Journal["executor"], steps: RenameStep[]): Journal {
@@ -91,20 +101,32 @@ export function parseStepsLog(text: string): StepLogEntry[] {
     .filter((line) => line !== "")
     .map((line) => {
       const [op = "", ...rest] = line.split(" ");
-      if (op === "state" || op === "mark") return { op, subject: rest[0] ?? "", at: rest[1] ?? "" };
+      if (op === "state" || op === "mark") {
+        const entry: StepLogEntry = { op, subject: rest[0] ?? "", at: rest[1] ?? "" };
+        if (rest.length > 2) entry.path = rest.slice(2).join(" ");
+        return entry;
+      }
       return { op, subject: rest.join(" ") };
     });
 }
 
-/** Milliseconds between the metadata-start and metadata-end marks, if both are logged. */
-export function metadataWindowMs(log: readonly StepLogEntry[]): number | undefined {
-  const start = log.find((entry) => entry.op === "mark" && entry.subject === "metadata-start")?.at;
-  const end = log.find((entry) => entry.op === "mark" && entry.subject === "metadata-end")?.at;
+/** The metadata windows from the marks in the log, if the commit logged them. */
+export function metadataWindow(log: readonly StepLogEntry[]): MetadataWindow | undefined {
+  const timeOf = (label: string, path?: string): bigint | undefined => {
+    const entry = log.find((candidate) => candidate.op === "mark" && candidate.subject === label && candidate.path === path);
+    return entry?.at === undefined ? undefined : isoToNanos(entry.at);
+  };
+  const start = timeOf("metadata-start");
+  const end = timeOf("metadata-end");
   if (start === undefined || end === undefined) return undefined;
-  const startNs = isoToNanos(start);
-  const endNs = isoToNanos(end);
-  if (startNs === undefined || endNs === undefined) return undefined;
-  return Number(endNs - startNs) / 1e6;
+  const groupPaths = log.filter((entry) => entry.op === "mark" && entry.subject === "group-start").map((entry) => entry.path);
+  let maxNs = 0n;
+  for (const path of groupPaths) {
+    const groupStart = timeOf("group-start", path);
+    const groupEnd = timeOf("group-end", path);
+    if (groupStart !== undefined && groupEnd !== undefined && groupEnd - groupStart > maxNs) maxNs = groupEnd - groupStart;
+  }
+  return { maxMs: Number(maxNs) / 1e6, totalMs: Number(end - start) / 1e6, groups: groupPaths.length };
 }
 
 function isoToNanos(text: string): bigint | undefined {

@@ -9,7 +9,7 @@ import type { Transport } from "../transport/transport.js";
 import { shellQuote } from "../util/shell-quote.js";
 import { bundleEntries, writeBundle } from "./bundle.js";
 import { executeSteps } from "./execute-steps.js";
-import { metadataWindowMs, newJournal, readJournal, writeJournal, type Journal, type JournalState } from "./journal.js";
+import { metadataWindow, newJournal, readJournal, writeJournal, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
 import { PHASES, type PhaseName } from "./phases.js";
 import { createPlan, type PlanInput } from "./plan.js";
 import type { Plan } from "./plan-types.js";
@@ -43,7 +43,9 @@ export interface PromoteResult {
   completed: PhaseName | null;
   state: JournalState | "planned" | "stopped";
   verifyProblems: string[];
+  /** The longest time any metadata file and its checksums were out of step (ms). */
   metadataWindowMs?: number;
+  metadataWindow?: MetadataWindow;
   executor: "shell" | "transport";
 }
 
@@ -202,8 +204,11 @@ async function commitPhase(context: Context): Promise<void> {
   }
   const recorded = await readJournal(target, state);
   context.result.state = recorded?.state ?? "committed";
-  const window = recorded === undefined ? undefined : metadataWindowMs(recorded.log);
-  if (window !== undefined) context.result.metadataWindowMs = window;
+  const window = recorded === undefined ? undefined : metadataWindow(recorded.log);
+  if (window !== undefined) {
+    context.result.metadataWindow = window;
+    context.result.metadataWindowMs = window.maxMs;
+  }
 }
 
 async function verifyPhase(context: Context): Promise<void> {
@@ -215,7 +220,7 @@ async function finishPhase(context: Context): Promise<void> {
   if (journal === undefined) return;
   journal.state = "committed";
   journal.verify = { ok: context.result.verifyProblems.length === 0, problems: context.result.verifyProblems };
-  if (context.result.metadataWindowMs !== undefined) journal.metadataWindowMs = context.result.metadataWindowMs;
+  if (context.result.metadataWindow !== undefined) journal.metadataWindow = context.result.metadataWindow;
   await writeJournal(target, state, journal);
   await target.remove(`${state}/bundle.zip`);
   context.result.state = "committed";

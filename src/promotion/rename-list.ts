@@ -26,8 +26,13 @@ export type RenameStep =
   | { op: "move-file"; from: string; to: string; replace: boolean }
   /** Removes a target file (a signature that would be stale). */
   | { op: "remove"; path: string }
-  /** Timestamps around step 4. */
-  | { op: "mark"; label: "metadata-start" | "metadata-end" };
+  /**
+   * Timestamps: around step 4 as a whole, and around each metadata group (from just before its
+   * first rename to just after its maven-metadata.xml rename: the window a client can see the
+   * file and its checksums out of step).
+   */
+  | { op: "mark"; label: "metadata-start" | "metadata-end" }
+  | { op: "mark"; label: "group-start" | "group-end"; path: string };
 
 /** Where a promotion keeps its own files on the target. */
 export function stateDirectory(id: string, stateRoot = ".maven-promote"): string {
@@ -79,11 +84,13 @@ export function buildRenameList(plan: Plan): RenameStep[] {
   // 4. Metadata groups, deepest first (a SNAPSHOT's own file before its artifact's).
   steps.push({ op: "mark", label: "metadata-start" });
   for (const entry of changedMetadata) {
+    steps.push({ op: "mark", label: "group-start", path: entry.path });
     if (entry.signature === "remove") steps.push({ op: "remove", path: entry.path + SIGNATURE_EXTENSION });
     const sidecars = entry.checksums.map((algorithm) => entry.path + CHECKSUM_EXTENSIONS[algorithm]);
     if (entry.signature === "sign") sidecars.push(entry.path + SIGNATURE_EXTENSION);
     for (const path of sidecars) steps.push({ op: "move-file", from: ripName(path), to: path, replace: true });
     steps.push({ op: "move-file", from: ripName(entry.path), to: entry.path, replace: true });
+    steps.push({ op: "mark", label: "group-end", path: entry.path });
   }
   steps.push({ op: "mark", label: "metadata-end" });
   steps.push({ op: "state", state: "committed" });

@@ -40,6 +40,6 @@ function renderStep(step: RenameStep): string {
     case "remove":
       return `step_remove ${shellQuote(step.path)}`;
     case "mark":
-      return `step_mark ${shellQuote(step.label)}`;
+      return "path" in step ? `step_mark ${shellQuote(step.label)} ${shellQuote(step.path)}` : `step_mark ${shellQuote(step.label)}`;
   }
 }

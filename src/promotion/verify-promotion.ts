@@ -28,7 +28,14 @@ export async function verifyPromotion(plan: Plan, target: Transport): Promise<st
     if (entry.signature === "remove" && signature !== undefined) problems.push(`${entry.path}${SIGNATURE_EXTENSION}: stale signature still present`);
   }
   const files = plan.uploads.filter((upload) => upload.origin !== "merged");
+  // Hashing on the server saves downloading the whole release again; a server without a
+  // shell (or sha256sum) gets every file read back instead.
+  const onServer = await target.sha256OnServer?.(files.map((upload) => upload.path));
   const fileProblems = await mapLimit(files, 4, async (upload) => {
+    const remote = onServer?.get(upload.path);
+    if (remote !== undefined && upload.sha256 !== undefined) {
+      return remote === upload.sha256 ? undefined : `${upload.path}: content differs from the staged file`;
+    }
     const digest = await target.digest(upload.path, ["sha256"]);
     if (digest === undefined) return `${upload.path}: missing after the commit`;
     if (digest.size !== upload.size) return `${upload.path}: ${digest.size} bytes on the target, ${upload.size} staged`;

@@ -269,6 +269,21 @@ export class SftpTransport implements Transport {
     return true;
   }
 
+  async sha256OnServer(paths: readonly string[]): Promise<Map<string, string> | undefined> {
+    if (!this.capabilities.exec) return undefined;
+    const digests = new Map<string, string>();
+    for (let index = 0; index < paths.length; index += 200) {
+      const batch = paths.slice(index, index + 200);
+      const result = await this.exec(`sha256sum -- ${batch.map(shellQuote).join(" ")}`).catch(() => undefined);
+      if (result === undefined || result.code !== 0) return undefined;
+      for (const line of result.stdout.split("\n")) {
+        const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
+        if (match !== null) digests.set(match[2]!, match[1]!);
+      }
+    }
+    return digests;
+  }
+
   async exec(command: string): Promise<ExecResult> {
     if (!this.capabilities.exec) throw new PromoteError("ERR_CONFIG", `${this.location}: shell commands are disabled (SFTP only)`);
     const ssh = (this.client as unknown as { client: import("ssh2").Client }).client;

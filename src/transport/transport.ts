@@ -55,6 +55,11 @@ export interface Transport {
   remove(path: string): Promise<boolean>;
   /** Removes a directory and everything in it; false when there was none. */
   removeTree(path: string): Promise<boolean>;
+  /**
+   * sha256 of many files computed on the server (`sha256sum`), so that checking what was
+   * uploaded needs no download; undefined when the server cannot (then digest() each file).
+   */
+  sha256OnServer?(paths: readonly string[]): Promise<Map<string, string> | undefined>;
   /** Runs a shell command in the repository root (SSH transports with a shell only). */
   exec?(command: string): Promise<ExecResult>;
   close(): Promise<void>;

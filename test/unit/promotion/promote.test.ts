@@ -62,7 +62,7 @@ describe("promote (local targets)", function () {
     const recorded = await readJournal(transport, `.maven-promote/${id}`);
     assert.equal(recorded!.state, "committed");
     assert.equal(recorded!.journal.verify?.ok, true);
-    assert.equal(typeof recorded!.journal.metadataWindowMs, "number");
+    assert.equal(recorded!.journal.metadataWindow?.groups, 1);
     assert.ok(existsSync(join(target, `.maven-promote/${id}/backup/org/example/demo/maven-metadata.xml`)), "the replaced metadata is backed up");
     assert.equal(existsSync(join(target, `.maven-promote/${id}/bundle.zip`)), false, "the bundle is removed");
     assert.equal(Object.keys(treeFingerprint(target)).some((path) => path.endsWith(".rip")), false, "no .rip names are left");
