@@ -179,6 +179,51 @@ describe("integration: promote over SFTP to a real sshd", function () {
     });
   });
 
+  describe("logging in", () => {
+    /** A copy of the authorized client key, encrypted with a passphrase (ssh-keygen -p). */
+    function encryptedClientKey(passphrase: string): string {
+      const key = join(makeTempDir(), "id_ed25519");
+      cpSync(shellServer.clientKeyPath, key);
+      chmodSync(key, 0o600);
+      execFileSync("ssh-keygen", ["-q", "-p", "-N", passphrase, "-f", key]);
+      return key;
+    }
+
+    it("with an encrypted identity whose passphrase comes from the environment, never printed", async () => {
+      const passphrase = "sesame 9917 open";
+      const key = encryptedClientKey(passphrase);
+      const target = freshTarget();
+      const base = ["promote", "--from", example.staging, "--to", `sftp://${shellServer.user}@127.0.0.1:${shellServer.port}${target}`, "--identity", key, "--known-hosts", shellServer.knownHostsPath];
+      const before = treeFingerprint(target);
+      const missing = await runCliProcess(base);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /^maven-promote: --identity .*id_ed25519: the key is encrypted and the passphrase is missing or wrong \[ERR_SSH_AUTH\]/);
+      const wrong = await runCliProcess([...base, "--identity-passphrase-env", "KEY_PASS"], { KEY_PASS: "not it" });
+      assert.equal(wrong.code, 2);
+      assert.deepEqual(treeFingerprint(target), before, "refused logins change nothing");
+      const right = await runCliProcess([...base, "--identity-passphrase-env", "KEY_PASS"], { KEY_PASS: passphrase });
+      assert.equal(right.code, 0, right.stderr);
+      for (const output of [missing, wrong, right]) assert.ok(!(output.stdout + output.stderr).includes(passphrase));
+    });
+
+    it("through ssh-agent when SSH_AUTH_SOCK is set", async () => {
+      const socket = join(makeTempDir(), "agent.sock");
+      const agent = execFileSync("ssh-agent", ["-a", socket, "-s"], { encoding: "utf8" });
+      const pid = /SSH_AGENT_PID=(\d+)/.exec(agent)![1]!;
+      try {
+        execFileSync("ssh-add", ["-q", shellServer.clientKeyPath], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: "ignore" });
+        const target = freshTarget();
+        const result = await runCliProcess(
+          ["promote", "--from", example.staging, "--to", `sftp://${shellServer.user}@127.0.0.1:${shellServer.port}${target}`, "--known-hosts", shellServer.knownHostsPath],
+          { SSH_AUTH_SOCK: socket },
+        );
+        assert.equal(result.code, 0, result.stderr);
+      } finally {
+        process.kill(Number(pid));
+      }
+    });
+  });
+
   it("--accept-new-host-key trusts a new server, records it, and goes ahead", async () => {
     const knownHosts = join(makeTempDir(), "ssh", "known_hosts");
     mkdirSync(join(knownHosts, ".."));
