@@ -30,6 +30,8 @@ export interface Journal {
   steps: RenameStep[];
   verify?: { ok: boolean; problems: string[] };
   metadataWindow?: MetadataWindow;
+  /** Why the promotion failed, when it did. */
+  error?: string;
 }
 
 export interface StepLogEntry {

@@ -104,6 +104,7 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
       try {
         await RUNNERS[phase.name](context);
       } catch (error) {
+        if (phase.name === "upload") await withdrawUpload(context, error);
         throw stoppedDuring(phase.name, plan.id, error);
       }
       result.completed = phase.name;
@@ -178,7 +179,7 @@ async function uploadPhase(context: Context): Promise<void> {
     const bundle = `${state}/bundle.zip`;
     await target.upload(context.bundlePath!, bundle, progress);
     // -o: the entries are this promotion's own .rip names (checked absent above); -q: quiet.
-    await runRemote(target, `unzip -q -o ${shellQuote(bundle)}`, "unpacking the bundle");
+    await runRemote(target, `unzip -q -o ${shellQuote(bundle)}`, "unpacking the bundle", UNZIP_FAILURES);
   } else {
     await target.writeFile(`${state}/rename.sh`, context.script ?? "");
     const uploads = new Map(plan.uploads.map((upload) => [upload.path, upload]));
@@ -232,9 +233,37 @@ async function finishPhase(context: Context): Promise<void> {
   }
 }
 
+/**
+ * An upload that failed (a full disk, a permission, a server error) takes back what it wrote,
+ * so that the target holds no half-uploaded .rip items, and marks its journal failed. Best
+ * effort: if the connection is gone this fails too, and the first error is the one reported.
+ */
+async function withdrawUpload(context: Context, error: unknown): Promise<void> {
+  if (context.journal === undefined) return; // nothing was written yet (e.g. stale .rip refused)
+  try {
+    const topLevel = new Set(context.items.map((item) => topLevelRipName(item.ripPath)));
+    for (const path of topLevel) {
+      if ((await context.target.stat(path))?.type === "directory") await context.target.removeTree(path);
+      else await context.target.remove(path);
+    }
+    await context.target.remove(`${context.stateDirectory}/bundle.zip`);
+    context.journal.state = "failed";
+    context.journal.error = error instanceof Error ? error.message : String(error);
+    await writeJournal(context.target, context.stateDirectory, context.journal);
+  } catch {
+    // Keep the first error: it is the one the user must see.
+  }
+}
+
+/** `a/b/1.0.rip/x.jar` → `a/b/1.0.rip`; `a/b/m.xml.rip` → itself. */
+function topLevelRipName(ripPath: string): string {
+  const inDirectory = ripPath.indexOf(".rip/");
+  return inDirectory >= 0 ? ripPath.slice(0, inDirectory + 4) : ripPath;
+}
+
 /** A `.rip` name already on the target belongs to an unfinished promotion: never write over it. */
 async function refuseStaleRipItems(context: Context): Promise<void> {
-  const topLevel = new Set(context.items.map((item) => item.ripPath.split(".rip/")[0]!.replace(/\.rip$/, "") + ".rip"));
+  const topLevel = new Set(context.items.map((item) => topLevelRipName(item.ripPath)));
   for (const path of topLevel) {
     if ((await context.target.stat(path)) !== undefined) {
       throw new PromoteError("ERR_STALE_RIP", `${path}: already on the target, left by an unfinished promotion`, { path });
@@ -242,11 +271,21 @@ async function refuseStaleRipItems(context: Context): Promise<void> {
   }
 }
 
-async function runRemote(target: Transport, command: string, what: string): Promise<void> {
+/** unzip's exit codes that mean "could not write" (unzip(1), DIAGNOSTICS), and a command not found. */
+const UNZIP_FAILURES: Record<number, { reason: string; hint: string }> = {
+  50: { reason: "could not write (no permission, or the disk is full)", hint: "Check that the SSH user can write to the repository and that its disk has space." },
+  127: { reason: "unzip is not installed on the server", hint: "Install unzip on the server, or use --sftp-only." },
+};
+
+async function runRemote(target: Transport, command: string, what: string, known: Record<number, { reason: string; hint: string }> = {}): Promise<void> {
   const result = await target.exec!(command);
   if (result.code !== 0) {
-    const detail = (result.stderr.trim().split("\n").pop() ?? "").slice(0, 300);
-    throw new PromoteError("ERR_REMOTE_COMMAND", `${what} failed on ${target.location} (exit ${result.code})${detail ? `: ${detail}` : ""}`);
+    const detail = result.stderr.trim().split("\n").pop()?.replace(/\s+/g, " ").slice(0, 300) ?? "";
+    const explained = known[result.code];
+    const reason = explained?.reason ?? `exit ${result.code}`;
+    throw new PromoteError("ERR_REMOTE_COMMAND", `${what} failed on ${target.location}: ${reason}${detail ? ` (${detail})` : ""}`, {
+      ...(explained === undefined ? {} : { hint: explained.hint }),
+    });
   }
 }
 

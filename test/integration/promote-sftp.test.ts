@@ -171,6 +171,35 @@ describe("integration: promote over SFTP to a real sshd", function () {
       assert.match(result.stderr, /^maven-promote: .*authentication failed with .*stranger/);
     });
 
+    for (const [mode, flags, message] of [
+      ["shell", [], /stopped during upload: unpacking the bundle failed on .*: could not write \(no permission, or the disk is full\)/],
+      ["sftp-only", ["--sftp-only"], /stopped during upload: org\/example\/hello\/1\.2\.0\.rip\/\S+: permission denied on 127\.0\.0\.1 \(cannot write\) \[ERR_PERMISSION\]/],
+    ] as const) {
+      it(`a directory the server may not write to (${mode}): one line, nothing half-uploaded left`, async function () {
+        const target = freshTarget();
+        const locked = join(target, "org/example/hello");
+        // Root ignores file modes; the immutable flag stops it too. Skipped where chattr cannot.
+        try {
+          execFileSync("chattr", ["+i", locked], { stdio: "ignore" });
+        } catch {
+          console.log("    SKIPPED: chattr +i is not supported here");
+          return this.skip();
+        }
+        try {
+          const before = comparableTree(target);
+          const result = await runCliProcess(["promote", "--from", example.staging, "--to", `sftp://${shellServer.user}@127.0.0.1:${shellServer.port}${target}`, ...sshArgs(shellServer, [...flags])]);
+          assert.equal(result.code, 1);
+          assert.match(result.stderr, /^maven-promote: promotion \S+ /);
+          assert.match(result.stderr, message);
+          assert.equal(result.stderr.trimEnd().split("\n").length, 2, "one error line and its hint");
+          assert.deepEqual(comparableTree(target), before, "what Maven sees is unchanged");
+          assert.equal(Object.keys(treeFingerprint(target)).some((path) => path.endsWith(".rip")), false, "no .rip items are left");
+        } finally {
+          execFileSync("chattr", ["-i", locked]);
+        }
+      });
+    }
+
     it("a closed port", async () => {
       const target = freshTarget();
       const result = await runCliProcess(["promote", "--from", example.staging, "--to", `sftp://nobody@127.0.0.1:1${target}`, "--known-hosts", shellServer.knownHostsPath]);
