@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PromoteError } from "./errors.js";
 import type { DigestAlgorithm } from "./integrity/digests.js";
 import type { Signer, TrustedKeys } from "./integrity/pgp.js";
 import type { MetadataMode } from "./maven/metadata-merge.js";
@@ -11,6 +12,10 @@ import { createPlan, type PlanInput } from "./promotion/plan.js";
 import type { Plan } from "./promotion/plan-types.js";
 import { promote as runPromotion, type PromoteResult, type PromotionEvent } from "./promotion/promote.js";
 import { verifyRepository, type VerifyRepositoryResult } from "./promotion/verify-repository.js";
+import { cleanup as runCleanup, type CleanupResult } from "./promotion/cleanup.js";
+import { readTargetStatus, type TargetStatus } from "./promotion/history.js";
+import { breakLock, type LockInfo } from "./promotion/lock.js";
+import { resume as resumePromotion, rollback as rollbackPromotion, type RollbackResult } from "./promotion/recovery.js";
 import { downloadTree } from "./transport/download-tree.js";
 import { parseLocation } from "./transport/location.js";
 import { openTransport, type OpenedTransport, type SshSettings } from "./transport/open-transport.js";
@@ -36,6 +41,8 @@ export interface PlanOptions {
 
 export interface PromoteOptions extends PlanOptions {
   dryRun?: boolean;
+  /** How long to wait for another promotion's lock (ms; default 0: fail at once). */
+  waitMs?: number;
   executor?: "auto" | "shell" | "transport";
   beforePhase?: (phase: PhaseName, plan: Plan) => Promise<boolean | void> | boolean | void;
 }
@@ -52,11 +59,82 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       ...planInput(options, stagingDirectory, target),
       remoteRoot: target.root,
       ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
+      ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
       ...(options.executor === undefined ? {} : { executor: options.executor }),
       ...(options.beforePhase === undefined ? {} : { beforePhase: options.beforePhase }),
       ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     }),
   );
+}
+
+export interface RecoveryOptions {
+  /** The promotion id, as printed by promote and listed by status. */
+  id: string;
+  to: string;
+  ssh?: SshSettings;
+  /** How long to wait for another promotion's lock (ms). */
+  waitMs?: number;
+  onEvent?: (event: PromoteEvent) => void;
+}
+
+/** Finishes an interrupted promotion from its journal. */
+export async function resume(options: RecoveryOptions & { from?: string }): Promise<PromoteResult> {
+  const staging = options.from === undefined ? undefined : parseLocation(options.from, "--from");
+  if (staging !== undefined && staging.kind !== "local") {
+    throw new PromoteError("ERR_CONFIG", `--from ${options.from}: resume reads staged files from a local directory`, { path: "--from" });
+  }
+  return withTarget(options, (target) =>
+    resumePromotion({
+      target: target.transport,
+      id: options.id,
+      remoteRoot: target.root,
+      ...(staging === undefined ? {} : { stagingDirectory: staging.path }),
+      ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
+      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+    }),
+  );
+}
+
+/** Returns the target to its state before the promotion. */
+export async function rollback(options: RecoveryOptions): Promise<RollbackResult> {
+  return withTarget(options, (target) =>
+    rollbackPromotion({ target: target.transport, id: options.id, remoteRoot: target.root, ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }) }),
+  );
+}
+
+/** The target's lock and the promotions on record. */
+export async function status(options: { to: string; ssh?: SshSettings }): Promise<TargetStatus> {
+  return withTarget(options, (target) => readTargetStatus(target.transport));
+}
+
+export interface CleanupOptions {
+  to: string;
+  ssh?: SshSettings;
+  /** Leftovers younger than this are kept (ms; default 24 h). */
+  olderThanMs?: number;
+  dryRun?: boolean;
+  /** Also walk the whole target for .rip names that no journal names. */
+  scan?: boolean;
+}
+
+export async function cleanup(options: CleanupOptions): Promise<CleanupResult> {
+  return withTarget(options, (target) =>
+    runCleanup({ target: target.transport, olderThanMs: options.olderThanMs ?? 24 * 3600 * 1000, dryRun: options.dryRun ?? false, scan: options.scan ?? false }),
+  );
+}
+
+/** Breaks the target's lock, whoever holds it; returns whose it was. */
+export async function unlock(options: { to: string; ssh?: SshSettings }): Promise<LockInfo | undefined> {
+  return withTarget(options, (target) => breakLock(target.transport));
+}
+
+async function withTarget<T>(options: { to: string; ssh?: SshSettings }, action: (target: OpenedTransport) => Promise<T>): Promise<T> {
+  const target = await openTransport(options.to, "--to", options.ssh);
+  try {
+    return await action(target);
+  } finally {
+    await target.transport.close();
+  }
 }
 
 export interface VerifyOptions {

@@ -42,6 +42,12 @@ export const ERROR_TABLE = {
   ERR_SSH_AUTH: { exit: 2, hint: "Check --identity, its passphrase variable, or ssh-agent (SSH_AUTH_SOCK)." },
   ERR_PERMISSION: { exit: 1, hint: "The user needs write access to the repository directory." },
   ERR_STALE_RIP: { exit: 1, hint: "An earlier promotion left .rip items behind; resume, roll back, or clean it up first." },
+  ERR_LOCK_HELD: { exit: 3, hint: "Another promotion holds the target." },
+  ERR_TARGET_CHANGED: { exit: 1, hint: "Someone changed the target outside maven-promote's lock; plan again." },
+  ERR_PROMOTION_NOT_FOUND: { exit: 2, hint: "`maven-promote status --to ...` lists the promotions on record." },
+  ERR_ROLLBACK_CONFLICT: { exit: 1, hint: "A later promotion changed the same metadata; roll that one back first." },
+  ERR_RESUME_SOURCE: { exit: 2, hint: "Pass --from with the staging repository the promotion was made from." },
+  ERR_RECOVERY_REFUSED: { exit: 1, hint: "See `maven-promote status` for the promotion's state." },
   ERR_INTERNAL: { exit: 1, hint: "This is a bug in maven-promote; please report it with the stack trace." },
 } as const satisfies Record<string, { exit: number; hint: string }>;
 

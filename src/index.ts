@@ -1,5 +1,20 @@
 // maven-promote as a library. See README.md, "Library".
-export { plan, promote, verify, type PlanOptions, type PromoteOptions, type VerifyOptions, type PromoteEvent } from "./api.js";
+export {
+  plan,
+  promote,
+  verify,
+  resume,
+  rollback,
+  status,
+  cleanup,
+  unlock,
+  type PlanOptions,
+  type PromoteOptions,
+  type VerifyOptions,
+  type RecoveryOptions,
+  type CleanupOptions,
+  type PromoteEvent,
+} from "./api.js";
 export { PromoteError, ERROR_TABLE, type ErrorCode, type Problem } from "./errors.js";
 export type { Plan, MetadataPlan, UploadPlan, VersionPlan, Warning } from "./promotion/plan-types.js";
 export { loadSigningKey, loadTrustedKeys, verifyDetachedSignature, type Signer, type TrustedKeys } from "./integrity/pgp.js";
@@ -10,3 +25,7 @@ export { mergeMetadataDocuments, type MetadataMode } from "./maven/metadata-merg
 export type { PromoteResult } from "./promotion/promote.js";
 export type { VerifyRepositoryResult, RepositoryProblem } from "./promotion/verify-repository.js";
 export type { SshSettings } from "./transport/open-transport.js";
+export type { RollbackResult } from "./promotion/recovery.js";
+export type { TargetStatus, PromotionRecord } from "./promotion/history.js";
+export type { CleanupResult, CleanupAction } from "./promotion/cleanup.js";
+export type { LockInfo } from "./promotion/lock.js";

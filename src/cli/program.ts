@@ -8,6 +8,8 @@ import type { CliIo } from "./io.js";
 import { registerPlanCommand } from "./plan-command.js";
 import { registerPromoteCommand } from "./promote-command.js";
 import { registerVerifyCommand } from "./verify-command.js";
+import { registerRecoveryCommands } from "./recovery-commands.js";
+import { registerAdminCommands } from "./admin-commands.js";
 
 export const VERSION = "0.1.0";
 
@@ -23,6 +25,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerPlanCommand(program, io, setExit);
   registerPromoteCommand(program, io, setExit);
   registerVerifyCommand(program, io, setExit);
+  registerRecoveryCommands(program, io, setExit);
+  registerAdminCommands(program, io, setExit);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   try {

@@ -1,6 +1,7 @@
 // `maven-promote promote`: make the staged release live in the target, nearly atomically.
 import { Option, type Command } from "commander";
 import { promote } from "../api.js";
+import { parseDuration } from "../util/duration.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { uploadProgress } from "./progress.js";
@@ -9,12 +10,14 @@ import { addPlanOptions, planOptionsFrom, type SharedOptionValues } from "./shar
 
 interface PromoteOptionValues extends SharedOptionValues {
   dryRun?: boolean;
+  wait: string;
   executor: "auto" | "shell" | "transport";
 }
 
 export function registerPromoteCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const command = addPlanOptions(program.command("promote").description("promote the staged release in --from into --to"))
     .option("--dry-run", "stop after planning: show the plan, change nothing")
+    .option("--wait <duration>", "wait this long for another promotion's lock (e.g. 30s, 10m); then exit 3", "0")
     .addOption(
       new Option("--executor <kind>", "how the renames run: shell (a script over SSH), transport (fs or SFTP renames), auto")
         .choices(["auto", "shell", "transport"])
@@ -25,8 +28,11 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
     const result = await promote({
       ...(await planOptionsFrom(values, io)),
       dryRun: values.dryRun ?? false,
+      waitMs: parseDuration(values.wait, "--wait"),
       executor: values.sftpOnly ? "transport" : values.executor,
       onEvent: (event) => {
+        // For tools that watch a promotion (the crash tests): every event as one JSON line.
+        if (io.env.MAVEN_PROMOTE_EVENTS === "1") io.stderr(JSON.stringify(event) + "\n");
         if (event.type === "upload:progress") progress.update(event.loaded, event.total);
         if (event.type === "phase:end" && event.phase === "upload") progress.done();
       },

@@ -1,5 +1,6 @@
 // Planning the metadata part of a promotion: for each maven-metadata.xml the promotion touches,
 // read the target's copy, merge, and decide its checksums and signature.
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { isPromoteError, PromoteError, type Problem } from "../errors.js";
 import { parseChecksumFile } from "../integrity/checksum-file.js";
@@ -8,7 +9,7 @@ import type { Signer } from "../integrity/pgp.js";
 import { isSnapshotVersion } from "../maven/comparable-version.js";
 import { mergeMetadataDocuments, type MetadataMode } from "../maven/metadata-merge.js";
 import { parseMetadata, type Metadata, type MetadataDocument, type MetadataKind } from "../maven/metadata.js";
-import { METADATA_FILE, SIGNATURE_EXTENSION, dirname, groupIdOf, joinPath } from "../maven/repository-path.js";
+import { METADATA_FILE, SIGNATURE_EXTENSION, dirname, groupIdOf, joinPath, unsafePathReason } from "../maven/repository-path.js";
 import { element } from "../maven/xml-tree.js";
 import type { Transport } from "../transport/transport.js";
 import type { MetadataPlan, Warning } from "./plan-types.js";
@@ -71,6 +72,7 @@ async function planOneMetadataFile(
   }
   const kind = kindOf(path, staged.metadata);
   checkPathAgrees(staged, kind, "staged");
+  checkNamesAreSafe(staged);
 
   // Every staged version directory is listed, even when the staged file forgot it.
   if (kind === "artifact") {
@@ -131,6 +133,7 @@ async function planOneMetadataFile(
     backport: merged.backport,
     pluginsAdded: merged.pluginsAdded.map((plugin) => ({ prefix: plugin.prefix, artifactId: plugin.artifactId, ...(plugin.name ? { name: plugin.name } : {}) })),
     targetExists: target !== undefined,
+    targetSha256: targetBytes === undefined ? null : createHash("sha256").update(targetBytes).digest("hex"),
     changed,
     checksums: changed ? checksums : [],
     signature,
@@ -171,6 +174,27 @@ function kindOf(path: string, metadata: Metadata): MetadataKind {
   if (metadata.version !== undefined && isSnapshotVersion(metadata.version) && leaf === metadata.version) return "snapshot";
   if (metadata.versioning !== undefined) return "artifact";
   return metadata.plugins.length > 0 ? "group" : "artifact";
+}
+
+/**
+ * Versions and snapshot file names in metadata become paths (a version directory, a file a
+ * client will fetch): each must be a name Maven could have staged, never `..` or `$(...)`.
+ */
+function checkNamesAreSafe(document: MetadataDocument): void {
+  const versioning = document.metadata.versioning;
+  const names = [
+    ...(versioning?.versions ?? []).map((version) => ({ what: "version", name: version })),
+    ...(versioning?.snapshotVersions ?? []).flatMap((entry) => [
+      { what: "snapshot value", name: entry.value },
+      { what: "snapshot extension", name: entry.extension },
+      ...(entry.classifier === "" ? [] : [{ what: "snapshot classifier", name: entry.classifier }]),
+    ]),
+  ];
+  for (const { what, name } of names) {
+    if (name.includes("/") || unsafePathReason(name) !== undefined) {
+      throw new PromoteError("ERR_UNSAFE_PATH", `${document.path}: lists ${what} ${JSON.stringify(name)}, which is not a safe name`, { path: document.path });
+    }
+  }
 }
 
 type Coordinates = Partial<Record<"groupId" | "artifactId" | "version", string>>;

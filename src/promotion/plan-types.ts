@@ -52,6 +52,8 @@ export interface MetadataPlan {
   backport: boolean;
   pluginsAdded: Array<Pick<Plugin, "prefix" | "artifactId"> & { name?: string }>;
   targetExists: boolean;
+  /** sha256 of the target's file when planned (null: none): a commit or rollback checks it. */
+  targetSha256: string | null;
   /** False when the merge leaves the target's file as it is: nothing is written. */
   changed: boolean;
   /** Checksum files written beside the merged file. */

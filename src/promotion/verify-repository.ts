@@ -7,7 +7,7 @@ import { ALL_ALGORITHMS, CHECKSUM_EXTENSIONS, digestBytes } from "../integrity/d
 import { parseChecksumFile } from "../integrity/checksum-file.js";
 import { verifyDetachedSignature, type TrustedKeys } from "../integrity/pgp.js";
 import { parseMetadata, type MetadataDocument } from "../maven/metadata.js";
-import { METADATA_FILE, RIP_SUFFIX, SIGNATURE_EXTENSION, dirname, joinPath } from "../maven/repository-path.js";
+import { METADATA_FILE, RIP_SUFFIX, SIGNATURE_EXTENSION, dirname, joinPath, unsafePathReason } from "../maven/repository-path.js";
 import type { Transport } from "../transport/transport.js";
 
 export interface RepositoryProblem {
@@ -104,12 +104,20 @@ async function checkMetadataFile(input: VerifyRepositoryInput, path: string, res
     // A SNAPSHOT's own file: every file it lists must exist.
     for (const entry of metadata.versioning?.snapshotVersions ?? []) {
       const name = `${artifactId}-${entry.value}${entry.classifier ? `-${entry.classifier}` : ""}.${entry.extension}`;
+      if (name.includes("/") || unsafePathReason(name) !== undefined) {
+        problem(`lists snapshot file ${JSON.stringify(name)}, which is not a safe name`);
+        continue;
+      }
       if ((await input.target.stat(joinPath(directory, name)))?.type !== "file") problem(`lists ${name}, which is missing`);
     }
     return;
   }
   for (const version of metadata.versioning?.versions ?? []) {
     result.versionsChecked++;
+    if (version.includes("/") || unsafePathReason(version) !== undefined) {
+      problem(`lists version ${JSON.stringify(version)}, which is not a safe directory name`);
+      continue;
+    }
     const versionDirectory = joinPath(directory, version);
     const names = (await input.target.list(versionDirectory))?.map((entry) => entry.name);
     if (names === undefined) {

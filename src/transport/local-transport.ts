@@ -1,6 +1,6 @@
 // The local-directory transport: a repository on this machine's file system (or a mount).
 import { createReadStream, createWriteStream } from "node:fs";
-import { appendFile, copyFile, link, mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { PromoteError } from "../errors.js";
@@ -27,7 +27,7 @@ export class LocalTransport implements Transport {
   async stat(path: string): Promise<FileStat | undefined> {
     return ioOrMissing(path, "read", async () => {
       const info = await stat(this.resolvePath(path));
-      return { type: info.isFile() ? "file" : info.isDirectory() ? "directory" : "other", size: info.size };
+      return { type: info.isFile() ? "file" : info.isDirectory() ? "directory" : "other", size: info.size, mtimeMs: info.mtimeMs };
     });
   }
 
@@ -75,12 +75,17 @@ export class LocalTransport implements Transport {
   }
 
   async createExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
-    try {
-      await this.write(path, async (absolute) => writeFile(absolute, data, { flag: "wx" }));
-      return true;
-    } catch (error) {
-      if (error instanceof PromoteError && (error.cause as NodeJS.ErrnoException | undefined)?.code === "EEXIST") return false;
-      throw error;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.write(path, async (absolute) => writeFile(absolute, data, { flag: "wx" }));
+        return true;
+      } catch (error) {
+        const code = error instanceof PromoteError ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+        if (code === "EEXIST") return false;
+        // The directory vanished between mkdir and create (another process removed an empty
+        // .maven-promote/ as it released its lock): once more.
+        if (code !== "ENOENT" || attempt > 0) throw error;
+      }
     }
   }
 
@@ -132,6 +137,15 @@ export class LocalTransport implements Transport {
 
   async remove(path: string): Promise<boolean> {
     return (await ioOrMissing(path, "remove", async () => (await unlink(this.resolvePath(path)), true))) ?? false;
+  }
+
+  async removeEmptyDirectory(path: string): Promise<boolean> {
+    try {
+      await rmdir(this.resolvePath(path));
+      return true;
+    } catch {
+      return false; // not empty, not there, or not a directory
+    }
   }
 
   async removeTree(path: string): Promise<boolean> {

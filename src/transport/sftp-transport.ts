@@ -126,7 +126,7 @@ export class SftpTransport implements Transport {
   async stat(path: string): Promise<FileStat | undefined> {
     return this.orMissing(path, "read", async () => {
       const info = await this.client.stat(this.remotePath(path));
-      return { type: info.isFile ? "file" : info.isDirectory ? "directory" : "other", size: info.size };
+      return { type: info.isFile ? "file" : info.isDirectory ? "directory" : "other", size: info.size, mtimeMs: info.modifyTime };
     });
   }
 
@@ -168,6 +168,17 @@ export class SftpTransport implements Transport {
   }
 
   async createExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
+    try {
+      return await this.createExclusiveOnce(path, data);
+    } catch (error) {
+      // The directory can vanish between mkdir and open (a lock released by another process
+      // removes an empty .maven-promote/): once more, from the mkdir.
+      if (!isNoSuchFile((error as PromoteError).cause)) throw error;
+      return this.createExclusiveOnce(path, data);
+    }
+  }
+
+  private async createExclusiveOnce(path: string, data: string | Uint8Array): Promise<boolean> {
     const remote = this.remotePath(path);
     await this.orFail(path, "write", () => this.client.mkdir(posix.dirname(remote), true));
     const sftp = this.sftp();
@@ -261,6 +272,12 @@ export class SftpTransport implements Transport {
     if ((await this.stat(path)) === undefined) return false;
     await this.orFail(path, "remove", async () => void (await this.client.delete(this.remotePath(path), true)));
     return true;
+  }
+
+  async removeEmptyDirectory(path: string): Promise<boolean> {
+    const sftp = this.sftp();
+    const remote = this.remotePath(path);
+    return new Promise<boolean>((resolve) => sftp.rmdir(remote, (error) => resolve(!error)));
   }
 
   async removeTree(path: string): Promise<boolean> {

@@ -7,6 +7,8 @@ import type { DigestAlgorithm, DigestResult } from "../integrity/digests.js";
 export interface FileStat {
   type: "file" | "directory" | "other";
   size: number;
+  /** Last modification, ms since the epoch (for cleanup's age threshold). */
+  mtimeMs?: number;
 }
 
 export interface DirEntry {
@@ -53,6 +55,8 @@ export interface Transport {
   linkOrCopy(from: string, to: string): Promise<void>;
   /** Removes a file; false when there was none. */
   remove(path: string): Promise<boolean>;
+  /** Removes a directory only if it is empty; false when it is not (or is not there). */
+  removeEmptyDirectory(path: string): Promise<boolean>;
   /** Removes a directory and everything in it; false when there was none. */
   removeTree(path: string): Promise<boolean>;
   /**

@@ -1,0 +1,68 @@
+// `maven-promote resume ID` and `maven-promote rollback ID`: recovery of an interrupted
+// promotion from its journal on the target.
+import type { Command } from "commander";
+import { resume, rollback } from "../api.js";
+import { parseDuration } from "../util/duration.js";
+import { EXIT } from "./exit-codes.js";
+import { plural } from "./format.js";
+import type { CliIo } from "./io.js";
+import { uploadProgress } from "./progress.js";
+import { promoteResultToJson, renderPromoteReport } from "./render-promote.js";
+import { addSshOptions, sshSettingsFrom, type SshOptionValues } from "./ssh-options.js";
+
+interface RecoveryValues extends SshOptionValues {
+  to: string;
+  from?: string;
+  wait: string;
+  json?: boolean;
+}
+
+function addRecoveryOptions(command: Command): Command {
+  return addSshOptions(
+    command
+      .requiredOption("--to <repo>", "the target repository: a path, file:///path or sftp://user@host[:port]/path")
+      .option("--wait <duration>", "wait this long for another promotion's lock (e.g. 30s, 10m)", "0")
+      .option("--json", "print one JSON object on stdout"),
+  );
+}
+
+export function registerRecoveryCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  addRecoveryOptions(
+    program
+      .command("resume")
+      .argument("<id>", "the promotion id (see `maven-promote status`)")
+      .description("finish an interrupted promotion from its journal, without uploading again what is there")
+      .option("--from <repo>", "the staging repository, if its files are no longer where the promotion read them"),
+  ).action(async (id: string, values: RecoveryValues) => {
+    const progress = uploadProgress(io, io.isTty && !values.json);
+    const result = await resume({
+      id,
+      to: values.to,
+      ssh: sshSettingsFrom(values, io.env),
+      waitMs: parseDuration(values.wait, "--wait"),
+      ...(values.from === undefined ? {} : { from: values.from }),
+      onEvent: (event) => event.type === "upload:progress" && progress.update(event.loaded, event.total),
+    });
+    progress.done();
+    if (values.json) io.stdout(JSON.stringify(promoteResultToJson(result), null, 2) + "\n");
+    else io.stdout(`Resumed promotion ${id} (it was ${result.state === "committed" && result.completed === "finish" ? "finished" : "interrupted"}).\n\n${renderPromoteReport(result, false)}`);
+    setExit(EXIT.ok);
+  });
+
+  addRecoveryOptions(
+    program
+      .command("rollback")
+      .argument("<id>", "the promotion id (see `maven-promote status`)")
+      .description("return the target to its state before the promotion, byte for byte"),
+  ).action(async (id: string, values: RecoveryValues) => {
+    const result = await rollback({ id, to: values.to, ssh: sshSettingsFrom(values, io.env), waitMs: parseDuration(values.wait, "--wait") });
+    if (values.json) io.stdout(JSON.stringify({ ok: true, ...result }, null, 2) + "\n");
+    else {
+      const lines = [`Rolled back promotion ${id} (it was ${result.from}).`];
+      if (result.restored.length > 0) lines.push(`Restored ${plural(result.restored.length, "file")}:`, ...result.restored.map((path) => `  ${path}`));
+      if (result.removed.length > 0) lines.push(`Removed ${plural(result.removed.length, "item")}:`, ...result.removed.map((path) => `  ${path}`));
+      io.stdout(lines.join("\n") + "\n");
+    }
+    setExit(EXIT.ok);
+  });
+}

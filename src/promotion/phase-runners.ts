@@ -1,0 +1,263 @@
+// What each phase of a promotion does once the plan is made: stage, upload, commit, verify,
+// finish. promote() walks them from the PHASES table; resume() re-enters them from a journal.
+import { createHash } from "node:crypto";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { PromoteError } from "../errors.js";
+import { digestFile } from "../integrity/digests.js";
+import type { Transport } from "../transport/transport.js";
+import { shellQuote } from "../util/shell-quote.js";
+import { bundleEntries, writeBundle } from "./bundle.js";
+import { executeSteps } from "./execute-steps.js";
+import { metadataWindow, newJournal, readJournal, writeJournal, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
+import { releaseLock } from "./lock.js";
+import type { PhaseName } from "./phases.js";
+import type { Plan, UploadPlan } from "./plan-types.js";
+import type { RenameStep, StagedItem } from "./rename-list.js";
+import { renderRenameScript } from "./render-script.js";
+import { verifyPromotion } from "./verify-promotion.js";
+
+export type PromotionEvent =
+  | { type: "lock:acquired"; id: string }
+  | { type: "phase:start"; phase: PhaseName }
+  | { type: "phase:end"; phase: PhaseName }
+  | { type: "upload:progress"; loaded: number; total: number };
+
+export interface PromoteResult {
+  plan: Plan;
+  /** The last phase that ran to its end. */
+  completed: PhaseName | null;
+  state: JournalState | "planned" | "stopped";
+  verifyProblems: string[];
+  /** The longest time any metadata file and its checksums were out of step (ms). */
+  metadataWindowMs?: number;
+  metadataWindow?: MetadataWindow;
+  executor: "shell" | "transport";
+}
+
+export interface PhaseContext {
+  target: Transport;
+  plan: Plan;
+  executor: "shell" | "transport";
+  /** The repository root as the server's shell sees it. */
+  remoteRoot: string;
+  stateDirectory: string;
+  workDirectory: string;
+  items: StagedItem[];
+  steps: RenameStep[];
+  script?: string;
+  bundlePath?: string;
+  journal?: Journal;
+  result: PromoteResult;
+  onEvent: (event: PromotionEvent) => void;
+}
+
+export const PHASE_RUNNERS: Record<Exclude<PhaseName, "plan">, (context: PhaseContext) => Promise<void>> = {
+  stage: stagePhase,
+  upload: uploadPhase,
+  commit: commitPhase,
+  verify: verifyPhase,
+  finish: finishPhase,
+};
+
+/**
+ * Renders the rename script and, for the shell executor, writes the bundle in a local work
+ * directory. Nothing leaves the machine. The script goes to the target with every executor: it
+ * is the readable record of the commit, and what finishes it by hand on a server with a shell.
+ */
+export async function stagePhase(context: PhaseContext): Promise<void> {
+  context.script = renderScript(context);
+  if (context.executor !== "shell") return;
+  context.bundlePath = join(context.workDirectory, "bundle.zip");
+  await writeBundle(
+    bundleEntries(context.plan, context.items, [{ name: `${context.stateDirectory}/rename.sh`, content: context.script }]),
+    context.bundlePath,
+  );
+}
+
+export function renderScript(context: PhaseContext): string {
+  return renderRenameScript({ id: context.plan.id, root: context.remoteRoot, stateDirectory: context.stateDirectory, steps: context.steps });
+}
+
+async function uploadPhase(context: PhaseContext): Promise<void> {
+  const { target, plan, stateDirectory: state } = context;
+  await refuseStaleRipItems(context);
+  // The journal goes first: a promotion killed at any later instant can be found and resumed.
+  context.journal = newJournal(plan, context.executor, context.steps);
+  await target.mkdirp(state);
+  await writeJournal(target, state, context.journal);
+
+  const progress = progressReporter(context, context.bundlePath !== undefined ? (await stat(context.bundlePath)).size : totalSize(plan.uploads));
+  if (context.executor === "shell") {
+    const bundle = `${state}/bundle.zip`;
+    await target.upload(context.bundlePath!, bundle, progress);
+    // -o: the entries are this promotion's own .rip names (checked absent above); -q: quiet.
+    await runRemote(target, `unzip -q -o ${shellQuote(bundle)}`, "unpacking the bundle", UNZIP_FAILURES);
+  } else {
+    await target.writeFile(`${state}/rename.sh`, context.script ?? renderScript(context));
+    await uploadItems(context, context.items, progress);
+  }
+  context.journal.state = "uploaded";
+  await writeJournal(target, state, context.journal);
+}
+
+/** Uploads staged items one by one to their .rip names (no shell, or a resumed upload). */
+export async function uploadItems(context: PhaseContext, items: readonly StagedItem[], progress: (sent: number) => void): Promise<void> {
+  const uploads = new Map(context.plan.uploads.map((upload) => [upload.path, upload]));
+  for (const item of items) {
+    const upload = uploads.get(item.path)!;
+    if (upload.localPath !== undefined) await context.target.upload(upload.localPath, item.ripPath, progress);
+    else {
+      await context.target.writeFile(item.ripPath, upload.content ?? "");
+      progress(upload.size);
+    }
+  }
+}
+
+export function progressReporter(context: PhaseContext, total: number): (sent: number) => void {
+  let loaded = 0;
+  return (sent) => {
+    loaded += sent;
+    context.onEvent({ type: "upload:progress", loaded, total });
+  };
+}
+
+function totalSize(uploads: readonly UploadPlan[]): number {
+  return uploads.reduce((sum, upload) => sum + upload.size, 0);
+}
+
+export async function commitPhase(context: PhaseContext): Promise<void> {
+  const { target, stateDirectory: state } = context;
+  await refuseChangedTarget(context);
+  if (context.executor === "shell") {
+    await runRemote(target, `sh ${shellQuote(`${state}/rename.sh`)}`, "running the rename script");
+  } else {
+    await executeSteps({ transport: target, stateDirectory: state, steps: context.steps });
+  }
+  const recorded = await readJournal(target, state);
+  context.result.state = recorded?.state ?? "committed";
+  const window = recorded === undefined ? undefined : metadataWindow(recorded.log);
+  if (window !== undefined) {
+    context.result.metadataWindow = window;
+    context.result.metadataWindowMs = window.maxMs;
+  }
+}
+
+export async function verifyPhase(context: PhaseContext): Promise<void> {
+  context.result.verifyProblems = await verifyPromotion(context.plan, context.target);
+}
+
+export async function finishPhase(context: PhaseContext): Promise<void> {
+  const { target, stateDirectory: state, journal } = context;
+  if (journal === undefined) return;
+  journal.state = "committed";
+  journal.verify = { ok: context.result.verifyProblems.length === 0, problems: context.result.verifyProblems };
+  if (context.result.metadataWindow !== undefined) journal.metadataWindow = context.result.metadataWindow;
+  await writeJournal(target, state, journal);
+  await target.remove(`${state}/bundle.zip`);
+  await releaseLock(target, context.plan.id);
+  context.result.state = "committed";
+  if (context.result.verifyProblems.length > 0) {
+    const [first] = context.result.verifyProblems;
+    const more = context.result.verifyProblems.length - 1;
+    throw new PromoteError("ERR_VERIFY_FAILED", `the target does not read back as planned: ${first}${more > 0 ? ` (and ${more} more)` : ""}`);
+  }
+}
+
+/**
+ * An upload that failed (a full disk, a permission, a server error) takes back what it wrote,
+ * so that the target holds no half-uploaded .rip items, marks its journal failed and lets go
+ * of the lock. Best effort: if the connection is gone this fails too, and the first error is
+ * the one reported (the lock then stays, and `resume`/`rollback`/`cleanup` finish the job).
+ */
+export async function withdrawUpload(context: PhaseContext, error: unknown): Promise<void> {
+  if (context.journal === undefined) return; // nothing was written yet (e.g. stale .rip refused)
+  try {
+    await removeRipItems(context.target, context.items);
+    await context.target.remove(`${context.stateDirectory}/bundle.zip`);
+    context.journal.state = "failed";
+    context.journal.error = error instanceof Error ? error.message : String(error);
+    await writeJournal(context.target, context.stateDirectory, context.journal);
+    await releaseLock(context.target, context.plan.id);
+  } catch {
+    // Keep the first error: it is the one the user must see.
+  }
+}
+
+export async function removeRipItems(target: Transport, items: readonly StagedItem[]): Promise<void> {
+  for (const path of new Set(items.map((item) => topLevelRipName(item.ripPath)))) {
+    if ((await target.stat(path))?.type === "directory") await target.removeTree(path);
+    else await target.remove(path);
+  }
+}
+
+/** `a/b/1.0.rip/x.jar` → `a/b/1.0.rip`; `a/b/m.xml.rip` → itself. */
+export function topLevelRipName(ripPath: string): string {
+  const inDirectory = ripPath.indexOf(".rip/");
+  return inDirectory >= 0 ? ripPath.slice(0, inDirectory + 4) : ripPath;
+}
+
+/** A `.rip` name already on the target belongs to an unfinished promotion: never write over it. */
+async function refuseStaleRipItems(context: PhaseContext): Promise<void> {
+  for (const path of new Set(context.items.map((item) => topLevelRipName(item.ripPath)))) {
+    if ((await context.target.stat(path)) !== undefined) {
+      throw new PromoteError("ERR_STALE_RIP", `${path}: already on the target, left by an unfinished promotion`, { path });
+    }
+  }
+}
+
+/**
+ * Each metadata file the commit replaces must still be the one the plan merged with (or, on a
+ * resumed commit, already the new one). Under the lock this always holds; it guards against
+ * writers that ignore the lock, so that their versions are never silently dropped.
+ */
+async function refuseChangedTarget(context: PhaseContext): Promise<void> {
+  for (const entry of context.plan.metadata.filter((candidate) => candidate.changed)) {
+    const bytes = await context.target.readFile(entry.path, 64 * 1024 * 1024);
+    const now = bytes === undefined ? null : createHash("sha256").update(bytes).digest("hex");
+    if (now !== entry.targetSha256 && now !== entry.digests.sha256) {
+      throw new PromoteError("ERR_TARGET_CHANGED", `${entry.path}: changed on the target since this promotion was planned`, { path: entry.path });
+    }
+  }
+}
+
+/** unzip's exit codes that mean "could not write" (unzip(1), DIAGNOSTICS), and a command not found. */
+const UNZIP_FAILURES: Record<number, { reason: string; hint: string }> = {
+  50: { reason: "could not write (no permission, or the disk is full)", hint: "Check that the SSH user can write to the repository and that its disk has space." },
+  127: { reason: "unzip is not installed on the server", hint: "Install unzip on the server, or use --sftp-only." },
+};
+
+export async function runRemote(
+  target: Transport,
+  command: string,
+  what: string,
+  known: Record<number, { reason: string; hint: string }> = {},
+): Promise<void> {
+  const result = await target.exec!(command);
+  if (result.code !== 0) {
+    const detail = result.stderr.trim().split("\n").pop()?.replace(/\s+/g, " ").slice(0, 300) ?? "";
+    const explained = known[result.code];
+    const reason = explained?.reason ?? `exit ${result.code}`;
+    throw new PromoteError("ERR_REMOTE_COMMAND", `${what} failed on ${target.location}: ${reason}${detail ? ` (${detail})` : ""}`, {
+      ...(explained === undefined ? {} : { hint: explained.hint }),
+    });
+  }
+}
+
+/** Whether the staged item at its .rip name on the target is intact (for a resumed upload). */
+export async function itemIsIntact(target: Transport, upload: UploadPlan, ripPath: string, onServer: Map<string, string> | undefined): Promise<boolean> {
+  const expected = upload.sha256 ?? (upload.content === undefined ? undefined : createHash("sha256").update(upload.content).digest("hex"));
+  if (expected === undefined) return false;
+  const remote = onServer?.get(ripPath) ?? (await target.digest(ripPath, ["sha256"]))?.digests.sha256;
+  return remote === expected;
+}
+
+/** The staged bytes of an upload must still be the ones planned (resume reads them again). */
+export async function localSourceIsIntact(upload: UploadPlan): Promise<boolean> {
+  if (upload.localPath === undefined) return true;
+  try {
+    return (await digestFile(upload.localPath, ["sha256"])).digests.sha256 === upload.sha256;
+  } catch {
+    return false;
+  }
+}

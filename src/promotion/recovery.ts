@@ -1,0 +1,224 @@
+// Resume and rollback of a promotion from its journal (DESIGN.md invariant 6). Both take over
+// the lock that the same promotion still holds when its process died, so recovery never needs
+// `unlock`. Resume finishes from whatever phase the promotion stopped in without uploading
+// again what is already there and intact; rollback returns every metadata, checksum and
+// signature file to its bytes before the promotion (from the commit's backups) and removes
+// what the promotion added.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PromoteError } from "../errors.js";
+import { CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
+import { SIGNATURE_EXTENSION, dirname } from "../maven/repository-path.js";
+import type { Transport } from "../transport/transport.js";
+import { readJournal, writeJournal, type Journal, type JournalState } from "./journal.js";
+import { acquireLock, lockFor, releaseLock } from "./lock.js";
+import {
+  commitPhase,
+  finishPhase,
+  itemIsIntact,
+  localSourceIsIntact,
+  progressReporter,
+  removeRipItems,
+  renderScript,
+  uploadItems,
+  verifyPhase,
+  type PhaseContext,
+  type PromoteResult,
+  type PromotionEvent,
+} from "./phase-runners.js";
+import type { MetadataPlan, Plan } from "./plan-types.js";
+import { stagedItemsOf, stateDirectory } from "./rename-list.js";
+import { createHash } from "node:crypto";
+
+export interface RecoveryInput {
+  target: Transport;
+  id: string;
+  /** The repository root as the server's shell sees it. */
+  remoteRoot: string;
+  waitMs?: number;
+  onEvent?: (event: PromotionEvent) => void;
+}
+
+export interface ResumeInput extends RecoveryInput {
+  /** Where the staged files are now, if not where the promotion read them (resume only). */
+  stagingDirectory?: string;
+}
+
+export interface RollbackResult {
+  id: string;
+  /** The state the promotion was in before the rollback. */
+  from: JournalState;
+  restored: string[];
+  removed: string[];
+}
+
+async function loadJournal(target: Transport, id: string): Promise<{ journal: Journal; state: JournalState }> {
+  if (!/^[0-9A-Za-z-]+$/.test(id)) throw new PromoteError("ERR_USAGE", `${JSON.stringify(id)}: not a promotion id`, { path: id });
+  const recorded = await readJournal(target, stateDirectory(id));
+  if (recorded === undefined) {
+    throw new PromoteError("ERR_PROMOTION_NOT_FOUND", `promotion ${id}: no journal at ${stateDirectory(id)}/journal.json on ${target.location}`, { path: id });
+  }
+  return { journal: recorded.journal, state: recorded.state };
+}
+
+export async function resume(input: ResumeInput): Promise<PromoteResult> {
+  const { target, id } = input;
+  const { journal, state } = await loadJournal(target, id);
+  const plan = input.stagingDirectory === undefined ? journal.plan : relocateStage(journal.plan, input.stagingDirectory);
+  const result: PromoteResult = { plan, completed: null, state, verifyProblems: [], executor: journal.executor };
+  if (state === "rolled-back") {
+    throw new PromoteError("ERR_RECOVERY_REFUSED", `promotion ${id} was rolled back; promote the release again instead`, { path: id });
+  }
+  if (state === "committed" && journal.state === "committed" && journal.verify !== undefined) {
+    result.completed = "finish";
+    return result; // finished already: nothing to do
+  }
+  await acquireLock(target, lockFor(id), { waitMs: input.waitMs ?? 0, takeOver: true });
+  const context: PhaseContext = {
+    target,
+    plan,
+    executor: journal.executor,
+    remoteRoot: input.remoteRoot,
+    stateDirectory: stateDirectory(id),
+    workDirectory: await mkdtemp(join(tmpdir(), "maven-promote-")),
+    items: stagedItemsOf(plan),
+    steps: journal.steps,
+    journal,
+    result,
+    onEvent: input.onEvent ?? (() => {}),
+  };
+  try {
+    if (state === "uploading" || state === "uploaded" || state === "failed") await completeUpload(context);
+    if (state !== "committed") await commitPhase(context);
+    await verifyPhase(context);
+    await finishPhase(context);
+    result.completed = "finish";
+    return result;
+  } finally {
+    await rm(context.workDirectory, { recursive: true, force: true });
+  }
+}
+
+/** Uploads what is missing or damaged among the promotion's .rip items; keeps what is intact. */
+async function completeUpload(context: PhaseContext): Promise<void> {
+  const { target, plan, journal } = context;
+  const uploads = new Map(plan.uploads.map((upload) => [upload.path, upload]));
+  const onServer = await target.sha256OnServer?.(context.items.map((item) => item.ripPath));
+  const missing = [];
+  for (const item of context.items) {
+    if (!(await itemIsIntact(target, uploads.get(item.path)!, item.ripPath, onServer))) missing.push(item);
+  }
+  for (const item of missing) {
+    const upload = uploads.get(item.path)!;
+    if (!(await localSourceIsIntact(upload))) {
+      throw new PromoteError(
+        "ERR_RESUME_SOURCE",
+        `promotion ${plan.id}: the staged file ${item.path} is no longer at ${upload.localPath} as planned, and the target lacks it`,
+        { path: item.path },
+      );
+    }
+  }
+  await uploadItems(context, missing, progressReporter(context, missing.reduce((sum, item) => sum + uploads.get(item.path)!.size, 0)));
+  await target.writeFile(`${context.stateDirectory}/rename.sh`, renderScript(context));
+  await target.remove(`${context.stateDirectory}/bundle.zip`);
+  journal!.state = "uploaded";
+  delete journal!.error;
+  await writeJournal(target, context.stateDirectory, journal!);
+}
+
+function relocateStage(plan: Plan, stagingDirectory: string): Plan {
+  return {
+    ...plan,
+    uploads: plan.uploads.map((upload) => (upload.localPath === undefined ? upload : { ...upload, localPath: join(stagingDirectory, ...upload.path.split("/")) })),
+  };
+}
+
+export async function rollback(input: RecoveryInput): Promise<RollbackResult> {
+  const { target, id } = input;
+  const { journal, state } = await loadJournal(target, id);
+  const result: RollbackResult = { id, from: state, restored: [], removed: [] };
+  if (state === "rolled-back") return result;
+  await acquireLock(target, lockFor(id), { waitMs: input.waitMs ?? 0, takeOver: true });
+  const state_ = stateDirectory(id);
+  const plan = journal.plan;
+  if (state === "committing" || state === "committed") {
+    await refuseLaterChanges(target, plan);
+    // Metadata first, deepest last-committed first, so that no client sees metadata listing a
+    // version that is about to disappear; then the versions themselves.
+    for (const entry of plan.metadata.filter((candidate) => candidate.changed).reverse()) {
+      await restoreMetadataGroup(target, state_, entry, result);
+    }
+    await restoreFiles(target, state_, plan, result);
+  }
+  await removeRipItems(target, stagedItemsOf(plan));
+  await target.remove(`${state_}/bundle.zip`);
+  await target.appendFile(`${state_}/steps.log`, `state rolled-back ${new Date().toISOString()}\n`);
+  journal.state = "rolled-back";
+  await writeJournal(target, state_, journal);
+  await releaseLock(target, id);
+  return result;
+}
+
+/**
+ * Refuses when a later promotion changed metadata this one wrote: restoring the backup would
+ * drop that promotion's versions. The file must be this promotion's merge, or still the one it
+ * replaced (the commit stopped before reaching it).
+ */
+async function refuseLaterChanges(target: Transport, plan: Plan): Promise<void> {
+  for (const entry of plan.metadata.filter((candidate) => candidate.changed)) {
+    const bytes = await target.readFile(entry.path, 64 * 1024 * 1024);
+    const now = bytes === undefined ? null : createHash("sha256").update(bytes).digest("hex");
+    if (now !== entry.digests.sha256 && now !== entry.targetSha256) {
+      throw new PromoteError(
+        "ERR_ROLLBACK_CONFLICT",
+        `promotion ${plan.id} cannot be rolled back: ${entry.path} has changed since it was committed (a later promotion?)`,
+        { path: entry.path },
+      );
+    }
+  }
+}
+
+/** Puts a metadata file and its checksums and signature back as they were, xml last. */
+async function restoreMetadataGroup(target: Transport, state: string, entry: MetadataPlan, result: RollbackResult): Promise<void> {
+  const sidecars = [...Object.values(CHECKSUM_EXTENSIONS), SIGNATURE_EXTENSION].map((extension) => entry.path + extension);
+  if (!entry.targetExists) {
+    // A file the promotion created: the metadata goes first, so no client finds it half-removed.
+    for (const path of [entry.path, ...sidecars]) if (await target.remove(path)) result.removed.push(path);
+    return;
+  }
+  for (const path of [...sidecars, entry.path]) {
+    const backup = `${state}/backup/${path}`;
+    if ((await target.stat(backup))?.type === "file") {
+      await restoreFromBackup(target, backup, path);
+      result.restored.push(path);
+    } else if (await target.remove(path)) {
+      result.removed.push(path); // it did not exist before the promotion
+    }
+  }
+}
+
+/** Removes the version directories and SNAPSHOT files the promotion added; restores replaced ones. */
+async function restoreFiles(target: Transport, state: string, plan: Plan, result: RollbackResult): Promise<void> {
+  for (const version of plan.versions.filter((candidate) => candidate.state === "new")) {
+    if (await target.removeTree(version.path)) result.removed.push(version.path);
+  }
+  const newDirectories = new Set(plan.versions.filter((candidate) => candidate.state === "new").map((version) => version.path));
+  for (const upload of plan.uploads.filter((candidate) => candidate.origin !== "merged" && !newDirectories.has(dirname(candidate.path)))) {
+    const backup = `${state}/backup/${upload.path}`;
+    if (upload.replaces && (await target.stat(backup))?.type === "file") {
+      await restoreFromBackup(target, backup, upload.path);
+      result.restored.push(upload.path);
+    } else if (await target.remove(upload.path)) {
+      result.removed.push(upload.path);
+    }
+  }
+}
+
+/** Copies (or links) the backup beside the file, then renames it over the file in one step. */
+async function restoreFromBackup(target: Transport, backup: string, path: string): Promise<void> {
+  const aside = `${path}.rollback`;
+  await target.remove(aside); // left by a rollback that was itself interrupted
+  await target.linkOrCopy(backup, aside);
+  await target.rename(aside, path, { replace: true });
+}
