@@ -11,7 +11,7 @@ import { PromoteError } from "../errors.js";
 import { CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
 import { SIGNATURE_EXTENSION, dirname } from "../maven/repository-path.js";
 import type { Transport } from "../transport/transport.js";
-import { readJournal, writeJournal, type Journal, type JournalState } from "./journal.js";
+import { readJournal, writeJournal, type Journal, type JournalState, type StepLogEntry } from "./journal.js";
 import { acquireLock, lockFor, releaseLock } from "./lock.js";
 import {
   commitPhase,
@@ -53,13 +53,13 @@ export interface RollbackResult {
   removed: string[];
 }
 
-async function loadJournal(target: Transport, id: string): Promise<{ journal: Journal; state: JournalState }> {
+async function loadJournal(target: Transport, id: string): Promise<{ journal: Journal; state: JournalState; log: StepLogEntry[] }> {
   if (!/^[0-9A-Za-z-]+$/.test(id)) throw new PromoteError("ERR_USAGE", `${JSON.stringify(id)}: not a promotion id`, { path: id });
   const recorded = await readJournal(target, stateDirectory(id));
   if (recorded === undefined) {
     throw new PromoteError("ERR_PROMOTION_NOT_FOUND", `promotion ${id}: no journal at ${stateDirectory(id)}/journal.json on ${target.location}`, { path: id });
   }
-  return { journal: recorded.journal, state: recorded.state };
+  return { journal: recorded.journal, state: recorded.state, log: recorded.log };
 }
 
 export async function resume(input: ResumeInput): Promise<PromoteResult> {
@@ -136,7 +136,7 @@ function relocateStage(plan: Plan, stagingDirectory: string): Plan {
 
 export async function rollback(input: RecoveryInput): Promise<RollbackResult> {
   const { target, id } = input;
-  const { journal, state } = await loadJournal(target, id);
+  const { journal, state, log } = await loadJournal(target, id);
   const result: RollbackResult = { id, from: state, restored: [], removed: [] };
   if (state === "rolled-back") return result;
   await acquireLock(target, lockFor(id), { waitMs: input.waitMs ?? 0, takeOver: true });
@@ -144,10 +144,14 @@ export async function rollback(input: RecoveryInput): Promise<RollbackResult> {
   const plan = journal.plan;
   if (state === "committing" || state === "committed") {
     await refuseLaterChanges(target, plan);
-    // Metadata first, deepest last-committed first, so that no client sees metadata listing a
-    // version that is about to disappear; then the versions themselves.
-    for (const entry of plan.metadata.filter((candidate) => candidate.changed).reverse()) {
-      await restoreMetadataGroup(target, state_, entry, result);
+    // Metadata first, last-committed first, so that no client sees metadata listing a version
+    // that is about to disappear; then the versions themselves. Metadata is only touched after
+    // the metadata-start mark, which comes after every backup: without the mark, the commit
+    // changed no metadata, and a missing backup would not mean "the file did not exist".
+    if (log.some((entry) => entry.op === "mark" && entry.subject === "metadata-start")) {
+      for (const entry of plan.metadata.filter((candidate) => candidate.changed).reverse()) {
+        await restoreMetadataGroup(target, state_, entry, result);
+      }
     }
     await restoreFiles(target, state_, plan, result);
   }
@@ -206,17 +210,27 @@ async function restoreFiles(target: Transport, state: string, plan: Plan, result
   const newDirectories = new Set(plan.versions.filter((candidate) => candidate.state === "new").map((version) => version.path));
   for (const upload of plan.uploads.filter((candidate) => candidate.origin !== "merged" && !newDirectories.has(dirname(candidate.path)))) {
     const backup = `${state}/backup/${upload.path}`;
-    if (upload.replaces && (await target.stat(backup))?.type === "file") {
-      await restoreFromBackup(target, backup, upload.path);
-      result.restored.push(upload.path);
+    if (upload.replaces) {
+      // Backups precede every move: no backup means the commit never replaced this file.
+      if ((await target.stat(backup))?.type === "file") {
+        await restoreFromBackup(target, backup, upload.path);
+        result.restored.push(upload.path);
+      }
     } else if (await target.remove(upload.path)) {
       result.removed.push(upload.path);
     }
   }
 }
 
-/** Copies (or links) the backup beside the file, then renames it over the file in one step. */
+/**
+ * Copies (or links) the backup beside the file, then renames it over the file in one step.
+ * A file that already has the backup's bytes is left alone: the commit never reached it, and
+ * it may even be the backup's own hard link (rename(2) between two links of one file is a
+ * no-op that would leave the copy beside it).
+ */
 async function restoreFromBackup(target: Transport, backup: string, path: string): Promise<void> {
+  const [wanted, current] = await Promise.all([target.digest(backup, ["sha256"]), target.digest(path, ["sha256"])]);
+  if (current !== undefined && current.digests.sha256 === wanted?.digests.sha256) return;
   const aside = `${path}.rollback`;
   await target.remove(aside); // left by a rollback that was itself interrupted
   await target.linkOrCopy(backup, aside);

@@ -12,10 +12,9 @@
 // SFTP path refuses them the same way.
 //
 // Every case is its own `it`. To keep the file fast, the CLI runs of one describe are started
-// together in its `before` (as many at a time as there are CPUs, at least two) and each `it`
-// checks its own run; every measurement (fingerprints, PWNED search) is taken inside that run's
-// task, and each shell-syntax case looks for its own PWNED name, so a finding is never blamed
-// on the wrong case.
+// together in its `before` (one more at a time than there are CPUs) and each `it` checks its own
+// run; every measurement (fingerprints, PWNED search) is taken inside that run's task, and each
+// shell-syntax case looks for its own PWNED name, so a finding is never blamed on another case.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -273,8 +272,8 @@ function assertRefused(spec: Case, outcome: Outcome): void {
   }
 
   // (4) the target is byte-identical, and no promotion state was created
-  assert.deepEqual(outcome.targetAfter, outcome.targetBefore, `the target is byte-identical${context}`);
   assert.ok(!existsSync(join(repos.target, ".maven-promote")), `no .maven-promote/ in the target${context}`);
+  assert.deepEqual(outcome.targetAfter, outcome.targetBefore, `the target is byte-identical${context}`);
 
   // (5) nothing was executed from a name
   assert.deepEqual(outcome.markers, [], `no PWNED file appeared${context}`);
@@ -306,7 +305,7 @@ function registerCases(groups: Array<[string, Case[]]>, ready: (context: Mocha.C
   const runs = new Map<Case, Promise<Settled>>();
   before(async function () {
     await ready(this);
-    const limit = limiter(Math.max(2, availableParallelism()));
+    const limit = limiter(availableParallelism() + 1);
     for (const [, cases] of groups) {
       for (const spec of cases) {
         runs.set(
