@@ -13,31 +13,44 @@ export interface ExampleRepositories {
   target: string;
 }
 
-export function writeExampleRepositories(root: string, stagedVersion = "1.2.0"): ExampleRepositories {
+export interface ExampleOptions {
+  stagedVersion?: string;
+  /** More artifacts in the stage (lib0 … libN-1, version 1.0.0), for bigger promotions. */
+  extraArtifacts?: number;
+  /** Padding in each extra jar, in bytes. */
+  extraJarBytes?: number;
+}
+
+export function writeExampleRepositories(root: string, options: ExampleOptions = {}): ExampleRepositories {
+  const stagedVersion = options.stagedVersion ?? "1.2.0";
   const staging = join(root, "staging");
   const target = join(root, "target");
-  for (const version of ["1.0.0", "1.1.0"]) writeRelease(target, version);
-  writeArtifactMetadata(target, ["1.0.0", "1.1.0"], "20260301120000");
-  writeRelease(staging, stagedVersion);
-  writeArtifactMetadata(staging, [stagedVersion], "20261122090000");
+  for (const version of ["1.0.0", "1.1.0"]) writeRelease(target, ARTIFACT, version);
+  writeArtifactMetadata(target, ARTIFACT, ["1.0.0", "1.1.0"], "20260301120000");
+  writeRelease(staging, ARTIFACT, stagedVersion);
+  writeArtifactMetadata(staging, ARTIFACT, [stagedVersion], "20261122090000");
+  for (let index = 0; index < (options.extraArtifacts ?? 0); index++) {
+    writeRelease(staging, `lib${index}`, "1.0.0", options.extraJarBytes ?? 0);
+    writeArtifactMetadata(staging, `lib${index}`, ["1.0.0"], "20261122090000");
+  }
   return { staging, target };
 }
 
-function writeRelease(repository: string, version: string): void {
-  const dir = join(repository, ...GROUP.split("."), ARTIFACT, version);
-  const base = `${ARTIFACT}-${version}`;
-  writeWithChecksums(join(dir, `${base}.pom`), pom(version));
-  writeWithChecksums(join(dir, `${base}.jar`), fakeJar(`${GROUP}:${ARTIFACT}:${version}`));
-  writeWithChecksums(join(dir, `${base}-sources.jar`), fakeJar(`sources of ${version}`));
+function writeRelease(repository: string, artifactId: string, version: string, padding = 0): void {
+  const dir = join(repository, ...GROUP.split("."), artifactId, version);
+  const base = `${artifactId}-${version}`;
+  writeWithChecksums(join(dir, `${base}.pom`), pom(artifactId, version));
+  writeWithChecksums(join(dir, `${base}.jar`), fakeJar(`${GROUP}:${artifactId}:${version}${" ".repeat(padding)}`));
+  writeWithChecksums(join(dir, `${base}-sources.jar`), fakeJar(`sources of ${artifactId} ${version}`));
 }
 
-function writeArtifactMetadata(repository: string, versions: string[], lastUpdated: string): void {
+function writeArtifactMetadata(repository: string, artifactId: string, versions: string[], lastUpdated: string): void {
   const latest = versions[versions.length - 1]!;
   const xml = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     "<metadata>",
     `  <groupId>${GROUP}</groupId>`,
-    `  <artifactId>${ARTIFACT}</artifactId>`,
+    `  <artifactId>${artifactId}</artifactId>`,
     "  <versioning>",
     `    <latest>${latest}</latest>`,
     `    <release>${latest}</release>`,
@@ -49,15 +62,15 @@ function writeArtifactMetadata(repository: string, versions: string[], lastUpdat
     "</metadata>",
     "",
   ].join("\n");
-  writeWithChecksums(join(repository, ...GROUP.split("."), ARTIFACT, "maven-metadata.xml"), xml);
+  writeWithChecksums(join(repository, ...GROUP.split("."), artifactId, "maven-metadata.xml"), xml);
 }
 
-function pom(version: string): string {
+function pom(artifactId: string, version: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>${GROUP}</groupId>
-  <artifactId>${ARTIFACT}</artifactId>
+  <artifactId>${artifactId}</artifactId>
   <version>${version}</version>
   <packaging>jar</packaging>
   <name>Hello</name>

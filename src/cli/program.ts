@@ -18,16 +18,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const program = new Command("maven-promote")
     .description("Promote a staged Maven release into a live Maven repository, nearly atomically.")
     .version(VERSION)
-    .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    .configureOutput(outputFor(io));
   const setExit = (code: number): void => void (exitCode = code);
   registerPlanCommand(program, io, setExit);
   registerPromoteCommand(program, io, setExit);
   registerVerifyCommand(program, io, setExit);
   registerRecoveryCommands(program, io, setExit);
   registerAdminCommands(program, io, setExit);
-  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  for (const command of program.commands) command.exitOverride().configureOutput(outputFor(io));
 
   try {
     await program.parseAsync([...argv], { from: "user" });
@@ -35,10 +34,26 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and --version "fail" with exit code 0; every real parse error is a usage error.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (error.exitCode === 0) return EXIT.ok;
+      if (argv.includes("--json")) {
+        io.stdout(JSON.stringify({ ok: false, errors: [{ code: "ERR_USAGE", path: "", message: error.message.replace(/^error: /, "") }] }, null, 2) + "\n");
+      }
+      return EXIT.usage;
     }
     return reportError(error, argv.includes("--json"), io);
   }
+}
+
+/** Commander's own parse errors in the same one-line form as every other error. */
+function outputFor(io: CliIo) {
+  return {
+    writeOut: io.stdout,
+    writeErr: io.stderr,
+    outputError: (text: string) => {
+      const message = text.trim().replace(/^error: /, "");
+      io.stderr(`maven-promote: ${message} [ERR_USAGE]\n  hint: ${ERROR_TABLE.ERR_USAGE.hint}\n`);
+    },
+  };
 }
 
 function reportError(error: unknown, json: boolean, io: CliIo): number {

@@ -23,16 +23,29 @@ export function unsafePathReason(path: string): string | undefined {
     if (segment === "." || segment === "..") return `the path has a "${segment}" segment`;
     if (segment.length > MAX_SEGMENT_LENGTH) return `a name is longer than ${MAX_SEGMENT_LENGTH} characters`;
     if (/[\u0000-\u001f\u007f]/.test(segment)) return "a name contains control characters";
-    if (!SAFE_SEGMENT.test(segment)) return `the name ${JSON.stringify(segment)} has characters outside [A-Za-z0-9._+~-]`;
-    if (segment.endsWith(RIP_SUFFIX)) return `the name ${JSON.stringify(segment)} ends in ${RIP_SUFFIX}, which maven-promote reserves`;
+    if (!SAFE_SEGMENT.test(segment)) return `the name ${quoted(segment)} has characters outside [A-Za-z0-9._+~-]`;
+    if (segment.endsWith(RIP_SUFFIX)) return `the name ${quoted(segment)} ends in ${RIP_SUFFIX}, which maven-promote reserves`;
   }
   if (path.split("/")[0] === ".maven-promote") return "the .maven-promote directory is maven-promote's own";
   return undefined;
 }
 
-/** A printable form of a name that may hold control characters (for error messages). */
+function quoted(segment: string): string {
+  const printable = printablePath(segment);
+  return printable.startsWith('"') ? printable : JSON.stringify(segment);
+}
+
+/**
+ * A printable form of a name for messages: anything outside printable ASCII (control
+ * characters, newlines, bidi overrides such as U+202E that make a terminal show another name)
+ * is shown as a \u escape inside quotes.
+ */
 export function printablePath(path: string): string {
-  return /^[\x20-\x7e]*$/.test(path) ? path : JSON.stringify(path);
+  if (/^[\x20-\x7e]*$/.test(path)) return path;
+  const escaped = [...path]
+    .map((char) => (/[\x20-\x7e]/.test(char) && char !== '"' && char !== "\\" ? char : `\\u{${char.codePointAt(0)!.toString(16)}}`))
+    .join("");
+  return `"${escaped}"`;
 }
 
 export function basename(path: string): string {

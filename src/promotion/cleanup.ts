@@ -10,7 +10,7 @@ import type { Transport } from "../transport/transport.js";
 import { readTargetStatus } from "./history.js";
 import { readJournal } from "./journal.js";
 import { LOCK_PATH, STATE_ROOT, acquireLock, describeLock, lockFor, readLock, releaseLock } from "./lock.js";
-import { removeRipItems, topLevelRipName } from "./phase-runners.js";
+import { removeCreatedDirectories, removeRipItems, topLevelRipName } from "./phase-runners.js";
 import { stagedItemsOf, stateDirectory } from "./rename-list.js";
 
 export interface CleanupInput {
@@ -89,6 +89,7 @@ async function cleanupLocked(input: CleanupInput): Promise<CleanupResult> {
       if ((await target.stat(`${state}/bundle.zip`)) !== undefined) result.actions.push({ path: `${state}/bundle.zip`, what: "bundle", id: promotion.id });
       if (!input.dryRun) {
         await removeRipItems(target, items);
+        await removeCreatedDirectories(target, recorded.journal.plan);
         await target.remove(`${state}/bundle.zip`);
       }
     }

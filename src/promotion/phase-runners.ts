@@ -174,6 +174,7 @@ export async function withdrawUpload(context: PhaseContext, error: unknown): Pro
   if (context.journal === undefined) return; // nothing was written yet (e.g. stale .rip refused)
   try {
     await removeRipItems(context.target, context.items);
+    await removeCreatedDirectories(context.target, context.plan);
     await context.target.remove(`${context.stateDirectory}/bundle.zip`);
     context.journal.state = "failed";
     context.journal.error = error instanceof Error ? error.message : String(error);
@@ -189,6 +190,11 @@ export async function removeRipItems(target: Transport, items: readonly StagedIt
     if ((await target.stat(path))?.type === "directory") await target.removeTree(path);
     else await target.remove(path);
   }
+}
+
+/** Removes the directories the promotion created, deepest first, where they are empty again. */
+export async function removeCreatedDirectories(target: Transport, plan: Plan): Promise<void> {
+  for (const directory of plan.createdDirectories ?? []) await target.removeEmptyDirectory(directory);
 }
 
 /** `a/b/1.0.rip/x.jar` → `a/b/1.0.rip`; `a/b/m.xml.rip` → itself. */

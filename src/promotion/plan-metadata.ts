@@ -95,7 +95,7 @@ async function planOneMetadataFile(
     }
   }
 
-  const targetBytes = await input.target.readFile(path, input.maxMetadataBytes);
+  const targetBytes = await readTargetMetadata(input.target, path, input.maxMetadataBytes);
   const target = targetBytes === undefined ? undefined : parseTargetMetadata(targetBytes, path, input.maxMetadataBytes);
   if (target !== undefined) checkPathAgrees(target, kind, "target");
   const sidecars = await targetSidecars(input.target, path);
@@ -143,6 +143,15 @@ async function planOneMetadataFile(
   };
   if (changed && input.signer !== undefined) plan.signatureContent = await input.signer.sign(bytes);
   return plan;
+}
+
+/** The target's copy, refused like a staged one when it is too large, but named as the target's. */
+async function readTargetMetadata(target: Transport, path: string, maxBytes: number): Promise<Buffer | undefined> {
+  const info = await target.stat(path);
+  if (info !== undefined && info.size > maxBytes) {
+    throw new PromoteError("ERR_METADATA_PARSE", `target ${path}: file is ${info.size} bytes, over the ${maxBytes}-byte limit for XML`, { path });
+  }
+  return target.readFile(path, maxBytes);
 }
 
 function parseTargetMetadata(bytes: Buffer, path: string, maxBytes: number): MetadataDocument {

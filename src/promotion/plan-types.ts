@@ -33,6 +33,8 @@ export interface Plan {
   uploads: UploadPlan[];
   /** Target files the promotion removes (a stale `.asc` beside changed metadata). */
   removals: string[];
+  /** Directories the promotion creates (none of them exists on the target when planned), deepest first. */
+  createdDirectories: string[];
   /** Staged files that are already on the target, byte for byte, and are not uploaded. */
   skipped: Array<{ path: string; reason: string }>;
   signatures: { verified: number; metadataSigned: boolean; signingKey: string | null };

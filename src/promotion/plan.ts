@@ -5,7 +5,7 @@ import type { Problem } from "../errors.js";
 import { CHECKSUM_EXTENSIONS, type DigestAlgorithm } from "../integrity/digests.js";
 import type { Signer, TrustedKeys } from "../integrity/pgp.js";
 import type { MetadataMode } from "../maven/metadata-merge.js";
-import { SIGNATURE_EXTENSION } from "../maven/repository-path.js";
+import { SIGNATURE_EXTENSION, dirname } from "../maven/repository-path.js";
 import { DEFAULT_MAX_XML_BYTES } from "../maven/xml-tree.js";
 import type { Transport } from "../transport/transport.js";
 import { checkStagedChecksums, checkStagedPoms, checkStagedSignatures, digestStagedFiles } from "./check-staged.js";
@@ -69,6 +69,7 @@ export async function createPlan(input: PlanInput): Promise<Plan> {
   });
   problems.push(...metadata.problems);
 
+  const uploads = [...versions.uploads, ...metadata.metadata.flatMap(metadataUploads)];
   return {
     format: PLAN_FORMAT,
     id: input.id ?? newPromotionId(now),
@@ -82,8 +83,9 @@ export async function createPlan(input: PlanInput): Promise<Plan> {
     warnings: metadata.warnings,
     metadata: metadata.metadata,
     versions: versions.versions,
-    uploads: [...versions.uploads, ...metadata.metadata.flatMap(metadataUploads)],
+    uploads,
     removals: metadata.removals,
+    createdDirectories: await directoriesToCreate(input.target, uploads.map((upload) => upload.path)),
     skipped: versions.skipped,
     signatures: {
       verified: input.trustedKeys === undefined ? 0 : [...layout.sidecars.values()].filter((sidecars) => sidecars.signature).length,
@@ -105,6 +107,23 @@ function metadataUploads(plan: MetadataPlan): UploadPlan[] {
     uploads.push({ path: plan.path + SIGNATURE_EXTENSION, size: Buffer.byteLength(plan.signatureContent), kind: "signature", origin: "merged", content: plan.signatureContent });
   }
   return uploads;
+}
+
+/**
+ * The directories above the uploads that the target lacks: rollback and a withdrawn upload
+ * remove them again (when empty), so that the target ends as it began.
+ */
+async function directoriesToCreate(target: Transport, paths: readonly string[]): Promise<string[]> {
+  const known = new Map<string, boolean>();
+  const exists = async (directory: string): Promise<boolean> => {
+    if (!known.has(directory)) known.set(directory, (await target.stat(directory)) !== undefined);
+    return known.get(directory)!;
+  };
+  const created = new Set<string>();
+  for (const path of paths) {
+    for (let directory = dirname(path); directory !== "" && !(await exists(directory)); directory = dirname(directory)) created.add(directory);
+  }
+  return [...created].sort((a, b) => b.split("/").length - a.split("/").length || (a < b ? -1 : 1));
 }
 
 function sortProblems(problems: Problem[]): Problem[] {

@@ -12,13 +12,14 @@ import { CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
 import { SIGNATURE_EXTENSION, dirname } from "../maven/repository-path.js";
 import type { Transport } from "../transport/transport.js";
 import { readJournal, writeJournal, type Journal, type JournalState, type StepLogEntry } from "./journal.js";
-import { acquireLock, lockFor, releaseLock } from "./lock.js";
+import { acquireLock, lockFor, readLock, releaseLock } from "./lock.js";
 import {
   commitPhase,
   finishPhase,
   itemIsIntact,
   localSourceIsIntact,
   progressReporter,
+  removeCreatedDirectories,
   removeRipItems,
   renderScript,
   uploadItems,
@@ -64,6 +65,9 @@ async function loadJournal(target: Transport, id: string): Promise<{ journal: Jo
 
 export async function resume(input: ResumeInput): Promise<PromoteResult> {
   const { target, id } = input;
+  if ((await readLock(target))?.id === id && (await readJournal(target, stateDirectory(id))) === undefined) {
+    throw new PromoteError("ERR_RECOVERY_REFUSED", `promotion ${id} stopped before it wrote anything but its lock: roll it back (which releases the lock) and promote again`, { path: id });
+  }
   const { journal, state } = await loadJournal(target, id);
   const plan = input.stagingDirectory === undefined ? journal.plan : relocateStage(journal.plan, input.stagingDirectory);
   const result: PromoteResult = { plan, completed: null, state, verifyProblems: [], executor: journal.executor };
@@ -136,6 +140,12 @@ function relocateStage(plan: Plan, stagingDirectory: string): Plan {
 
 export async function rollback(input: RecoveryInput): Promise<RollbackResult> {
   const { target, id } = input;
+  // Killed between taking the lock and writing its journal, a promotion wrote nothing but the
+  // lock: rolling it back is letting go of that lock.
+  if ((await readLock(target))?.id === id && (await readJournal(target, stateDirectory(id))) === undefined) {
+    await releaseLock(target, id);
+    return { id, from: "uploading", restored: [], removed: [] };
+  }
   const { journal, state, log } = await loadJournal(target, id);
   const result: RollbackResult = { id, from: state, restored: [], removed: [] };
   if (state === "rolled-back") return result;
@@ -156,6 +166,7 @@ export async function rollback(input: RecoveryInput): Promise<RollbackResult> {
     await restoreFiles(target, state_, plan, result);
   }
   await removeRipItems(target, stagedItemsOf(plan));
+  await removeCreatedDirectories(target, plan);
   await target.remove(`${state_}/bundle.zip`);
   await target.appendFile(`${state_}/steps.log`, `state rolled-back ${new Date().toISOString()}\n`);
   journal.state = "rolled-back";

@@ -21,6 +21,10 @@ export async function downloadTree(source: Transport, localDirectory: string): P
       else if (entry.type === "file") {
         await source.download(path, join(localDirectory, ...path.split("/")));
         files++;
+      } else {
+        // A link (SFTP cannot tell where it leads without following it) or a special file:
+        // never silently left out, never followed.
+        throw new PromoteError("ERR_UNSAFE_PATH", `${path}: is a link or a special file; an SFTP stage may hold only files and directories`, { path });
       }
     }
   };

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import * as openpgp from "openpgp";
 import { plan, type PlanOptions } from "../../../src/api.js";
 import { loadSigningKey, loadTrustedKeys, verifyDetachedSignature } from "../../../src/integrity/pgp.js";
+import { printablePath } from "../../../src/maven/repository-path.js";
 import type { Plan } from "../../../src/promotion/plan-types.js";
 import { copyRepoFixture, makeTempDir, removeTempDirs, treeFingerprint } from "../../helpers/temp-repos.js";
 
@@ -243,8 +244,9 @@ describe("plan", () => {
       it(`a name with ${label}`, async () => {
         const { result } = await planFixture("basic", {}, ({ staging }) => writeFileSync(join(staging, DEMO, "1.2", name), "x"));
         const error = findError(result, "ERR_UNSAFE_PATH");
-        const printable = JSON.stringify(name).slice(1, -1); // control characters shown escaped
+        const printable = printablePath(name).replace(/^"|"$/g, ""); // control characters shown escaped
         assert.ok(error.message.includes(printable), error.message);
+        assert.doesNotMatch(error.message, /[\u0000-\u001f]/, "no raw control characters");
         assert.doesNotMatch(error.message, /\n/, "the message stays on one line");
       });
     }

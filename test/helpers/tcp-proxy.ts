@@ -1,0 +1,43 @@
+// A TCP proxy on 127.0.0.1 between a client and a server, whose connections a test can cut at
+// any instant: how the crash tests drop the network under a running promotion.
+import { connect, createServer, type Server, type Socket } from "node:net";
+
+export interface TcpProxy {
+  port: number;
+  /** Destroys every open connection, both sides, at once. */
+  cutAll(): number;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+  };
+  const server: Server = createServer((client) => {
+    const upstream = connect(targetPort, targetHost);
+    track(client);
+    track(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("the proxy has no port");
+  return {
+    port: address.port,
+    cutAll() {
+      const count = sockets.size;
+      for (const socket of sockets) socket.destroy();
+      return count;
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
