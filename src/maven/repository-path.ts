@@ -42,10 +42,8 @@ function quoted(segment: string): string {
  */
 export function printablePath(path: string): string {
   if (/^[\x20-\x7e]*$/.test(path)) return path;
-  const escaped = [...path]
-    .map((char) => (/[\x20-\x7e]/.test(char) && char !== '"' && char !== "\\" ? char : `\\u{${char.codePointAt(0)!.toString(16)}}`))
-    .join("");
-  return `"${escaped}"`;
+  // JSON's escapes (\n, \t, \u0001), and every other non-ASCII code unit as \uXXXX.
+  return JSON.stringify(path).replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 export function basename(path: string): string {

@@ -207,7 +207,9 @@ function namedForms(path: string): string[] {
   if (/[\u0000-\u001f\u007f]/.test(path) || new RegExp(INVISIBLE.source).test(path)) {
     return [...new Set([escapeInvisible(quoted, false), escapeInvisible(quoted, true)])];
   }
-  return [path, quoted];
+  // Any other non-ASCII name may also be shown with every non-ASCII character escaped.
+  const asciiOnly = quoted.replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return [...new Set([path, quoted, asciiOnly])];
 }
 
 function ancestorsOf(path: string): string[] {
