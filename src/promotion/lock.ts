@@ -91,6 +91,9 @@ export async function releaseLock(target: Transport, id: string): Promise<void> 
 /** `unlock --force`: removes whatever lock there is and says whose it was. */
 export async function breakLock(target: Transport): Promise<LockInfo | undefined> {
   const holder = await readLock(target);
-  if (holder !== undefined) await target.remove(LOCK_PATH);
+  if (holder !== undefined) {
+    await target.remove(LOCK_PATH);
+    await target.removeEmptyDirectory(STATE_ROOT);
+  }
   return holder;
 }
