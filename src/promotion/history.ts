@@ -1,20 +1,14 @@
 // What a target holds of maven-promote's own: its lock and the promotions on record.
 import type { Transport } from "../transport/transport.js";
-import { readJournal, type JournalState } from "./journal.js";
+import { readJournal, type Journal, type JournalState } from "./journal.js";
 import { LOCK_EXPIRY_MS, STATE_ROOT, readLock, type LockInfo } from "./lock.js";
 import { stateDirectory } from "./rename-list.js";
 
-export interface PromotionRecord {
-  id: string;
+export interface PromotionRecord extends Pick<Journal, "id" | "createdAt" | "updatedAt" | "user" | "host" | "source" | "error"> {
+  /** The journal's state, or a later one from its steps log. */
   state: JournalState;
-  createdAt: string;
-  updatedAt: string;
-  user: string;
-  host: string;
-  source: string;
   /** `group:artifact:version` of every version the promotion adds. */
   versions: string[];
-  error?: string;
 }
 
 export interface TargetStatus {

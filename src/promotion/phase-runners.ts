@@ -16,6 +16,7 @@ import type { Plan, UploadPlan } from "./plan-types.js";
 import type { RenameStep, StagedItem } from "./rename-list.js";
 import { renderRenameScript } from "./render-script.js";
 import { verifyPromotion } from "./verify-promotion.js";
+import { sha256OnTarget } from "./target-digest.js";
 
 export type PromotionEvent =
   | { type: "lock:acquired"; id: string }
@@ -219,8 +220,7 @@ async function refuseStaleRipItems(context: PhaseContext): Promise<void> {
  */
 async function refuseChangedTarget(context: PhaseContext): Promise<void> {
   for (const entry of context.plan.metadata.filter((candidate) => candidate.changed)) {
-    const bytes = await context.target.readFile(entry.path, 64 * 1024 * 1024);
-    const now = bytes === undefined ? null : createHash("sha256").update(bytes).digest("hex");
+    const now = await sha256OnTarget(context.target, entry.path);
     if (now !== entry.targetSha256 && now !== entry.digests.sha256) {
       throw new PromoteError("ERR_TARGET_CHANGED", `${entry.path}: changed on the target since this promotion was planned`, { path: entry.path });
     }

@@ -3,7 +3,6 @@
 // before another promotion's commit would merge with stale metadata and drop that promotion's
 // versions. Nothing on the target changes before the upload phase, and then only `.rip` names
 // and `.maven-promote/` until the commit.
-import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +14,7 @@ import { createPlan, type PlanInput } from "./plan.js";
 import type { Plan } from "./plan-types.js";
 import { newPromotionId } from "./promotion-id.js";
 import { buildRenameList, stagedItemsOf, stateDirectory } from "./rename-list.js";
+import { sha256OnTarget } from "./target-digest.js";
 
 export type { PromoteResult, PromotionEvent } from "./phase-runners.js";
 
@@ -105,8 +105,7 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
 /** Whether the target is still as the plan saw it: the same metadata, no new version yet. */
 async function planStillHolds(plan: Plan, target: PlanInput["target"]): Promise<boolean> {
   for (const entry of plan.metadata) {
-    const bytes = await target.readFile(entry.path, 64 * 1024 * 1024);
-    const now = bytes === undefined ? null : createHash("sha256").update(bytes).digest("hex");
+    const now = await sha256OnTarget(target, entry.path);
     if (now !== entry.targetSha256) return false;
   }
   for (const version of plan.versions.filter((candidate) => candidate.state === "new")) {

@@ -30,7 +30,7 @@ import {
 } from "./phase-runners.js";
 import type { MetadataPlan, Plan } from "./plan-types.js";
 import { stagedItemsOf, stateDirectory } from "./rename-list.js";
-import { createHash } from "node:crypto";
+import { sha256OnTarget } from "./target-digest.js";
 
 export interface RecoveryInput {
   target: Transport;
@@ -182,8 +182,7 @@ export async function rollback(input: RecoveryInput): Promise<RollbackResult> {
  */
 async function refuseLaterChanges(target: Transport, plan: Plan): Promise<void> {
   for (const entry of plan.metadata.filter((candidate) => candidate.changed)) {
-    const bytes = await target.readFile(entry.path, 64 * 1024 * 1024);
-    const now = bytes === undefined ? null : createHash("sha256").update(bytes).digest("hex");
+    const now = await sha256OnTarget(target, entry.path);
     if (now !== entry.digests.sha256 && now !== entry.targetSha256) {
       throw new PromoteError(
         "ERR_ROLLBACK_CONFLICT",
