@@ -117,7 +117,9 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashStats> {
       const target = join(root, `run-${iteration}`);
       cpSync(example.target, target, { recursive: true });
       const outcome = await promoteAndMaybeKill(example.staging, urlOf(target), sshArgs, { phase, delay, method }, proxy);
-      await waitForRemoteProcesses(target);
+      // The server may still be working through requests the client sent before it died (an
+      // SFTP write, an unzip, the rename script): recovery starts once that has ended.
+      await waitForServerSessions(server.pid, target);
       if (outcome.killedIn === undefined) {
         stats.finishedBeforeKill++;
         rmSync(target, { recursive: true, force: true });
@@ -215,14 +217,14 @@ async function promoteAndMaybeKill(
   return outcome;
 }
 
-/** A killed client's remote unzip or script may still be running: recovery waits for it. */
-async function waitForRemoteProcesses(target: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const found = await run("pgrep", ["-f", "rename\\.sh|unzip -q -o \\.maven-promote"]).then(() => true, () => false);
-    if (!found) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+/** Waits until the sshd has no session processes left (its children), i.e. the server is idle. */
+async function waitForServerSessions(sshdPid: number, target: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const busy = await run("pgrep", ["-P", String(sshdPid)]).then(() => true, () => false);
+    if (!busy) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`remote processes for ${target} did not end`);
+  throw new Error(`the server's sessions for ${target} did not end`);
 }
 
 function promotionIdOn(target: string): string | undefined {
