@@ -75,8 +75,11 @@ export async function resume(input: ResumeInput): Promise<PromoteResult> {
     throw new PromoteError("ERR_RECOVERY_REFUSED", `promotion ${id} was rolled back; promote the release again instead`, { path: id });
   }
   if (state === "committed" && journal.state === "committed" && journal.verify !== undefined) {
+    // Finished already; killed, perhaps, between recording that and tidying up after itself.
+    await target.remove(`${stateDirectory(id)}/bundle.zip`);
+    await releaseLock(target, id);
     result.completed = "finish";
-    return result; // finished already: nothing to do
+    return result;
   }
   await acquireLock(target, lockFor(id), { waitMs: input.waitMs ?? 0, takeOver: true });
   const context: PhaseContext = {
@@ -148,7 +151,10 @@ export async function rollback(input: RecoveryInput): Promise<RollbackResult> {
   }
   const { journal, state, log } = await loadJournal(target, id);
   const result: RollbackResult = { id, from: state, restored: [], removed: [] };
-  if (state === "rolled-back") return result;
+  if (state === "rolled-back") {
+    await releaseLock(target, id); // killed between recording the rollback and letting go
+    return result;
+  }
   await acquireLock(target, lockFor(id), { waitMs: input.waitMs ?? 0, takeOver: true });
   const state_ = stateDirectory(id);
   const plan = journal.plan;

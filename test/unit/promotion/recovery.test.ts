@@ -112,6 +112,18 @@ describe("recovery (local targets)", function () {
       }
     });
 
+    it("tidies up after a promotion killed between recording its end and releasing its lock", async () => {
+      const dirs = copyRepoFixture("basic");
+      const target = new LocalTransport(dirs.target);
+      const done = await promote({ stagingDirectory: dirs.staging, target, remoteRoot: dirs.target, now: NOW });
+      await acquireLock(target, lockFor(done.plan.id)); // as if the process died before releasing it
+      writeFileSync(join(dirs.target, stateDirectory(done.plan.id), "bundle.zip"), "left over");
+      const result = await resume({ target, id: done.plan.id, remoteRoot: dirs.target });
+      assert.equal(result.completed, "finish");
+      assert.equal(await readLock(target), undefined);
+      assert.equal(existsSync(join(dirs.target, stateDirectory(done.plan.id), "bundle.zip")), false);
+    });
+
     it("refuses an unknown id and a rolled-back promotion", async () => {
       const stopped = await stoppedBeforeCommit();
       await assert.rejects(resume({ target: stopped.target, id: "20991231T000000Z-0000", remoteRoot: stopped.targetDir }), /no journal at/);
