@@ -16,7 +16,7 @@ import type { Plan, UploadPlan } from "./plan-types.js";
 import type { RenameStep, StagedItem } from "./rename-list.js";
 import { renderRenameScript } from "./render-script.js";
 import { verifyPromotion } from "./verify-promotion.js";
-import { sha256OnTarget } from "./target-digest.js";
+import { metadataChangedBehindPlan } from "./target-digest.js";
 
 export type PromotionEvent =
   | { type: "lock:acquired"; id: string }
@@ -219,11 +219,9 @@ async function refuseStaleRipItems(context: PhaseContext): Promise<void> {
  * writers that ignore the lock, so that their versions are never silently dropped.
  */
 async function refuseChangedTarget(context: PhaseContext): Promise<void> {
-  for (const entry of context.plan.metadata.filter((candidate) => candidate.changed)) {
-    const now = await sha256OnTarget(context.target, entry.path);
-    if (now !== entry.targetSha256 && now !== entry.digests.sha256) {
-      throw new PromoteError("ERR_TARGET_CHANGED", `${entry.path}: changed on the target since this promotion was planned`, { path: entry.path });
-    }
+  const changed = await metadataChangedBehindPlan(context.target, context.plan);
+  if (changed !== undefined) {
+    throw new PromoteError("ERR_TARGET_CHANGED", `${changed}: changed on the target since this promotion was planned`, { path: changed });
   }
 }
 

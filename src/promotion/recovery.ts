@@ -30,7 +30,7 @@ import {
 } from "./phase-runners.js";
 import type { MetadataPlan, Plan } from "./plan-types.js";
 import { stagedItemsOf, stateDirectory } from "./rename-list.js";
-import { sha256OnTarget } from "./target-digest.js";
+import { metadataChangedBehindPlan } from "./target-digest.js";
 
 export interface RecoveryInput {
   target: Transport;
@@ -187,15 +187,13 @@ export async function rollback(input: RecoveryInput): Promise<RollbackResult> {
  * replaced (the commit stopped before reaching it).
  */
 async function refuseLaterChanges(target: Transport, plan: Plan): Promise<void> {
-  for (const entry of plan.metadata.filter((candidate) => candidate.changed)) {
-    const now = await sha256OnTarget(target, entry.path);
-    if (now !== entry.digests.sha256 && now !== entry.targetSha256) {
-      throw new PromoteError(
-        "ERR_ROLLBACK_CONFLICT",
-        `promotion ${plan.id} cannot be rolled back: ${entry.path} has changed since it was committed (a later promotion?)`,
-        { path: entry.path },
-      );
-    }
+  const changed = await metadataChangedBehindPlan(target, plan);
+  if (changed !== undefined) {
+    throw new PromoteError(
+      "ERR_ROLLBACK_CONFLICT",
+      `promotion ${plan.id} cannot be rolled back: ${changed} has changed since it was committed (a later promotion?)`,
+      { path: changed },
+    );
   }
 }
 
