@@ -1,7 +1,7 @@
 // Lock, resume, rollback, status and cleanup on local targets: recovery from every state a
 // promotion can stop in, byte for byte.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanup } from "../../../src/promotion/cleanup.js";
 import { executeSteps } from "../../../src/promotion/execute-steps.js";
@@ -122,6 +122,19 @@ describe("recovery (local targets)", function () {
       assert.equal(result.completed, "finish");
       assert.equal(await readLock(target), undefined);
       assert.equal(existsSync(join(dirs.target, stateDirectory(done.plan.id), "bundle.zip")), false);
+    });
+
+    it("refuses to commit over metadata someone changed behind its back", async () => {
+      const stopped = await stoppedBeforeCommit();
+      const metadata = join(stopped.targetDir, "org/example/demo/maven-metadata.xml");
+      writeFileSync(metadata, readFileSync(metadata, "utf8").replace("<version>1.1</version>", "<version>1.1</version><version>1.1.1</version>"));
+      const before = visibleTree(stopped.targetDir);
+      await assert.rejects(resume({ target: stopped.target, id: stopped.id, remoteRoot: stopped.targetDir }), (error: Error & { code?: string }) => {
+        assert.equal(error.code, "ERR_TARGET_CHANGED");
+        assert.equal(error.message, "org/example/demo/maven-metadata.xml: changed on the target since this promotion was planned");
+        return true;
+      });
+      assert.deepEqual(visibleTree(stopped.targetDir), before, "nothing was committed: 1.1.1 is not lost");
     });
 
     it("refuses an unknown id and a rolled-back promotion", async () => {
