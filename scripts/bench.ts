@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { ALL_ALGORITHMS, digestFile } from "../src/integrity/digests.js";
 import { promote } from "../src/api.js";
 import { startSshd, sshdAvailable } from "../test/helpers/sshd.js";
+import { writeWithChecksums } from "./example-repository.js";
 
 const root = mkdtempSync(join(tmpdir(), "maven-promote-bench-"));
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 40);
@@ -47,9 +48,7 @@ function writeStage(dir: string): { staging: string; target: string; files: numb
   let files = 0;
   let bytes = 0;
   const put = (path: string, data: Buffer | string): void => {
-    mkdirSync(join(path, ".."), { recursive: true });
-    writeFileSync(path, data);
-    for (const algorithm of ["md5", "sha1"]) writeFileSync(`${path}.${algorithm}`, createHash(algorithm).update(data).digest("hex"));
+    writeWithChecksums(path, data);
     files += 3;
     bytes += Buffer.byteLength(data);
   };

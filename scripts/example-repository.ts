@@ -79,7 +79,7 @@ function pom(artifactId: string, version: string): string {
 }
 
 /** An empty zip archive with a comment: a valid (if useless) jar. */
-function fakeJar(comment: string): Buffer {
+export function fakeJar(comment: string): Buffer {
   const text = Buffer.from(comment, "utf8");
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
@@ -87,7 +87,8 @@ function fakeJar(comment: string): Buffer {
   return Buffer.concat([end, text]);
 }
 
-function writeWithChecksums(path: string, content: string | Buffer): void {
+/** Writes a file with its .md5 and .sha1 beside it, as `mvn deploy` does. */
+export function writeWithChecksums(path: string, content: string | Buffer): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, content);
   for (const algorithm of ["md5", "sha1"]) {

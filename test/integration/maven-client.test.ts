@@ -3,31 +3,13 @@
 // checksumPolicy=fail, reading maven-metadata.xml for ranges and snapshots, offline from the internet.
 
 import { strict as assert } from "node:assert";
-import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fakeJar, writeWithChecksums } from "../../scripts/example-repository.js";
 import { mavenAvailable, resolveWithMaven, type ResolveResult } from "../helpers/maven-client.js";
 
 const G = "org.example";
-
-/** A valid, empty zip (so a jar) whose comment makes its bytes unique. */
-function tinyJar(comment: string): Buffer {
-  const text = Buffer.from(comment, "utf8");
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(text.length, 20);
-  return Buffer.concat([eocd, text]);
-}
-
-/** Writes `data` at repo/relative with its .md5 and .sha1 beside it. */
-async function writeWithChecksums(repo: string, relative: string, data: Buffer | string): Promise<void> {
-  const file = join(repo, relative);
-  await mkdir(join(file, ".."), { recursive: true });
-  await writeFile(file, data);
-  await writeFile(`${file}.md5`, createHash("md5").update(data).digest("hex"));
-  await writeFile(`${file}.sha1`, createHash("sha1").update(data).digest("hex"));
-}
 
 function pom(artifactId: string, version: string, extra = ""): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
@@ -47,8 +29,8 @@ function groupPath(artifactId: string): string {
 
 async function writeRelease(repo: string, artifactId: string, version: string, pomExtra = ""): Promise<void> {
   const dir = `${groupPath(artifactId)}/${version}`;
-  await writeWithChecksums(repo, `${dir}/${artifactId}-${version}.pom`, pom(artifactId, version, pomExtra));
-  await writeWithChecksums(repo, `${dir}/${artifactId}-${version}.jar`, tinyJar(`${artifactId} ${version}`));
+  writeWithChecksums(join(repo, `${dir}/${artifactId}-${version}.pom`), pom(artifactId, version, pomExtra));
+  writeWithChecksums(join(repo, `${dir}/${artifactId}-${version}.jar`), fakeJar(`${artifactId} ${version}`));
 }
 
 async function writeArtifactMetadata(repo: string, artifactId: string, versions: string[]): Promise<void> {
@@ -67,7 +49,7 @@ ${versions.map((v) => `      <version>${v}</version>`).join("\n")}
   </versioning>
 </metadata>
 `;
-  await writeWithChecksums(repo, `${groupPath(artifactId)}/maven-metadata.xml`, xml);
+  writeWithChecksums(join(repo, `${groupPath(artifactId)}/maven-metadata.xml`), xml);
 }
 
 /** A timestamped snapshot 1.0-SNAPSHOT with two builds; its metadata points at the second. */
@@ -79,8 +61,8 @@ async function writeSnapshot(repo: string, artifactId: string): Promise<{ latest
   ];
   for (const b of builds) {
     const v = `1.0-${b.timestamp}-${b.buildNumber}`;
-    await writeWithChecksums(repo, `${dir}/${artifactId}-${v}.pom`, pom(artifactId, "1.0-SNAPSHOT"));
-    await writeWithChecksums(repo, `${dir}/${artifactId}-${v}.jar`, tinyJar(`${artifactId} ${v}`));
+    writeWithChecksums(join(repo, `${dir}/${artifactId}-${v}.pom`), pom(artifactId, "1.0-SNAPSHOT"));
+    writeWithChecksums(join(repo, `${dir}/${artifactId}-${v}.jar`), fakeJar(`${artifactId} ${v}`));
   }
   const latest = builds[1] as { timestamp: string; buildNumber: number };
   const value = `1.0-${latest.timestamp}-${latest.buildNumber}`;
@@ -103,7 +85,7 @@ async function writeSnapshot(repo: string, artifactId: string): Promise<{ latest
   </versioning>
 </metadata>
 `;
-  await writeWithChecksums(repo, `${dir}/maven-metadata.xml`, xml);
+  writeWithChecksums(join(repo, `${dir}/maven-metadata.xml`), xml);
   return { latest: value };
 }
 
