@@ -513,3 +513,10 @@ async function startIn(dir: string, user: string, chroot: boolean, extraConfig: 
       `--- tail of ${logPath} ---\n${await logTail(logPath)}`,
   );
 }
+
+/** Skips the calling test or hook, saying why, when there is no sshd to start (mocha's skip throws). */
+export function skipWithoutSshd(context: Mocha.Context): void {
+  if (sshdAvailable()) return;
+  console.log("    SKIPPED: /usr/sbin/sshd is missing; run scripts/install-test-deps.sh");
+  context.skip();
+}

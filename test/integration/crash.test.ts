@@ -1,16 +1,13 @@
 // The bounded crash run of `npm test`: at least 50 kills across every phase, all recovered.
 import assert from "node:assert/strict";
 import { CRASH_PHASES, formatCrashStats, runCrashTest } from "../../scripts/crash-harness.js";
-import { sshdAvailable } from "../helpers/sshd.js";
+import { skipWithoutSshd } from "../helpers/sshd.js";
 
 describe("integration: crash test (kill, then resume or rollback)", function () {
   this.timeout(900_000);
 
   it("recovers from 50 kills across every phase with zero failures", async function () {
-    if (!sshdAvailable()) {
-      console.log("    SKIPPED: /usr/sbin/sshd is missing; run scripts/install-test-deps.sh");
-      return this.skip();
-    }
+    skipWithoutSshd(this);
     const stats = await runCrashTest({ kills: 50, ...(process.env.CRASH_SEED ? { seed: Number(process.env.CRASH_SEED) } : {}) });
     console.log(formatCrashStats(stats).replace(/^/gm, "      "));
     assert.deepEqual(stats.failures, []);

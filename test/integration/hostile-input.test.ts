@@ -23,7 +23,7 @@ import { availableParallelism, homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import * as openpgp from "openpgp";
 import { runCliProcess, type CliResult } from "../helpers/cli.js";
-import { startSshd, sshdAvailable, type SshServer } from "../helpers/sshd.js";
+import { skipWithoutSshd, startSshd, type SshServer } from "../helpers/sshd.js";
 import { copyRepoFixture, makeTempDir, removeTempDirs, treeFingerprint } from "../helpers/temp-repos.js";
 
 // --- repositories and their files ---------------------------------------------------------
@@ -718,10 +718,7 @@ describe("integration: hostile input is refused over SFTP (real sshd)", function
       ],
     ],
     async (context) => {
-      if (!sshdAvailable()) {
-        console.log("    SKIPPED: /usr/sbin/sshd is missing; run scripts/install-test-deps.sh");
-        context.skip();
-      }
+      skipWithoutSshd(context);
       server = await startSshd();
       enterCliCwd();
     },

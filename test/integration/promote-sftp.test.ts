@@ -12,7 +12,7 @@ import { writeExampleRepositories } from "../../scripts/example-repository.js";
 import { runCliProcess } from "../helpers/cli.js";
 import { makeGpgHome, type GpgHome } from "../helpers/gpg.js";
 import { mavenAvailable, resolveWithMaven } from "../helpers/maven-client.js";
-import { startSshd, sshdAvailable, type SshServer } from "../helpers/sshd.js";
+import { skipWithoutSshd, startSshd, type SshServer } from "../helpers/sshd.js";
 import { makeTempDir, removeTempDirs, treeFingerprint } from "../helpers/temp-repos.js";
 
 const METADATA = "org/example/hello/maven-metadata.xml";
@@ -31,10 +31,7 @@ describe("integration: promote over SFTP to a real sshd", function () {
   let example: { staging: string; target: string };
 
   before(async function () {
-    if (!sshdAvailable()) {
-      console.log("    SKIPPED: /usr/sbin/sshd is missing; run scripts/install-test-deps.sh");
-      this.skip();
-    }
+    skipWithoutSshd(this);
     shellServer = await startSshd();
     sftpOnlyServer = await startSshd({ chrootSftpOnly: true });
     gpg = await makeGpgHome();

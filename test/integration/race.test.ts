@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { writeExampleRepositories } from "../../scripts/example-repository.js";
 import { parseMetadata } from "../../src/maven/metadata.js";
 import { cliPath } from "../helpers/paths.js";
-import { startSshd, sshdAvailable, type SshServer } from "../helpers/sshd.js";
+import { skipWithoutSshd, startSshd, type SshServer } from "../helpers/sshd.js";
 import { makeTempDir, removeTempDirs } from "../helpers/temp-repos.js";
 
 const VERSIONS = ["1.2.0", "1.3.0", "1.4.0", "1.5.0"];
@@ -88,10 +88,7 @@ describe("integration: racing promotions", function () {
   describe("over SFTP", () => {
     let server: SshServer;
     before(async function () {
-      if (!sshdAvailable()) {
-        console.log("    SKIPPED: /usr/sbin/sshd is missing; run scripts/install-test-deps.sh");
-        return this.skip();
-      }
+      skipWithoutSshd(this);
       server = await startSshd();
     });
     after(async () => server?.stop());

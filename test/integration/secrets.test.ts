@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { writeExampleRepositories } from "../../scripts/example-repository.js";
 import { runCliProcess, type CliResult } from "../helpers/cli.js";
 import { makeGpgHome, type GpgHome } from "../helpers/gpg.js";
-import { startSshd, sshdAvailable, type SshServer } from "../helpers/sshd.js";
+import { skipWithoutSshd, startSshd, type SshServer } from "../helpers/sshd.js";
 import { makeTempDir, removeTempDirs } from "../helpers/temp-repos.js";
 
 const SIGNING_PASSPHRASE = "signing-secret 5521 zebra";
@@ -36,10 +36,7 @@ describe("integration: secrets never appear in output, logs, journals or errors"
   let gpg: GpgHome;
 
   before(async function () {
-    if (!sshdAvailable()) {
-      console.log("    SKIPPED: /usr/sbin/sshd is missing; run scripts/install-test-deps.sh");
-      return this.skip();
-    }
+    skipWithoutSshd(this);
     server = await startSshd();
     gpg = await makeGpgHome(SIGNING_PASSPHRASE);
   });

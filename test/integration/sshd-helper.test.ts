@@ -8,7 +8,7 @@ import { connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import ssh2, { Client, type ConnectConfig } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
-import { sshConnectConfig, sshdAvailable, startSshd, type SshServer } from "../helpers/sshd.js";
+import { skipWithoutSshd, sshConnectConfig, startSshd, type SshServer } from "../helpers/sshd.js";
 
 interface ExecResult {
   code: number | null;
@@ -94,10 +94,7 @@ describe("integration: test sshd helper", function () {
   this.timeout(30_000);
 
   before(function () {
-    if (!sshdAvailable()) {
-      console.log("    skipping: /usr/sbin/sshd is not installed (run scripts/install-test-deps.sh)");
-      this.skip();
-    }
+    skipWithoutSshd(this);
   });
 
   describe("shell + SFTP server", function () {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { LocalTransport } from "../../src/transport/local-transport.js";
 import { openSftpTransport } from "../../src/transport/sftp-transport.js";
 import type { Transport } from "../../src/transport/transport.js";
-import { startSshd, sshdAvailable, type SshServer } from "../helpers/sshd.js";
+import { skipWithoutSshd, startSshd, type SshServer } from "../helpers/sshd.js";
 import { makeTempDir, removeTempDirs } from "../helpers/temp-repos.js";
 
 interface Subject {
@@ -65,10 +65,7 @@ describe("transport contract", function () {
   this.timeout(60_000);
 
   before(function () {
-    if (!sshdAvailable()) {
-      console.log("    SKIPPED: /usr/sbin/sshd is missing; run scripts/install-test-deps.sh");
-      this.skip();
-    }
+    skipWithoutSshd(this);
   });
   after(async () => {
     for (const started of servers.splice(0)) await started.stop();
