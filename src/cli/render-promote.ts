@@ -11,6 +11,7 @@ export function promoteResultToJson(result: PromoteResult): object {
     executor: result.executor,
     verify: { ok: result.verifyProblems.length === 0, problems: result.verifyProblems },
     metadataWindowMs: result.metadataWindowMs ?? null,
+    metadataWindow: result.metadataWindow ?? null,
   };
 }
 
@@ -35,7 +36,12 @@ export function renderPromoteReport(result: PromoteResult, dryRun: boolean): str
   const bytes = plan.uploads.reduce((sum, upload) => sum + upload.size, 0);
   lines.push("", `Uploaded ${plural(plan.uploads.length, "file")} (${formatBytes(bytes)}) with the ${result.executor} executor.`);
   if (plan.removals.length > 0) lines.push(`Removed stale signatures: ${plan.removals.join(", ")}`);
-  if (result.metadataWindowMs !== undefined) lines.push(`Metadata window: ${result.metadataWindowMs.toFixed(2)} ms from the first to the last metadata rename.`);
+  const window = result.metadataWindow;
+  if (window !== undefined) {
+    lines.push(
+      `Metadata window: at most ${window.maxMs.toFixed(2)} ms per metadata file between its checksums and itself (${plural(window.groups, "file")}, ${window.totalMs.toFixed(2)} ms in all).`,
+    );
+  }
   lines.push(
     result.verifyProblems.length === 0
       ? "Verified: every changed file reads back as planned."

@@ -35,5 +35,6 @@ describe("upload progress", () => {
     const result = await runCliProcess(["promote", "--from", dirs.staging, "--to", dirs.target]);
     assert.equal(result.code, 0);
     assert.doesNotMatch(result.stdout, /Uploading/);
+    assert.match(result.stdout, /^Metadata window: at most \d+\.\d\d ms per metadata file between its checksums and itself \(1 file, \d+\.\d\d ms in all\)\.$/m);
   });
 });
