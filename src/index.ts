@@ -16,7 +16,7 @@ export {
   type PromoteEvent,
 } from "./api.js";
 export { PromoteError, ERROR_TABLE, type ErrorCode, type Problem } from "./errors.js";
-export type { Plan, MetadataPlan, UploadPlan, VersionPlan, Warning } from "./promotion/plan-types.js";
+export type { Plan, MetadataPlan, UploadPlan, VersionPlan, Warning } from "./plan/plan-types.js";
 export { loadSigningKey, loadTrustedKeys, verifyDetachedSignature, type Signer, type TrustedKeys } from "./integrity/pgp.js";
 export { digestFile, digestBytes, type DigestAlgorithm } from "./integrity/digests.js";
 export { ComparableVersion, compareVersions, sortVersions } from "./maven/comparable-version.js";

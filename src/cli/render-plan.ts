@@ -1,5 +1,5 @@
 // The plan as people read it (the report) and as machines read it (--json).
-import type { MetadataPlan, Plan } from "../promotion/plan-types.js";
+import type { MetadataPlan, Plan } from "../plan/plan-types.js";
 import { beforeAfter, formatBytes, plural } from "./format.js";
 
 /** The --json form: the plan without file contents and local paths. */

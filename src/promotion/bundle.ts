@@ -5,7 +5,7 @@
 import { createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { ZipArchive } from "archiver";
-import type { Plan } from "./plan-types.js";
+import type { Plan } from "../plan/plan-types.js";
 import type { StagedItem } from "./rename-list.js";
 
 const ALREADY_COMPRESSED = /\.(jar|war|ear|aar|apk|zip|nbm|hpi|jpi|kar|gz|tgz|bz2|xz|zst|7z|png|jpe?g|gif|webp)$/i;

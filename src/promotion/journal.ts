@@ -6,7 +6,7 @@
 import { hostname, userInfo } from "node:os";
 import { PromoteError } from "../errors.js";
 import type { Transport } from "../transport/transport.js";
-import type { Plan } from "./plan-types.js";
+import type { Plan } from "../plan/plan-types.js";
 import type { RenameStep } from "./rename-list.js";
 
 export const JOURNAL_FORMAT = 1;

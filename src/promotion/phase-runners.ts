@@ -12,7 +12,7 @@ import { executeSteps } from "./execute-steps.js";
 import { metadataWindow, newJournal, readJournal, writeJournal, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
 import { releaseLock } from "./lock.js";
 import type { PhaseName } from "./phases.js";
-import type { Plan, UploadPlan } from "./plan-types.js";
+import type { Plan, UploadPlan } from "../plan/plan-types.js";
 import type { RenameStep, StagedItem } from "./rename-list.js";
 import { renderRenameScript } from "./render-script.js";
 import { verifyPromotion } from "./verify-promotion.js";

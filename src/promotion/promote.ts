@@ -1,8 +1,9 @@
-// The promotion pipeline: lock → plan → stage → upload → commit → verify → finish, walked from
-// the PHASES table. The plan is made under the target's lock, with reads only: a plan made
-// before another promotion's commit would merge with stale metadata and drop that promotion's
-// versions. Nothing on the target changes before the upload phase, and then only `.rip` names
-// and `.maven-promote/` until the commit.
+// The promotion pipeline: plan → lock → re-check the plan → stage → upload → commit → verify →
+// finish, walked from the PHASES table. The plan is made first, with reads only and without the
+// lock, so that a stage that fails validation never touches the target; under the lock it is
+// checked again (and made again if another promotion committed meanwhile: merging with stale
+// metadata would drop that promotion's versions). Nothing on the target changes before the
+// upload phase, and then only `.rip` names and `.maven-promote/` until the commit.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,9 +11,9 @@ import { PromoteError } from "../errors.js";
 import { acquireLock, lockFor, releaseLock } from "./lock.js";
 import { PHASE_RUNNERS, withdrawUpload, type PhaseContext, type PromoteResult, type PromotionEvent } from "./phase-runners.js";
 import { PHASES, type PhaseName } from "./phases.js";
-import { createPlan, type PlanInput } from "./plan.js";
-import type { Plan } from "./plan-types.js";
-import { newPromotionId } from "./promotion-id.js";
+import { createPlan, type PlanInput } from "../plan/plan.js";
+import type { Plan } from "../plan/plan-types.js";
+import { newPromotionId } from "../plan/promotion-id.js";
 import { buildRenameList, stagedItemsOf, stateDirectory } from "./rename-list.js";
 import { sha256OnTarget } from "./target-digest.js";
 

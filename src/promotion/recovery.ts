@@ -28,7 +28,7 @@ import {
   type PromoteResult,
   type PromotionEvent,
 } from "./phase-runners.js";
-import type { MetadataPlan, Plan } from "./plan-types.js";
+import type { MetadataPlan, Plan } from "../plan/plan-types.js";
 import { stagedItemsOf, stateDirectory } from "./rename-list.js";
 import { metadataChangedBehindPlan } from "./target-digest.js";
 

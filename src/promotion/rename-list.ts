@@ -14,7 +14,7 @@
 //   5. state committed
 import { CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
 import { RIP_SUFFIX, SIGNATURE_EXTENSION, dirname } from "../maven/repository-path.js";
-import type { Plan } from "./plan-types.js";
+import type { Plan } from "../plan/plan-types.js";
 
 export type RenameStep =
   | { op: "state"; state: "committing" | "committed" }

@@ -1,7 +1,7 @@
 // What a target's metadata looks like now, against what a promotion's plan expects of it.
 import { createHash } from "node:crypto";
 import type { Transport } from "../transport/transport.js";
-import type { Plan } from "./plan-types.js";
+import type { Plan } from "../plan/plan-types.js";
 
 /** sha256 of a (metadata) file on the target, or null when there is none. */
 export async function sha256OnTarget(target: Transport, path: string): Promise<string | null> {

@@ -6,7 +6,7 @@ import { parseChecksumFile } from "../integrity/checksum-file.js";
 import { SIGNATURE_EXTENSION } from "../maven/repository-path.js";
 import type { Transport } from "../transport/transport.js";
 import { mapLimit } from "../util/map-limit.js";
-import type { Plan } from "./plan-types.js";
+import type { Plan } from "../plan/plan-types.js";
 
 export async function verifyPromotion(plan: Plan, target: Transport): Promise<string[]> {
   const problems: string[] = [];

@@ -7,7 +7,7 @@ import * as openpgp from "openpgp";
 import { plan, type PlanOptions } from "../../../src/api.js";
 import { loadSigningKey, loadTrustedKeys, verifyDetachedSignature } from "../../../src/integrity/pgp.js";
 import { printablePath } from "../../../src/maven/repository-path.js";
-import type { Plan } from "../../../src/promotion/plan-types.js";
+import type { Plan } from "../../../src/plan/plan-types.js";
 import { copyRepoFixture, makeTempDir, removeTempDirs, treeFingerprint } from "../../helpers/temp-repos.js";
 
 const NOW = new Date("2026-11-22T10:15:00Z");

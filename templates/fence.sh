@@ -1,0 +1,101 @@
+# maven-promote fence: every process a promotion runs on the server runs under it, so that
+# `resume`, `rollback`, `cleanup` and `unlock --force` can find it, wait for it or stop it
+# (DESIGN.md invariant 6: recovery never runs beside the promotion's own work).
+#
+# Run as: sh -c "<this text>" maven-promote-fence MODE STATE [WHAT COMMAND...]
+#   run STATE WHAT CMD...  runs CMD holding the fence STATE/fence; prints nothing of its own
+#   check STATE            prints "free", or "busy PID START SINCE HOST WHAT"
+#   stop STATE SIGNAL      sends SIGNAL to the fenced work (its whole process group where it has
+#                          one), then prints what check prints
+#
+# The fence is flock(1) on STATE/fence: the kernel releases it when the last process holding it
+# dies, so liveness never depends on pid reuse or on clocks. Where flock is missing, STATE/fence.pid
+# (pid and the kernel's start time of the process) is the fallback: a pid is alive only if its
+# start time still matches. The work also stops by itself when its client is gone: the SSH
+# channel's stdin stays open while the client lives, and a watchdog stops the work at its EOF.
+set -u
+mode=$1
+state=$2
+shift 2
+fence="$state/fence"
+info="$state/fence.pid"
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# The kernel's start time of a process (clock ticks since boot), or ps's when there is no /proc.
+start_time() {
+  if [ -r "/proc/$1/stat" ]; then
+    sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20
+  else
+    ps -o lstart= -p "$1" 2>/dev/null | tr -s ' ' '_'
+  fi
+}
+
+alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null && [ "$(start_time "$1")" = "$2" ]; }
+
+held() {
+  [ -e "$fence" ] || return 1
+  if have flock; then
+    ! flock -n "$fence" true 2>/dev/null
+  else
+    [ -r "$info" ] && read -r pid start rest <"$info" && alive "$pid" "$start"
+  fi
+}
+
+report() {
+  if held; then
+    line=$(cat "$info" 2>/dev/null) || line=""
+    [ -n "$line" ] || line="0 0 - -"
+    set -- $line
+    pid=$1 start=$2 since=$3
+    shift 3
+    printf 'busy %s %s %s %s %s\n' "$pid" "$start" "$since" "$(hostname 2>/dev/null || uname -n)" "$*"
+  else
+    echo free
+  fi
+}
+
+case "$mode" in
+run)
+  what=$1
+  shift
+  exec 9>>"$fence" || exit 70
+  # The channel's stdin, kept for the watchdog: an asynchronous command reads /dev/null.
+  exec 8<&0
+  if have flock; then
+    flock -n 9 || { echo "maven-promote fence: $fence is held: this promotion's earlier work still runs" >&2; exit 75; }
+  elif held; then
+    echo "maven-promote fence: $fence is held: this promotion's earlier work still runs" >&2
+    exit 75
+  fi
+  # The work in a process group of its own where setsid exists, so that stop reaches all of it.
+  if have setsid; then setsid "$@" 8<&- & else "$@" 8<&- & fi
+  work=$!
+  started=$(start_time "$work")
+  printf '%s %s %s %s\n' "$work" "$started" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$what" >"$info"
+  # The watchdog: EOF on stdin means the client is gone for good. It holds no fence itself.
+  {
+    cat <&8 >/dev/null 2>&1
+    if alive "$work" "$started"; then kill -TERM "-$work" 2>/dev/null || kill -TERM "$work" 2>/dev/null; fi
+  } 9>&- </dev/null >/dev/null 2>&1 &
+  exec 8<&-
+  watchdog=$!
+  code=0
+  wait "$work" || code=$?
+  kill "$watchdog" 2>/dev/null
+  exit "$code"
+  ;;
+check)
+  report
+  ;;
+stop)
+  if held && read -r pid start rest <"$info" && alive "$pid" "$start"; then
+    kill "-$1" "-$pid" 2>/dev/null || kill "-$1" "$pid" 2>/dev/null
+  fi
+  report
+  ;;
+*)
+  echo "maven-promote fence: unknown mode $mode" >&2
+  exit 2
+  ;;
+esac
