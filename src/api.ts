@@ -14,8 +14,8 @@ import { promote as runPromotion, type PromoteResult, type PromotionEvent } from
 import { verifyRepository, type VerifyRepositoryResult } from "./promotion/verify-repository.js";
 import { cleanup as runCleanup, type CleanupResult } from "./promotion/cleanup.js";
 import { readTargetStatus, type TargetStatus } from "./promotion/history.js";
-import { breakLock, type LockInfo } from "./promotion/lock.js";
-import { resume as resumePromotion, rollback as rollbackPromotion, type RollbackResult } from "./promotion/recovery.js";
+import type { LockInfo } from "./promotion/lock.js";
+import { forceUnlock, resume as resumePromotion, rollback as rollbackPromotion, type RollbackResult } from "./promotion/recovery.js";
 import { downloadTree } from "./transport/download-tree.js";
 import { parseLocation } from "./transport/location.js";
 import { openTransport, type OpenedTransport, type SshSettings } from "./transport/open-transport.js";
@@ -72,8 +72,10 @@ export interface RecoveryOptions {
   id: string;
   to: string;
   ssh?: SshSettings;
-  /** How long to wait for another promotion's lock (ms). */
+  /** How long to wait for the promotion's own work to end, and for another promotion's lock (ms). */
   waitMs?: number;
+  /** Stop the promotion's work that still runs (SIGTERM, then SIGKILL after a grace period). */
+  stop?: boolean;
   onEvent?: (event: PromoteEvent) => void;
 }
 
@@ -90,6 +92,7 @@ export async function resume(options: RecoveryOptions & { from?: string }): Prom
       remoteRoot: target.root,
       ...(staging === undefined ? {} : { stagingDirectory: staging.path }),
       ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
+      ...(options.stop === undefined ? {} : { stop: options.stop }),
       ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     }),
   );
@@ -98,7 +101,13 @@ export async function resume(options: RecoveryOptions & { from?: string }): Prom
 /** Returns the target to its state before the promotion. */
 export async function rollback(options: RecoveryOptions): Promise<RollbackResult> {
   return withTarget(options, (target) =>
-    rollbackPromotion({ target: target.transport, id: options.id, remoteRoot: target.root, ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }) }),
+    rollbackPromotion({
+      target: target.transport,
+      id: options.id,
+      remoteRoot: target.root,
+      ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
+      ...(options.stop === undefined ? {} : { stop: options.stop }),
+    }),
   );
 }
 
@@ -115,17 +124,37 @@ export interface CleanupOptions {
   dryRun?: boolean;
   /** Also walk the whole target for .rip names that no journal names. */
   scan?: boolean;
+  /** How long to wait for a promotion's work still running on the server (ms). */
+  waitMs?: number;
+  /** Stop a promotion's work still running on the server, then clean up after it. */
+  stop?: boolean;
 }
 
 export async function cleanup(options: CleanupOptions): Promise<CleanupResult> {
   return withTarget(options, (target) =>
-    runCleanup({ target: target.transport, olderThanMs: options.olderThanMs ?? 24 * 3600 * 1000, dryRun: options.dryRun ?? false, scan: options.scan ?? false }),
+    runCleanup({
+      target: target.transport,
+      olderThanMs: options.olderThanMs ?? 24 * 3600 * 1000,
+      dryRun: options.dryRun ?? false,
+      scan: options.scan ?? false,
+      ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
+      ...(options.stop === undefined ? {} : { stop: options.stop }),
+    }),
   );
 }
 
-/** Breaks the target's lock, whoever holds it; returns whose it was. */
-export async function unlock(options: { to: string; ssh?: SshSettings }): Promise<LockInfo | undefined> {
-  return withTarget(options, (target) => breakLock(target.transport));
+/**
+ * Breaks the target's lock, whoever holds it; returns whose it was. A holder that still runs
+ * (its client, or its processes on the server) is waited for, stopped, or refused, as asked.
+ */
+export async function unlock(options: { to: string; ssh?: SshSettings; waitMs?: number; stop?: boolean }): Promise<LockInfo | undefined> {
+  return withTarget(options, (target) =>
+    forceUnlock({
+      target: target.transport,
+      ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
+      ...(options.stop === undefined ? {} : { stop: options.stop }),
+    }),
+  );
 }
 
 async function withTarget<T>(options: { to: string; ssh?: SshSettings }, action: (target: OpenedTransport) => Promise<T>): Promise<T> {

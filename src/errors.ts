@@ -43,6 +43,8 @@ export const ERROR_TABLE = {
   ERR_PERMISSION: { exit: 1, hint: "The user needs write access to the repository directory." },
   ERR_STALE_RIP: { exit: 1, hint: "An earlier promotion left .rip items behind; resume, roll back, or clean it up first." },
   ERR_LOCK_HELD: { exit: 3, hint: "Another promotion holds the target." },
+  ERR_PROMOTION_BUSY: { exit: 3, hint: "Wait for it to end (--wait 10m), or stop it (--stop)." },
+  ERR_LOCK_LOST: { exit: 1, hint: "Another process took over the lock; see `maven-promote status`." },
   ERR_TARGET_CHANGED: { exit: 1, hint: "Someone changed the target outside maven-promote's lock; plan again." },
   ERR_PROMOTION_NOT_FOUND: { exit: 2, hint: "`maven-promote status --to ...` lists the promotions on record." },
   ERR_ROLLBACK_CONFLICT: { exit: 1, hint: "A later promotion changed the same metadata; roll that one back first." },

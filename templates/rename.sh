@@ -3,8 +3,8 @@
 #
 # Generated from templates/rename.sh; every name below was validated and is single-quoted.
 # It moves the items staged under .rip names into place, in the order of the rename list:
-#   state committing; backups; version directories; metadata groups (checksums and signature,
-#   then maven-metadata.xml, back to back); state committed.
+#   state committing; backups; version directories; sync; metadata groups (checksums and
+#   signature, then maven-metadata.xml, back to back); sync; state committed.
 # Every step is idempotent, so running the script again after a crash continues where it
 # stopped: a step whose source is gone and whose destination is present was done already.
 # Each finished step is appended to steps.log in the promotion's state directory.
@@ -63,6 +63,14 @@ step_move_file() {
 step_remove() {
   rm -f -- "$1"
   log "remove $1"
+}
+
+# A durability barrier: everything renamed and written so far reaches the disk before the next
+# step (DESIGN.md invariant 9). `sync -f` flushes the file system holding the repository
+# (syncfs(2): file data, the renames, the backups); a sync(1) without -f flushes every one.
+step_sync() {
+  sync -f . 2>/dev/null || sync
+  log "sync $1"
 }
 
 # Timestamps around the metadata flips: the window in which a client can see them out of step.

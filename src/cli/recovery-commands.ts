@@ -14,6 +14,7 @@ interface RecoveryValues extends SshOptionValues {
   to: string;
   from?: string;
   wait: string;
+  stop?: boolean;
   json?: boolean;
 }
 
@@ -21,7 +22,8 @@ function addRecoveryOptions(command: Command): Command {
   return addSshOptions(
     command
       .requiredOption("--to <repo>", "the target repository: a path, file:///path or sftp://user@host[:port]/path")
-      .option("--wait <duration>", "wait this long for another promotion's lock (e.g. 30s, 10m)", "0")
+      .option("--wait <duration>", "wait this long for the promotion's own work still running to end, and for another promotion's lock (e.g. 30s, 10m)", "0")
+      .option("--stop", "stop the promotion's work still running (its client on this machine, its unzip or rename script on the server): SIGTERM, then SIGKILL")
       .option("--json", "print one JSON object on stdout"),
   );
 }
@@ -40,6 +42,7 @@ export function registerRecoveryCommands(program: Command, io: CliIo, setExit: (
       to: values.to,
       ssh: sshSettingsFrom(values, io.env),
       waitMs: parseDuration(values.wait, "--wait"),
+      stop: values.stop ?? false,
       ...(values.from === undefined ? {} : { from: values.from }),
       onEvent: (event) => event.type === "upload:progress" && progress.update(event.loaded, event.total),
     });
@@ -55,7 +58,7 @@ export function registerRecoveryCommands(program: Command, io: CliIo, setExit: (
       .argument("<id>", "the promotion id (see `maven-promote status`)")
       .description("return the target to its state before the promotion, byte for byte"),
   ).action(async (id: string, values: RecoveryValues) => {
-    const result = await rollback({ id, to: values.to, ssh: sshSettingsFrom(values, io.env), waitMs: parseDuration(values.wait, "--wait") });
+    const result = await rollback({ id, to: values.to, ssh: sshSettingsFrom(values, io.env), waitMs: parseDuration(values.wait, "--wait"), stop: values.stop ?? false });
     if (values.json) io.stdout(JSON.stringify({ ok: true, ...result }, null, 2) + "\n");
     else {
       const lines = [`Rolled back promotion ${id} (it was ${result.from}).`];

@@ -12,6 +12,7 @@ export function promoteResultToJson(result: PromoteResult): object {
     verify: { ok: result.verifyProblems.length === 0, problems: result.verifyProblems },
     metadataWindowMs: result.metadataWindowMs ?? null,
     metadataWindow: result.metadataWindow ?? null,
+    durable: result.durable ?? null,
   };
 }
 
@@ -41,6 +42,9 @@ export function renderPromoteReport(result: PromoteResult, dryRun: boolean): str
     lines.push(
       `Metadata window: at most ${window.maxMs.toFixed(2)} ms per metadata file between its checksums and itself (${plural(window.groups, "file")}, ${window.totalMs.toFixed(2)} ms in all).`,
     );
+  }
+  if (result.durable === false) {
+    lines.push("Not durable: the server offers no fsync@openssh.com, so after a power loss of the server the renames may reach its disk out of order.");
   }
   lines.push(
     result.verifyProblems.length === 0

@@ -8,6 +8,7 @@ import { PromoteError } from "../errors.js";
 import { RIP_SUFFIX, joinPath } from "../maven/repository-path.js";
 import type { Transport } from "../transport/transport.js";
 import { readTargetStatus } from "./history.js";
+import { describeActivity, findActivity, waitUntilIdle } from "./activity.js";
 import { readJournal } from "./journal.js";
 import { LOCK_PATH, STATE_ROOT, acquireLock, describeLock, lockFor, readLock, releaseLock } from "./lock.js";
 import { removeCreatedDirectories, removeRipItems, topLevelRipName } from "./phase-runners.js";
@@ -19,6 +20,11 @@ export interface CleanupInput {
   dryRun: boolean;
   scan: boolean;
   now?: Date;
+  /** How long to wait for a promotion's work still running on the server (ms; default 0: keep it). */
+  waitMs?: number;
+  /** Stop a promotion's work still running on the server, then clean up after it. */
+  stop?: boolean;
+  graceMs?: number;
 }
 
 export interface CleanupAction {
@@ -80,6 +86,11 @@ async function cleanupLocked(input: CleanupInput): Promise<CleanupResult> {
       result.kept.push({ id: promotion.id, reason: "newer than the threshold" });
       continue;
     }
+    const busy = await stillRunning(input, promotion.id, recorded.journal.executor === "shell");
+    if (busy !== undefined) {
+      result.kept.push({ id: promotion.id, reason: busy });
+      continue;
+    }
     if (promotion.state === "uploading" || promotion.state === "uploaded" || promotion.state === "failed") {
       // Never committed: its .rip items are invisible to Maven and can only be resumed; past
       // the threshold they are taken back, and the journal says so.
@@ -110,6 +121,32 @@ async function cleanupLocked(input: CleanupInput): Promise<CleanupResult> {
     }
   }
   return result;
+}
+
+/**
+ * Why a promotion must be left alone because its own work still runs on the server (cleanup
+ * holds the lock, so its client is gone), or undefined once it is quiet (waited for or stopped).
+ */
+async function stillRunning(input: CleanupInput, id: string, remote: boolean): Promise<string | undefined> {
+  if (!remote) return undefined;
+  if (!input.target.capabilities.exec) return "ran on the server's shell: clean it up over a connection with a shell, so that its processes can be checked";
+  try {
+    if (input.dryRun) {
+      const activity = await findActivity(input.target, id, { remote });
+      return activity === undefined ? undefined : `still running: ${describeActivity(activity)}`;
+    }
+    await waitUntilIdle(input.target, id, {
+      remote,
+      purpose: "clean up after it",
+      ...(input.waitMs === undefined ? {} : { waitMs: input.waitMs }),
+      ...(input.stop === undefined ? {} : { stop: input.stop }),
+      ...(input.graceMs === undefined ? {} : { graceMs: input.graceMs }),
+    });
+    return undefined;
+  } catch (error) {
+    if (error instanceof PromoteError && error.code === "ERR_PROMOTION_BUSY") return error.message.replace(/^promotion \S+ is /, "");
+    throw error;
+  }
 }
 
 /** Every `.rip` name in the target, outside .maven-promote/ (a .rip directory is not entered). */

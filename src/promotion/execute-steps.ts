@@ -85,6 +85,11 @@ export async function executeSteps({ transport, stateDirectory, steps, now = iso
         await transport.remove(step.path);
         await log(`remove ${step.path}`);
         break;
+      case "sync":
+        // Where the server cannot fsync, the step still runs (the order of the renames is kept),
+        // and the log says the barrier promised nothing.
+        await log((await transport.sync(step.paths)) ? `sync ${step.label}` : `sync ${step.label} unsupported`);
+        break;
     }
   }
 }

@@ -30,6 +30,8 @@ export interface Journal {
   steps: RenameStep[];
   verify?: { ok: boolean; problems: string[] };
   metadataWindow?: MetadataWindow;
+  /** Whether the commit's barriers reached the disk (false: the server could not fsync). */
+  durable?: boolean;
   /** Why the promotion failed, when it did. */
   error?: string;
 }
@@ -69,6 +71,14 @@ export function newJournal(plan: Plan, executor: Journal["executor"], steps: Ren
     plan,
     steps,
   };
+}
+
+/**
+ * Whether the promotion is over: journal.json says so only once the server's work has returned
+ * (steps.log alone may say "committed" while the rename script still runs its last lines).
+ */
+export function journalFinished(journal: Journal): boolean {
+  return journal.state === "rolled-back" || (journal.state === "committed" && journal.verify !== undefined);
 }
 
 export function journalPath(stateDirectory: string): string {
@@ -129,6 +139,13 @@ export function metadataWindow(log: readonly StepLogEntry[]): MetadataWindow | u
     if (groupStart !== undefined && groupEnd !== undefined && groupEnd - groupStart > maxNs) maxNs = groupEnd - groupStart;
   }
   return { maxMs: Number(maxNs) / 1e6, totalMs: Number(end - start) / 1e6, groups: groupPaths.length };
+}
+
+/** Whether every durability barrier the commit logged reached the disk; undefined before any. */
+export function commitDurable(log: readonly StepLogEntry[]): boolean | undefined {
+  const barriers = log.filter((entry) => entry.op === "sync");
+  if (barriers.length === 0) return undefined;
+  return barriers.every((entry) => !entry.subject.endsWith(" unsupported"));
 }
 
 function isoToNanos(text: string): bigint | undefined {

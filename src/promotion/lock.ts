@@ -2,23 +2,35 @@
 // file made by exclusive create, so two promotions can never both believe they hold it. A lock
 // whose holder died stays until `resume`/`rollback` of that same promotion takes it over, or a
 // user breaks it with `unlock --force`: maven-promote never breaks a lock on its own.
-import { hostname, userInfo } from "node:os";
+//
+// Whether a lock's holder still lives is known exactly on the machine that took it (pid and the
+// kernel's start time of that process); seen from another machine, a holder lives while its
+// heartbeat advances: every holder rewrites the lock with a new beat count every few seconds.
+// Only the count is compared, never two machines' clocks.
+import { userInfo } from "node:os";
 import { PromoteError } from "../errors.js";
 import type { Transport } from "../transport/transport.js";
 import { formatDuration } from "../util/duration.js";
+import { localProcessAlive, processStart, thisHost } from "../util/process-identity.js";
 
 export const STATE_ROOT = ".maven-promote";
 export const LOCK_PATH = `${STATE_ROOT}/lock`;
 /** After this, `status` calls a lock stale; it is still only broken on request. */
 export const LOCK_EXPIRY_MS = 60 * 60 * 1000;
+/** How often a holder rewrites its lock's beat; another machine calls it dead after three missed. */
+export const HEARTBEAT_MS = 2000;
 
 export interface LockInfo {
   id: string;
   user: string;
   host: string;
   pid: number;
+  /** The kernel's identity of the holder's process (boot id and start time), where it has one. */
+  pidStart?: string;
   start: string;
   expiry: string;
+  /** The heartbeat: rewritten every HEARTBEAT_MS while the holder lives. */
+  beat?: number;
 }
 
 export function lockFor(id: string, now = new Date()): LockInfo {
@@ -28,7 +40,16 @@ export function lockFor(id: string, now = new Date()): LockInfo {
   } catch {
     // no passwd entry: keep $USER
   }
-  return { id, user, host: hostname(), pid: process.pid, start: now.toISOString(), expiry: new Date(now.getTime() + LOCK_EXPIRY_MS).toISOString() };
+  const pidStart = processStart(process.pid);
+  return {
+    id,
+    user,
+    host: thisHost(),
+    pid: process.pid,
+    ...(pidStart === undefined ? {} : { pidStart }),
+    start: now.toISOString(),
+    expiry: new Date(now.getTime() + LOCK_EXPIRY_MS).toISOString(),
+  };
 }
 
 export async function readLock(target: Transport): Promise<LockInfo | undefined> {
@@ -54,6 +75,8 @@ export interface AcquireOptions {
   /** Take the lock over if this same promotion holds it (resume and rollback after a crash). */
   takeOver?: boolean;
   pollMs?: number;
+  /** How often the heartbeat beats (tests shorten it). */
+  heartbeatMs?: number;
 }
 
 export async function acquireLock(target: Transport, lock: LockInfo, options: AcquireOptions = {}): Promise<void> {
@@ -61,12 +84,12 @@ export async function acquireLock(target: Transport, lock: LockInfo, options: Ac
   const body = JSON.stringify(lock, null, 2) + "\n";
   for (;;) {
     await target.mkdirp(STATE_ROOT);
-    if (await target.createExclusive(LOCK_PATH, body)) return;
+    if (await target.createExclusive(LOCK_PATH, body)) return startHeartbeat(target, lock, options.heartbeatMs);
     const holder = await readLock(target);
     if (holder === undefined) continue; // released between our two calls: try again at once
     if (options.takeOver && holder.id === lock.id) {
-      await target.writeFile(LOCK_PATH, body);
-      return;
+      await writeLockAside(target, lock);
+      return startHeartbeat(target, lock, options.heartbeatMs);
     }
     if (Date.now() >= deadline) {
       throw new PromoteError("ERR_LOCK_HELD", `${target.location} is locked by ${describeLock(holder)}`, {
@@ -80,6 +103,7 @@ export async function acquireLock(target: Transport, lock: LockInfo, options: Ac
 
 /** Releases the lock if `id` holds it; a lock someone else holds is never touched. */
 export async function releaseLock(target: Transport, id: string): Promise<void> {
+  await stopHeartbeat(target, id);
   const holder = await readLock(target);
   if (holder?.id !== id) return;
   await target.remove(LOCK_PATH);
@@ -89,11 +113,93 @@ export async function releaseLock(target: Transport, id: string): Promise<void> 
 }
 
 /** `unlock --force`: removes whatever lock there is and says whose it was. */
-export async function breakLock(target: Transport): Promise<LockInfo | undefined> {
+export async function breakLock(target: Transport, guard: (holder: LockInfo) => Promise<void> = async () => {}): Promise<LockInfo | undefined> {
   const holder = await readLock(target);
   if (holder !== undefined) {
+    await guard(holder);
     await target.remove(LOCK_PATH);
     await target.removeEmptyDirectory(STATE_ROOT);
   }
   return holder;
+}
+
+/** Replaces the lock file in one rename, so that a reader never sees half of it. */
+async function writeLockAside(target: Transport, lock: LockInfo): Promise<void> {
+  const aside = `${LOCK_PATH}.${process.pid}.tmp`;
+  await target.writeFile(aside, JSON.stringify(lock, null, 2) + "\n");
+  await target.rename(aside, LOCK_PATH, { replace: true });
+}
+
+function isSameHolder(a: LockInfo | undefined, b: LockInfo): boolean {
+  return a !== undefined && a.id === b.id && a.host === b.host && a.pid === b.pid && a.start === b.start;
+}
+
+interface Heartbeat {
+  timer?: NodeJS.Timeout;
+  stopped: boolean;
+  /** The lock was taken over by another process (a recovery that found this one silent). */
+  lost: boolean;
+  beating: Promise<void>;
+}
+
+const heartbeats = new Map<string, Heartbeat>();
+const heartbeatKey = (target: Transport, id: string): string => `${target.location}\0${id}`;
+
+function startHeartbeat(target: Transport, lock: LockInfo, intervalMs = HEARTBEAT_MS): void {
+  const key = heartbeatKey(target, lock.id);
+  const previous = heartbeats.get(key);
+  if (previous !== undefined) clearInterval(previous.timer);
+  let beat = 0;
+  const heartbeat: Heartbeat = { stopped: false, lost: false, beating: Promise.resolve() };
+  const beatOnce = async (): Promise<void> => {
+    if (heartbeat.stopped) return;
+    const holder = await readLock(target).catch(() => lock);
+    if (heartbeat.stopped) return;
+    if (!isSameHolder(holder, lock)) {
+      heartbeat.lost = true;
+      heartbeat.stopped = true;
+      clearInterval(heartbeat.timer);
+      return;
+    }
+    beat += 1;
+    await writeLockAside(target, { ...lock, beat }).catch(() => undefined); // a lost connection: the next beat tries again
+  };
+  heartbeat.timer = setInterval(() => {
+    heartbeat.beating = heartbeat.beating.then(beatOnce);
+  }, intervalMs);
+  heartbeat.timer.unref();
+  heartbeats.set(key, heartbeat);
+}
+
+/** Stops this process's heartbeat for the lock (and waits for a beat in flight); the lock stays. */
+export async function stopHeartbeat(target: Transport, id: string): Promise<void> {
+  const key = heartbeatKey(target, id);
+  const heartbeat = heartbeats.get(key);
+  if (heartbeat === undefined) return;
+  heartbeat.stopped = true;
+  clearInterval(heartbeat.timer);
+  heartbeats.delete(key);
+  await heartbeat.beating;
+}
+
+/** Whether another process took over the lock this process held (it must stop writing). */
+export function lockLost(target: Transport, id: string): boolean {
+  return heartbeats.get(heartbeatKey(target, id))?.lost === true;
+}
+
+/**
+ * Whether the process that holds a lock still lives. On its own machine: exactly, from its pid
+ * and start time. From another machine: it lives if its heartbeat advances within three beats
+ * (a lock that changes hands or goes away meanwhile no longer has this holder).
+ */
+export async function lockHolderAlive(target: Transport, holder: LockInfo, heartbeatMs = HEARTBEAT_MS): Promise<boolean> {
+  if (holder.host === thisHost()) return localProcessAlive(holder.pid, holder.pidStart);
+  const deadline = Date.now() + 3 * heartbeatMs;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(250, heartbeatMs / 4)));
+    const now = await readLock(target);
+    if (!isSameHolder(now, holder)) return false;
+    if ((now!.beat ?? 0) !== (holder.beat ?? 0)) return true;
+  }
+  return false;
 }

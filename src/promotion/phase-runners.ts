@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { PromoteError } from "../errors.js";
 import { digestFile } from "../integrity/digests.js";
 import type { Transport } from "../transport/transport.js";
-import { shellQuote } from "../util/shell-quote.js";
 import { bundleEntries, writeBundle } from "./bundle.js";
 import { executeSteps } from "./execute-steps.js";
-import { metadataWindow, newJournal, readJournal, writeJournal, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
+import { FENCE_HELD_EXIT, fencedCommand } from "./fence.js";
+import { commitDurable, metadataWindow, newJournal, readJournal, writeJournal, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
 import { releaseLock } from "./lock.js";
 import type { PhaseName } from "./phases.js";
 import type { Plan, UploadPlan } from "../plan/plan-types.js";
@@ -33,6 +33,8 @@ export interface PromoteResult {
   /** The longest time any metadata file and its checksums were out of step (ms). */
   metadataWindowMs?: number;
   metadataWindow?: MetadataWindow;
+  /** Whether the commit's renames were made durable (fsync/sync) before it was recorded. */
+  durable?: boolean;
   executor: "shell" | "transport";
 }
 
@@ -93,7 +95,7 @@ async function uploadPhase(context: PhaseContext): Promise<void> {
     const bundle = `${state}/bundle.zip`;
     await target.upload(context.bundlePath!, bundle, progress);
     // -o: the entries are this promotion's own .rip names (checked absent above); -q: quiet.
-    await runRemote(target, `unzip -q -o ${shellQuote(bundle)}`, "unpacking the bundle", UNZIP_FAILURES);
+    await runRemote(target, fencedCommand(state, "unpacking the bundle", ["unzip", "-q", "-o", bundle]), "unpacking the bundle", UNZIP_FAILURES);
   } else {
     await target.writeFile(`${state}/rename.sh`, context.script ?? renderScript(context));
     await uploadItems(context, context.items, progress);
@@ -131,12 +133,14 @@ export async function commitPhase(context: PhaseContext): Promise<void> {
   const { target, stateDirectory: state } = context;
   await refuseChangedTarget(context);
   if (context.executor === "shell") {
-    await runRemote(target, `sh ${shellQuote(`${state}/rename.sh`)}`, "running the rename script");
+    await runRemote(target, fencedCommand(state, "running the rename script", ["sh", `${state}/rename.sh`]), "running the rename script");
   } else {
     await executeSteps({ transport: target, stateDirectory: state, steps: context.steps });
   }
   const recorded = await readJournal(target, state);
   context.result.state = recorded?.state ?? "committed";
+  const durable = recorded === undefined ? undefined : commitDurable(recorded.log);
+  if (durable !== undefined) context.result.durable = durable;
   const window = recorded === undefined ? undefined : metadataWindow(recorded.log);
   if (window !== undefined) {
     context.result.metadataWindow = window;
@@ -154,6 +158,7 @@ export async function finishPhase(context: PhaseContext): Promise<void> {
   journal.state = "committed";
   journal.verify = { ok: context.result.verifyProblems.length === 0, problems: context.result.verifyProblems };
   if (context.result.metadataWindow !== undefined) journal.metadataWindow = context.result.metadataWindow;
+  if (context.result.durable !== undefined) journal.durable = context.result.durable;
   await writeJournal(target, state, journal);
   await target.remove(`${state}/bundle.zip`);
   await releaseLock(target, context.plan.id);
@@ -225,8 +230,15 @@ async function refuseChangedTarget(context: PhaseContext): Promise<void> {
   }
 }
 
+/** The fence refused: a process this promotion started earlier still runs on the server. */
+const FENCE_HELD = {
+  reason: "an earlier process of this promotion still runs on the server",
+  hint: "Wait for it to end (`maven-promote status` shows it), or stop it: resume or roll back with --stop.",
+};
+
 /** unzip's exit codes that mean "could not write" (unzip(1), DIAGNOSTICS), and a command not found. */
 const UNZIP_FAILURES: Record<number, { reason: string; hint: string }> = {
+  [FENCE_HELD_EXIT]: FENCE_HELD,
   50: { reason: "could not write (no permission, or the disk is full)", hint: "Check that the SSH user can write to the repository and that its disk has space." },
   127: { reason: "unzip is not installed on the server", hint: "Install unzip on the server, or use --sftp-only." },
 };
@@ -235,7 +247,7 @@ export async function runRemote(
   target: Transport,
   command: string,
   what: string,
-  known: Record<number, { reason: string; hint: string }> = {},
+  known: Record<number, { reason: string; hint: string }> = { [FENCE_HELD_EXIT]: FENCE_HELD },
 ): Promise<void> {
   const result = await target.exec!(command);
   if (result.code !== 0) {

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PromoteError } from "../errors.js";
-import { acquireLock, lockFor, releaseLock } from "./lock.js";
+import { acquireLock, lockFor, lockLost, releaseLock, stopHeartbeat } from "./lock.js";
 import { PHASE_RUNNERS, withdrawUpload, type PhaseContext, type PromoteResult, type PromotionEvent } from "./phase-runners.js";
 import { PHASES, type PhaseName } from "./phases.js";
 import { createPlan, type PlanInput } from "../plan/plan.js";
@@ -82,6 +82,10 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
           keepLock = context.journal !== undefined;
           return result;
         }
+        if (lockLost(input.target, id)) {
+          keepLock = true; // it is the other process's lock now
+          throw new PromoteError("ERR_LOCK_LOST", `promotion ${id}: another process took over the target's lock before ${phase.name}; stopping here`, { path: id });
+        }
         emit({ type: "phase:start", phase: phase.name });
         try {
           await PHASE_RUNNERS[phase.name as Exclude<PhaseName, "plan">](context);
@@ -99,6 +103,7 @@ export async function promote(input: PromoteInput): Promise<PromoteResult> {
       await rm(context.workDirectory, { recursive: true, force: true });
     }
   } finally {
+    await stopHeartbeat(input.target, id);
     if (!keepLock) await releaseLock(input.target, id).catch(() => undefined);
   }
 }

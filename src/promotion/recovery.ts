@@ -11,8 +11,9 @@ import { PromoteError } from "../errors.js";
 import { CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
 import { SIGNATURE_EXTENSION, dirname } from "../maven/repository-path.js";
 import type { Transport } from "../transport/transport.js";
-import { readJournal, writeJournal, type Journal, type JournalState, type StepLogEntry } from "./journal.js";
-import { acquireLock, lockFor, readLock, releaseLock } from "./lock.js";
+import { journalFinished, readJournal, writeJournal, type Journal, type JournalState, type StepLogEntry } from "./journal.js";
+import { waitUntilIdle } from "./activity.js";
+import { acquireLock, breakLock, lockFor, readLock, releaseLock, stopHeartbeat, type LockInfo } from "./lock.js";
 import {
   commitPhase,
   finishPhase,
@@ -37,7 +38,12 @@ export interface RecoveryInput {
   id: string;
   /** The repository root as the server's shell sees it. */
   remoteRoot: string;
+  /** How long to wait for the promotion's own work to end, then for the lock (ms). */
   waitMs?: number;
+  /** Stop the promotion's work still running (its client here, its processes on the server). */
+  stop?: boolean;
+  /** Between SIGTERM and SIGKILL when stopping (ms). */
+  graceMs?: number;
   onEvent?: (event: PromotionEvent) => void;
 }
 
@@ -55,7 +61,6 @@ export interface RollbackResult {
 }
 
 async function loadJournal(target: Transport, id: string): Promise<{ journal: Journal; state: JournalState; log: StepLogEntry[] }> {
-  if (!/^[0-9A-Za-z-]+$/.test(id)) throw new PromoteError("ERR_USAGE", `${JSON.stringify(id)}: not a promotion id`, { path: id });
   const recorded = await readJournal(target, stateDirectory(id));
   if (recorded === undefined) {
     throw new PromoteError("ERR_PROMOTION_NOT_FOUND", `promotion ${id}: no journal at ${stateDirectory(id)}/journal.json on ${target.location}`, { path: id });
@@ -63,7 +68,45 @@ async function loadJournal(target: Transport, id: string): Promise<{ journal: Jo
   return { journal: recorded.journal, state: recorded.state, log: recorded.log };
 }
 
+/**
+ * Recovery never runs beside the promotion's own work (DESIGN.md invariant 6): its client still
+ * alive and holding the lock, or its unzip or rename script still running on the server.
+ */
+async function waitForQuiet(input: RecoveryInput, purpose: string): Promise<void> {
+  const { target, id } = input;
+  if (!/^[0-9A-Za-z-]+$/.test(id)) throw new PromoteError("ERR_USAGE", `${JSON.stringify(id)}: not a promotion id`, { path: id });
+  const recorded = await readJournal(target, stateDirectory(id));
+  const remote = recorded !== undefined && recorded.journal.executor === "shell" && !journalFinished(recorded.journal);
+  if (remote && !target.capabilities.exec) {
+    throw new PromoteError("ERR_CONFIG", `promotion ${id} ran unzip and its rename script on the server: ${purpose} it over a connection with a shell (without --sftp-only), so that maven-promote can check they have ended`, { path: "--sftp-only" });
+  }
+  await waitUntilIdle(target, id, {
+    remote,
+    purpose,
+    ...(input.waitMs === undefined ? {} : { waitMs: input.waitMs }),
+    ...(input.stop === undefined ? {} : { stop: input.stop }),
+    ...(input.graceMs === undefined ? {} : { graceMs: input.graceMs }),
+  });
+}
+
+/** `unlock --force`: breaks the lock once its holder's work has ended (waited for, or stopped). */
+export async function forceUnlock(input: Omit<RecoveryInput, "id" | "remoteRoot">): Promise<LockInfo | undefined> {
+  return breakLock(input.target, async (holder) => {
+    if (/^[0-9A-Za-z-]+$/.test(holder.id)) await waitForQuiet({ ...input, id: holder.id, remoteRoot: "/" }, "break its lock");
+  });
+}
+
 export async function resume(input: ResumeInput): Promise<PromoteResult> {
+  const { target, id } = input;
+  await waitForQuiet(input, "resume");
+  try {
+    return await resumeQuiet(input);
+  } finally {
+    await stopHeartbeat(target, id);
+  }
+}
+
+async function resumeQuiet(input: ResumeInput): Promise<PromoteResult> {
   const { target, id } = input;
   if ((await readLock(target))?.id === id && (await readJournal(target, stateDirectory(id))) === undefined) {
     throw new PromoteError("ERR_RECOVERY_REFUSED", `promotion ${id} stopped before it wrote anything but its lock: roll it back (which releases the lock) and promote again`, { path: id });
@@ -74,7 +117,7 @@ export async function resume(input: ResumeInput): Promise<PromoteResult> {
   if (state === "rolled-back") {
     throw new PromoteError("ERR_RECOVERY_REFUSED", `promotion ${id} was rolled back; promote the release again instead`, { path: id });
   }
-  if (state === "committed" && journal.state === "committed" && journal.verify !== undefined) {
+  if (journalFinished(journal) && journal.state === "committed") {
     // Finished already; killed, perhaps, between recording that and tidying up after itself.
     await target.remove(`${stateDirectory(id)}/bundle.zip`);
     await releaseLock(target, id);
@@ -142,6 +185,16 @@ function relocateStage(plan: Plan, stagingDirectory: string): Plan {
 }
 
 export async function rollback(input: RecoveryInput): Promise<RollbackResult> {
+  const { target, id } = input;
+  await waitForQuiet(input, "roll back");
+  try {
+    return await rollbackQuiet(input);
+  } finally {
+    await stopHeartbeat(target, id);
+  }
+}
+
+async function rollbackQuiet(input: RecoveryInput): Promise<RollbackResult> {
   const { target, id } = input;
   // Killed between taking the lock and writing its journal, a promotion wrote nothing but the
   // lock: rolling it back is letting go of that lock.

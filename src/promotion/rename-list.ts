@@ -12,9 +12,12 @@
 //      new .asc, then maven-metadata.xml itself, back to back (the window clients can see
 //      out of step is measured between the two marks)
 //   5. state committed
+// with two barriers (DESIGN.md invariant 9): after 3, everything the metadata will point at is
+// made durable before the first metadata flip, and after 4, the flips before `committed` is
+// recorded, so that after a power loss no metadata can list a version whose rename was lost.
 import { CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
 import { RIP_SUFFIX, SIGNATURE_EXTENSION, dirname } from "../maven/repository-path.js";
-import type { Plan } from "../plan/plan-types.js";
+import type { MetadataPlan, Plan } from "../plan/plan-types.js";
 
 export type RenameStep =
   | { op: "state"; state: "committing" | "committed" }
@@ -26,6 +29,12 @@ export type RenameStep =
   | { op: "move-file"; from: string; to: string; replace: boolean }
   /** Removes a target file (a signature that would be stale). */
   | { op: "remove"; path: string }
+  /**
+   * A durability barrier: every rename and write before it reaches the disk before any step
+   * after it. `paths` are the files and directories to fsync (the shell syncs the whole file
+   * system instead).
+   */
+  | { op: "sync"; label: "versions" | "metadata"; paths: string[] }
   /**
    * Timestamps: around step 4 as a whole, and around each metadata group (from just before its
    * first rename to just after its maven-metadata.xml rename: the window a client can see the
@@ -81,20 +90,44 @@ export function buildRenameList(plan: Plan): RenameStep[] {
   for (const version of newDirectories) steps.push({ op: "move-dir", from: ripName(version.path), to: version.path });
   for (const upload of snapshotFiles) steps.push({ op: "move-file", from: ripName(upload.path), to: upload.path, replace: upload.replaces === true });
 
+  // Barrier: the versions' files, their directories and the backups on disk before any flip.
+  const state = stateDirectory(plan.id);
+  const backups = steps.flatMap((step) => (step.op === "backup" ? [`${state}/backup/${step.path}`] : []));
+  const versionFiles = plan.uploads.filter((upload) => upload.origin !== "merged").map((upload) => upload.path);
+  steps.push({ op: "sync", label: "versions", paths: withParents([...versionFiles, ...newDirectories.map((version) => version.path), ...backups]) });
+
   // 4. Metadata groups, deepest first (a SNAPSHOT's own file before its artifact's).
   steps.push({ op: "mark", label: "metadata-start" });
   for (const entry of changedMetadata) {
     steps.push({ op: "mark", label: "group-start", path: entry.path });
     if (entry.signature === "remove") steps.push({ op: "remove", path: entry.path + SIGNATURE_EXTENSION });
-    const sidecars = entry.checksums.map((algorithm) => entry.path + CHECKSUM_EXTENSIONS[algorithm]);
-    if (entry.signature === "sign") sidecars.push(entry.path + SIGNATURE_EXTENSION);
-    for (const path of sidecars) steps.push({ op: "move-file", from: ripName(path), to: path, replace: true });
+    for (const path of sidecarsOf(entry)) steps.push({ op: "move-file", from: ripName(path), to: path, replace: true });
     steps.push({ op: "move-file", from: ripName(entry.path), to: entry.path, replace: true });
     steps.push({ op: "mark", label: "group-end", path: entry.path });
   }
   steps.push({ op: "mark", label: "metadata-end" });
+  // Barrier: the flips on disk before the journal may say committed.
+  steps.push({ op: "sync", label: "metadata", paths: withParents(changedMetadata.flatMap((entry) => [...sidecarsOf(entry), entry.path])) });
   steps.push({ op: "state", state: "committed" });
   return steps;
+}
+
+/** The checksum files (and the new signature) that go into place before a metadata file. */
+function sidecarsOf(entry: MetadataPlan): string[] {
+  const sidecars = entry.checksums.map((algorithm) => entry.path + CHECKSUM_EXTENSIONS[algorithm]);
+  if (entry.signature === "sign") sidecars.push(entry.path + SIGNATURE_EXTENSION);
+  return sidecars;
+}
+
+/** The paths, each directory holding one of them, sorted and without repeats. */
+function withParents(paths: readonly string[]): string[] {
+  const all = new Set<string>();
+  for (const path of paths) {
+    all.add(path);
+    all.add(dirname(path));
+  }
+  all.delete("");
+  return [...all].sort(compare);
 }
 
 function depth(path: string): number {

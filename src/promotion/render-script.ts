@@ -39,6 +39,8 @@ function renderStep(step: RenameStep): string {
       return `step_move_file ${shellQuote(step.from)} ${shellQuote(step.to)} ${step.replace ? "replace" : "keep"}`;
     case "remove":
       return `step_remove ${shellQuote(step.path)}`;
+    case "sync":
+      return `step_sync ${shellQuote(step.label)}`;
     case "mark":
       return "path" in step ? `step_mark ${shellQuote(step.label)} ${shellQuote(step.path)}` : `step_mark ${shellQuote(step.label)}`;
   }

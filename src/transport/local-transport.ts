@@ -4,6 +4,7 @@ import { appendFile, copyFile, link, mkdir, open, readdir, rename, rm, rmdir, st
 import { dirname, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { PromoteError } from "../errors.js";
+import { mapLimit } from "../util/map-limit.js";
 import { digestStream, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
 import type { DirEntry, FileStat, Transport } from "./transport.js";
 
@@ -153,6 +154,25 @@ export class LocalTransport implements Transport {
     if ((await this.stat(path)) === undefined) return false;
     await ioOrMissing(path, "remove", async () => rm(absolute, { recursive: true, force: true }));
     return true;
+  }
+
+  async sync(paths: readonly string[]): Promise<boolean> {
+    await mapLimit([...new Set(paths)], 16, async (path) => {
+      await ioOrMissing(path, "sync", async () => {
+        // A directory opens read-only too; fsync(2) of it makes its entries (renames) durable.
+        const handle = await open(this.resolvePath(path), "r");
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      });
+    });
+    return true;
+  }
+
+  syncMethod(): string {
+    return "fsync";
   }
 
   async close(): Promise<void> {}

@@ -8,6 +8,7 @@ import type { ConnectConfig, SFTPWrapper } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
 import { PromoteError } from "../errors.js";
 import { digestStream, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
+import { mapLimit } from "../util/map-limit.js";
 import { shellQuote } from "../util/shell-quote.js";
 import { checkHostKey } from "./known-hosts.js";
 import type { DirEntry, ExecResult, FileStat, Transport } from "./transport.js";
@@ -284,6 +285,31 @@ export class SftpTransport implements Transport {
     if ((await this.stat(path)) === undefined) return false;
     await this.orFail(path, "remove", async () => void (await this.client.rmdir(this.remotePath(path), true)));
     return true;
+  }
+
+  async sync(paths: readonly string[]): Promise<boolean> {
+    if (this.syncMethod() === null) return false;
+    const sftp = this.sftp();
+    // Many requests in flight at once: the server answers them in order, each one fsync(2).
+    await mapLimit([...new Set(paths)], 32, (path) =>
+      this.orMissing(path, "sync", async () => {
+        const remote = this.remotePath(path);
+        // OpenSSH's sftp-server opens a directory read-only like a file; fsync of it makes its
+        // entries (the renames) durable.
+        const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(remote, "r", (error, opened) => (error ? reject(error) : resolve(opened))));
+        try {
+          await new Promise<void>((resolve, reject) => sftp.ext_openssh_fsync(handle, (error?: Error | null) => (error ? reject(error) : resolve())));
+        } finally {
+          await new Promise<void>((resolve) => sftp.close(handle, () => resolve()));
+        }
+      }),
+    );
+    return true;
+  }
+
+  syncMethod(): string | null {
+    const extensions = (this.sftp() as unknown as { _extensions?: Record<string, string> })._extensions ?? {};
+    return extensions["fsync@openssh.com"] === "1" ? "fsync@openssh.com" : null;
   }
 
   async sha256OnServer(paths: readonly string[]): Promise<Map<string, string> | undefined> {

@@ -60,6 +60,14 @@ export interface Transport {
   /** Removes a directory and everything in it; false when there was none. */
   removeTree(path: string): Promise<boolean>;
   /**
+   * Makes files and directories durable (fsync each), so that renames and writes made before
+   * survive a power loss in order. false when the other side offers no way to (an SFTP server
+   * without fsync@openssh.com): then nothing is promised.
+   */
+  sync(paths: readonly string[]): Promise<boolean>;
+  /** How sync() reaches the disk ("fsync", "fsync@openssh.com"), or null when it cannot. */
+  syncMethod(): string | null;
+  /**
    * sha256 of many files computed on the server (`sha256sum`), so that checking what was
    * uploaded needs no download; undefined when the server cannot (then digest() each file).
    */
