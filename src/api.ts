@@ -107,6 +107,7 @@ export async function rollback(options: RecoveryOptions): Promise<RollbackResult
       remoteRoot: target.root,
       ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
       ...(options.stop === undefined ? {} : { stop: options.stop }),
+      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     }),
   );
 }

@@ -1,6 +1,6 @@
 // `maven-promote promote`: make the staged release live in the target, nearly atomically.
 import { Option, type Command } from "commander";
-import { promote } from "../api.js";
+import { promote, type PromoteEvent } from "../api.js";
 import { parseDuration } from "../util/duration.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
@@ -25,6 +25,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
     );
   command.action(async (values: PromoteOptionValues) => {
     const progress = uploadProgress(io, io.isTty && !values.json);
+    const stopAt = stopAtEvent(io.env.MAVEN_PROMOTE_STOP_AT);
     const result = await promote({
       ...(await planOptionsFrom(values, io)),
       dryRun: values.dryRun ?? false,
@@ -33,6 +34,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
       onEvent: (event) => {
         // For tools that watch a promotion (the crash tests): every event as one JSON line.
         if (io.env.MAVEN_PROMOTE_EVENTS === "1") io.stderr(JSON.stringify(event) + "\n");
+        stopAt(event);
         if (event.type === "upload:progress") progress.update(event.loaded, event.total);
         if (event.type === "phase:end" && event.phase === "upload") progress.done();
       },
@@ -40,4 +42,21 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
     io.stdout(values.json ? JSON.stringify(promoteResultToJson(result), null, 2) + "\n" : renderPromoteReport(result, values.dryRun ?? false));
     setExit(result.plan.ok ? EXIT.ok : EXIT.failed);
   });
+}
+
+/**
+ * MAVEN_PROMOTE_STOP_AT=TYPE[:KEY]: the process stops itself (SIGSTOP) right after that event,
+ * so that crash tests can kill it, or keep it alive, at an exact step. KEY is the phase for
+ * phase events, the step's index for `commit:step`, and the count so far for other events
+ * (`upload:progress:3` is the third). Unset, it does nothing.
+ */
+function stopAtEvent(spec: string | undefined): (event: PromoteEvent) => void {
+  if (spec === undefined || spec === "") return () => {};
+  const counts = new Map<string, number>();
+  return (event) => {
+    const count = (counts.get(event.type) ?? 0) + 1;
+    counts.set(event.type, count);
+    const key = "phase" in event ? event.phase : event.type === "commit:step" ? String(event.index) : String(count);
+    if (spec === event.type || spec === `${event.type}:${key}`) process.kill(process.pid, "SIGSTOP");
+  };
 }

@@ -2,6 +2,7 @@
 // promotion from its journal on the target.
 import type { Command } from "commander";
 import { resume, rollback } from "../api.js";
+import type { PromoteEvent } from "../api.js";
 import { parseDuration } from "../util/duration.js";
 import { EXIT } from "./exit-codes.js";
 import { plural } from "./format.js";
@@ -28,6 +29,21 @@ function addRecoveryOptions(command: Command): Command {
   );
 }
 
+/**
+ * The events of a recovery: JSON lines for watching tools (MAVEN_PROMOTE_EVENTS=1), and on
+ * stderr a notice when the promotion's own work still runs and is waited for or stopped.
+ */
+function recoveryEvents(io: CliIo, values: RecoveryValues, onOther: (event: PromoteEvent) => void = () => {}): (event: PromoteEvent) => void {
+  return (event) => {
+    if (io.env.MAVEN_PROMOTE_EVENTS === "1") io.stderr(JSON.stringify(event) + "\n");
+    else if (event.type === "recovery:busy") {
+      const doing = event.action === "stopping" ? "stopping it (SIGTERM, then SIGKILL)" : `waiting for it (up to ${values.wait})`;
+      io.stderr(`maven-promote: promotion ${event.id} is still running: ${event.activity}; ${doing}\n`);
+    }
+    onOther(event);
+  };
+}
+
 export function registerRecoveryCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   addRecoveryOptions(
     program
@@ -44,7 +60,7 @@ export function registerRecoveryCommands(program: Command, io: CliIo, setExit: (
       waitMs: parseDuration(values.wait, "--wait"),
       stop: values.stop ?? false,
       ...(values.from === undefined ? {} : { from: values.from }),
-      onEvent: (event) => event.type === "upload:progress" && progress.update(event.loaded, event.total),
+      onEvent: recoveryEvents(io, values, (event) => event.type === "upload:progress" && progress.update(event.loaded, event.total)),
     });
     progress.done();
     if (values.json) io.stdout(JSON.stringify(promoteResultToJson(result), null, 2) + "\n");
@@ -58,7 +74,14 @@ export function registerRecoveryCommands(program: Command, io: CliIo, setExit: (
       .argument("<id>", "the promotion id (see `maven-promote status`)")
       .description("return the target to its state before the promotion, byte for byte"),
   ).action(async (id: string, values: RecoveryValues) => {
-    const result = await rollback({ id, to: values.to, ssh: sshSettingsFrom(values, io.env), waitMs: parseDuration(values.wait, "--wait"), stop: values.stop ?? false });
+    const result = await rollback({
+      id,
+      to: values.to,
+      ssh: sshSettingsFrom(values, io.env),
+      waitMs: parseDuration(values.wait, "--wait"),
+      stop: values.stop ?? false,
+      onEvent: recoveryEvents(io, values),
+    });
     if (values.json) io.stdout(JSON.stringify({ ok: true, ...result }, null, 2) + "\n");
     else {
       const lines = [`Rolled back promotion ${id} (it was ${result.from}).`];

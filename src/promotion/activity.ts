@@ -25,6 +25,8 @@ export interface IdleOptions {
   purpose: string;
   pollMs?: number;
   heartbeatMs?: number;
+  /** Told once when the work is found running and the caller waits for it or stops it. */
+  onBusy?: (activity: Activity, action: "waiting" | "stopping") => void;
 }
 
 /** The promotion's client, if it holds the lock and lives, else its live work on the server. */
@@ -50,7 +52,12 @@ export async function waitUntilIdle(target: Transport, id: string, options: Idle
   const deadline = Date.now() + (options.waitMs ?? 0);
   const pollMs = options.pollMs ?? 200;
   let activity = await findActivity(target, id, options);
-  if (activity !== undefined && options.stop) activity = await stopActivity(target, id, activity, options);
+  if (activity !== undefined && options.stop) {
+    options.onBusy?.(activity, "stopping");
+    activity = await stopActivity(target, id, activity, options);
+  } else if (activity !== undefined && Date.now() < deadline) {
+    options.onBusy?.(activity, "waiting");
+  }
   while (activity !== undefined) {
     if (Date.now() >= deadline) {
       throw new PromoteError("ERR_PROMOTION_BUSY", `promotion ${id} is still running: ${describeActivity(activity)}; not going to ${options.purpose} beside it`, {
@@ -92,7 +99,10 @@ async function sendSignal(target: Transport, id: string, activity: Activity, sig
       hint: `Stop it on ${activity.host}, or wait for it (--wait 10m).`,
     });
   }
-  if (localProcessAlive(activity.pid, undefined)) process.kill(activity.pid, `SIG${signal}`);
+  if (!localProcessAlive(activity.pid, undefined)) return;
+  process.kill(activity.pid, `SIG${signal}`);
+  // A stopped process (^Z, SIGSTOP) acts on SIGTERM only once it runs again.
+  if (signal === "TERM") process.kill(activity.pid, "SIGCONT");
 }
 
 function sleep(ms: number): Promise<void> {

@@ -10,9 +10,11 @@ export interface ExecuteStepsInput {
   stateDirectory: string;
   steps: readonly RenameStep[];
   now?: () => string;
+  /** Told after each step is done. */
+  onStep?: (index: number, step: RenameStep) => void;
 }
 
-export async function executeSteps({ transport, stateDirectory, steps, now = isoNow }: ExecuteStepsInput): Promise<void> {
+export async function executeSteps({ transport, stateDirectory, steps, now = isoNow, onStep }: ExecuteStepsInput): Promise<void> {
   const logPath = `${stateDirectory}/steps.log`;
   // Inside a metadata group the renames run back to back: their log lines wait until the group
   // is done (a crash in between is safe: a step whose source is gone and whose destination is
@@ -30,7 +32,7 @@ export async function executeSteps({ transport, stateDirectory, steps, now = iso
   };
   const typeOf = async (path: string) => (await transport.stat(path))?.type;
 
-  for (const step of steps) {
+  for (const [index, step] of steps.entries()) {
     switch (step.op) {
       case "state":
         await log(`state ${step.state} ${now()}`);
@@ -91,6 +93,7 @@ export async function executeSteps({ transport, stateDirectory, steps, now = iso
         await log((await transport.sync(step.paths)) ? `sync ${step.label}` : `sync ${step.label} unsupported`);
         break;
     }
+    onStep?.(index, step);
   }
 }
 

@@ -22,7 +22,11 @@ export type PromotionEvent =
   | { type: "lock:acquired"; id: string }
   | { type: "phase:start"; phase: PhaseName }
   | { type: "phase:end"; phase: PhaseName }
-  | { type: "upload:progress"; loaded: number; total: number };
+  | { type: "upload:progress"; loaded: number; total: number }
+  /** A step of the rename list done by the transport executor (the shell runs on the server). */
+  | { type: "commit:step"; index: number; op: string }
+  /** Recovery found the promotion's own work still running, and waits for it or stops it. */
+  | { type: "recovery:busy"; id: string; action: "waiting" | "stopping"; activity: string };
 
 export interface PromoteResult {
   plan: Plan;
@@ -135,7 +139,12 @@ export async function commitPhase(context: PhaseContext): Promise<void> {
   if (context.executor === "shell") {
     await runRemote(target, fencedCommand(state, "running the rename script", ["sh", `${state}/rename.sh`]), "running the rename script");
   } else {
-    await executeSteps({ transport: target, stateDirectory: state, steps: context.steps });
+    await executeSteps({
+      transport: target,
+      stateDirectory: state,
+      steps: context.steps,
+      onStep: (index, step) => context.onEvent({ type: "commit:step", index, op: step.op }),
+    });
   }
   const recorded = await readJournal(target, state);
   context.result.state = recorded?.state ?? "committed";

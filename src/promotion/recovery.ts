@@ -12,7 +12,7 @@ import { CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
 import { SIGNATURE_EXTENSION, dirname } from "../maven/repository-path.js";
 import type { Transport } from "../transport/transport.js";
 import { journalFinished, readJournal, writeJournal, type Journal, type JournalState, type StepLogEntry } from "./journal.js";
-import { waitUntilIdle } from "./activity.js";
+import { describeActivity, waitUntilIdle } from "./activity.js";
 import { acquireLock, breakLock, lockFor, readLock, releaseLock, stopHeartbeat, type LockInfo } from "./lock.js";
 import {
   commitPhase,
@@ -86,6 +86,7 @@ async function waitForQuiet(input: RecoveryInput, purpose: string): Promise<void
     ...(input.waitMs === undefined ? {} : { waitMs: input.waitMs }),
     ...(input.stop === undefined ? {} : { stop: input.stop }),
     ...(input.graceMs === undefined ? {} : { graceMs: input.graceMs }),
+    onBusy: (activity, action) => input.onEvent?.({ type: "recovery:busy", id, action, activity: describeActivity(activity) }),
   });
 }
 

@@ -171,7 +171,7 @@ export class LocalTransport implements Transport {
     return true;
   }
 
-  syncMethod(): string {
+  syncMethod(): string | null {
     return "fsync";
   }
 

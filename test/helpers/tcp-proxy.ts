@@ -6,6 +6,12 @@ export interface TcpProxy {
   port: number;
   /** Destroys every open connection, both sides, at once. */
   cutAll(): number;
+  /**
+   * Stops forwarding on every open connection and keeps the server's side open even once the
+   * client's side closes: a network that drops silently, so the server never learns that its
+   * client is gone (the orphaned remote process of DESIGN.md invariant 6).
+   */
+  freezeAll(): void;
   close(): Promise<void>;
 }
 
@@ -16,13 +22,20 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
   };
+  const frozen = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
   const server: Server = createServer((client) => {
     const upstream = connect(targetPort, targetHost);
     track(client);
     track(upstream);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
     client.pipe(upstream);
     upstream.pipe(client);
-    client.on("close", () => upstream.destroy());
+    client.on("close", () => {
+      pairs.delete(pair);
+      if (!frozen.has(upstream)) upstream.destroy();
+    });
     upstream.on("close", () => client.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -34,6 +47,15 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
       const count = sockets.size;
       for (const socket of sockets) socket.destroy();
       return count;
+    },
+    freezeAll() {
+      for (const [client, upstream] of pairs) {
+        frozen.add(upstream);
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        upstream.pause();
+        client.pause();
+      }
     },
     async close() {
       for (const socket of sockets) socket.destroy();

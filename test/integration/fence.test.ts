@@ -1,0 +1,213 @@
+// Recovery never runs beside a promotion's own work (DESIGN.md invariant 6, issue 8), against a
+// real sshd whose `mv` and `unzip` are slowed and gated (test/helpers/slow-server.ts):
+// - the client killed while the network is silently gone leaves its rename script or unzip
+//   running on the server: `rollback`, `resume` and `unlock --force` refuse with exit 3 naming
+//   the process, `status --json` shows it, `--stop` stops it and recovers, `--wait` waits for it;
+// - the client killed with the connection closing: the server's watchdog stops the work itself;
+// - a client still alive on this machine (local and --sftp-only targets) is refused the same way.
+// Every wait is on an event: a trace line of the server, an event line of the CLI.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { cpSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { writeExampleRepositories, type ExampleRepositories } from "../../scripts/example-repository.js";
+import { runCliProcess } from "../helpers/cli.js";
+import { spawnCli, type WatchedCli } from "../helpers/cli-process.js";
+import { createSlowServer, type SlowServer } from "../helpers/slow-server.js";
+import { skipWithoutSshd, startSshd, type SshServer } from "../helpers/sshd.js";
+import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
+import { makeTempDir, removeTempDirs, treeFingerprint } from "../helpers/temp-repos.js";
+
+const run = promisify(execFile);
+
+function visibleTree(root: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(treeFingerprint(root)).filter(([path]) => !path.startsWith(".maven-promote")));
+}
+
+function ripNames(root: string): string[] {
+  return Object.keys(treeFingerprint(root)).filter((path) => /\.rip(\/|$)/.test(path));
+}
+
+describe("integration: the fence (recovery waits for, stops or refuses a promotion's running work)", function () {
+  this.timeout(120_000);
+  let server: SshServer;
+  let proxy: TcpProxy;
+  let slow: SlowServer;
+  let knownHosts: string;
+
+  before(async function () {
+    skipWithoutSshd(this);
+    slow = createSlowServer(makeTempDir("maven-promote-slow-"), { mvDelay: 0.02, unzipDelay: 0.05 });
+    server = await startSshd({ extraConfig: slow.sshdConfig });
+    proxy = await startTcpProxy(server.port);
+    knownHosts = join(makeTempDir(), "known_hosts");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(knownHosts, `[127.0.0.1]:${proxy.port} ${server.hostPublicKeyLine.trim()}\n`);
+  });
+
+  afterEach(() => {
+    slow?.openGate("mv");
+    slow?.openGate("unzip");
+    slow?.reset();
+    proxy?.cutAll();
+  });
+
+  after(async () => {
+    slow?.close();
+    await proxy?.close();
+    await server?.stop();
+    removeTempDirs();
+  });
+
+  const ssh = (): string[] => ["--identity", server.clientKeyPath, "--known-hosts", knownHosts];
+  const urlOf = (dir: string): string => `sftp://${server.user}@127.0.0.1:${proxy.port}${dir}`;
+
+  function example(): ExampleRepositories & { original: Record<string, string> } {
+    const repos = writeExampleRepositories(makeTempDir(), { extraArtifacts: 2 });
+    return { ...repos, original: visibleTree(repos.target) };
+  }
+
+  /** Starts a promotion over the proxy and resolves with its id once it holds the lock. */
+  async function startPromotion(repos: ExampleRepositories, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ cli: WatchedCli; id: string }> {
+    const cli = spawnCli(["promote", "--from", repos.staging, "--to", urlOf(repos.target), ...ssh(), ...extra], env);
+    const id = (await cli.waitForEvent((event) => event.type === "lock:acquired")).id as string;
+    return { cli, id };
+  }
+
+  /** The network goes silent (the server never learns), then the client dies. */
+  async function orphan(cli: WatchedCli): Promise<void> {
+    proxy.freezeAll();
+    cli.child.kill("SIGKILL");
+    await cli.exited;
+  }
+
+  const busyLine = (id: string, what: string): RegExp =>
+    new RegExp(`^maven-promote: promotion ${id} is still running: ${what} \\(pid \\d+ on \\S+, since \\S+\\); not going to .* beside it \\[ERR_PROMOTION_BUSY\\]\\n  hint: .*--wait.*--stop`);
+
+  it("killed in the commit with the network gone: resume, rollback and unlock --force refuse (exit 3) and change nothing; status shows the script; --stop stops it and rolls back", async () => {
+    const repos = example();
+    slow.closeGate("mv");
+    const { cli, id } = await startPromotion(repos);
+    await slow.waitFor((line) => line.startsWith("mv "));
+    await orphan(cli);
+    const during = treeFingerprint(repos.target);
+
+    for (const command of [["rollback", id], ["resume", id], ["unlock", "--force"]]) {
+      const refused = await runCliProcess([...command, "--to", urlOf(repos.target), ...ssh()]);
+      assert.equal(refused.code, 3, `${command[0]}: ${refused.stderr}`);
+      assert.match(refused.stderr, busyLine(id, "running the rename script"), command[0]);
+      assert.equal(refused.stdout, "");
+    }
+    assert.deepEqual(treeFingerprint(repos.target), during, "the refusals changed nothing");
+
+    const status = await runCliProcess(["status", "--to", urlOf(repos.target), ...ssh(), "--json"]);
+    assert.equal(status.code, 0, status.stderr);
+    const record = (JSON.parse(status.stdout) as { promotions: Array<{ id: string; remote?: { pid: number; host: string; since: string; what: string } | null }> }).promotions.find(
+      (promotion) => promotion.id === id,
+    );
+    assert.equal(record?.remote?.what, "running the rename script");
+    assert.ok(record.remote.pid > 0 && record.remote.host.length > 0 && /^\d{4}-\d\d-\d\dT/.test(record.remote.since));
+    const text = await runCliProcess(["status", "--to", urlOf(repos.target), ...ssh()]);
+    assert.match(text.stdout, /still running on the server: running the rename script \(pid \d+ on /);
+
+    const stopped = await runCliProcess(["rollback", id, "--stop", "--to", urlOf(repos.target), ...ssh()]);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.match(stopped.stdout, new RegExp(`Rolled back promotion ${id}`));
+    assert.deepEqual(visibleTree(repos.target), repos.original);
+    assert.deepEqual(ripNames(repos.target), []);
+    // Stopped means gone: nothing of it is left to move anything once the gate opens.
+    await assert.rejects(run("pgrep", ["-f", `\\.maven-promote/${id}/rename\\.sh`]));
+  });
+
+  it("killed during unzip with the network gone: rollback refuses naming the unzip, --stop stops it, and no .rip item is ever written", async () => {
+    const repos = example();
+    slow.closeGate("unzip");
+    const { cli, id } = await startPromotion(repos);
+    await slow.waitFor((line) => line === "unzip start");
+    await orphan(cli);
+    const refused = await runCliProcess(["rollback", id, "--to", urlOf(repos.target), ...ssh()]);
+    assert.equal(refused.code, 3, refused.stderr);
+    assert.match(refused.stderr, busyLine(id, "unpacking the bundle"));
+    const stopped = await runCliProcess(["rollback", id, "--stop", "--to", urlOf(repos.target), ...ssh()]);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    await assert.rejects(run("pgrep", ["-f", `unzip -q -o \\.maven-promote/${id}/`]), "the unzip is gone");
+    slow.openGate("unzip");
+    assert.deepEqual(ripNames(repos.target), []);
+    assert.deepEqual(visibleTree(repos.target), repos.original);
+    assert.equal(slow.lines().includes("unzip end"), false, "the stopped unzip never ran");
+  });
+
+  it("rollback --wait waits for the orphaned rename script to finish, then rolls back the whole commit", async () => {
+    const repos = example();
+    slow.closeGate("mv");
+    const { cli, id } = await startPromotion(repos);
+    await slow.waitFor((line) => line.startsWith("mv "));
+    await orphan(cli);
+    const rollback = spawnCli(["rollback", id, "--wait", "60s", "--to", urlOf(repos.target), ...ssh()]);
+    const busy = await rollback.waitForEvent((event) => event.type === "recovery:busy");
+    assert.equal(busy.action, "waiting");
+    assert.match(String(busy.activity), /^running the rename script \(pid \d+ on /);
+    slow.openGate("mv");
+    const done = await rollback.exited;
+    assert.equal(done.code, 0, done.stderr);
+    const log = readFileSync(join(repos.target, ".maven-promote", id, "steps.log"), "utf8").split("\n").map((line) => line.split(" ").slice(0, 2).join(" "));
+    assert.ok(log.indexOf("state committed") >= 0 && log.indexOf("state committed") < log.indexOf("state rolled-back"), "the script finished before the rollback began");
+    assert.deepEqual(visibleTree(repos.target), repos.original);
+    assert.deepEqual(ripNames(repos.target), []);
+  });
+
+  it("resume --wait after a kill in the metadata flips: waits for the script, then completes the promotion", async () => {
+    const repos = example();
+    const reference = makeTempDir();
+    cpSync(repos.target, reference, { recursive: true });
+    assert.equal((await runCliProcess(["promote", "--from", repos.staging, "--to", reference])).code, 0);
+    slow.closeGate("mv", "maven-metadata.xml");
+    const { cli, id } = await startPromotion(repos);
+    await slow.waitFor((line) => line.startsWith("mv ") && line.includes("maven-metadata.xml"));
+    await orphan(cli);
+    const resume = spawnCli(["resume", id, "--wait", "60s", "--to", urlOf(repos.target), ...ssh()]);
+    await resume.waitForEvent((event) => event.type === "recovery:busy" && event.action === "waiting");
+    slow.openGate("mv");
+    const done = await resume.exited;
+    assert.equal(done.code, 0, done.stderr);
+    assert.deepEqual(visibleTree(repos.target), visibleTree(reference));
+    assert.deepEqual(ripNames(repos.target), []);
+  });
+
+  it("killed with the connection closing: the server's watchdog stops the script by itself, and rollback --wait goes on", async () => {
+    const repos = example();
+    slow.closeGate("mv"); // stays closed: the script could never finish on its own
+    const { cli, id } = await startPromotion(repos);
+    await slow.waitFor((line) => line.startsWith("mv "));
+    cli.child.kill("SIGKILL");
+    await cli.exited;
+    const rollback = await runCliProcess(["rollback", id, "--wait", "60s", "--to", urlOf(repos.target), ...ssh()]);
+    assert.equal(rollback.code, 0, rollback.stderr);
+    await assert.rejects(run("pgrep", ["-f", `\\.maven-promote/${id}/rename\\.sh`]));
+    assert.deepEqual(visibleTree(repos.target), repos.original);
+    assert.deepEqual(ripNames(repos.target), []);
+  });
+
+  for (const kind of ["local", "sftp-only"] as const) {
+    it(`${kind}: a client still alive on this machine holds its promotion: rollback refuses (exit 3), status says it runs, --stop stops it and rolls back`, async () => {
+      const repos = example();
+      const to = kind === "local" ? repos.target : urlOf(repos.target);
+      const extra = kind === "local" ? [] : [...ssh(), "--sftp-only"];
+      const cli = spawnCli(["promote", "--from", repos.staging, "--to", to, ...extra], { MAVEN_PROMOTE_STOP_AT: "commit:step:3" });
+      const id = (await cli.waitForEvent((event) => event.type === "lock:acquired")).id as string;
+      await cli.waitForEvent((event) => event.type === "commit:step" && event.index === 3); // and it stopped itself there
+      const refused = await runCliProcess(["rollback", id, "--to", to, ...extra]);
+      assert.equal(refused.code, 3, refused.stderr);
+      assert.match(refused.stderr, new RegExp(`^maven-promote: promotion ${id} is still running: its client \\(\\S+@\\S+\\) holds the lock \\(pid ${cli.child.pid}, since \\S+\\); not going to roll back beside it \\[ERR_PROMOTION_BUSY\\]`));
+      const status = JSON.parse((await runCliProcess(["status", "--to", to, ...extra, "--json"])).stdout) as { lock: { alive: boolean; pid: number } };
+      assert.equal(status.lock.pid, cli.child.pid);
+      assert.equal(status.lock.alive, true);
+      const stopped = await runCliProcess(["rollback", id, "--stop", "--to", to, ...extra]);
+      assert.equal(stopped.code, 0, stopped.stderr);
+      assert.equal((await cli.exited).signal, "SIGTERM");
+      assert.deepEqual(visibleTree(repos.target), repos.original);
+      assert.deepEqual(ripNames(repos.target), []);
+    });
+  }
+});
