@@ -1,14 +1,26 @@
-// The crash test (DESIGN.md invariant 6): promotions to a real sshd are killed at random
-// instants in every phase, three ways (SIGKILL of the client, the TCP connection cut by a proxy
-// between client and sshd, the remote unzip or rename script killed), and then recovered with
-// `resume` or `rollback`, alternating. After each recovery `verify` must pass and the target
-// must equal the expected tree: fully promoted after resume, the original after rollback.
+// The crash test (DESIGN.md invariants 6 and 9, issue 8): promotions are killed at chosen steps
+// with all three executors (shell over SSH, --sftp-only, a local directory), and recovered at
+// once with `resume` or `rollback`, while the server side may still be working: the sshd's `mv`
+// and `unzip` are slowed and traced (test/helpers/slow-server.ts). Once the server is quiet, the
+// target must verify, hold no `.rip` name and no lock, and equal byte for byte either the
+// original tree or the fully promoted one.
+//
+// Deterministic: a seed picks every kill point and method, and kills wait on events, never on
+// sleeps. A kill point is an event of the client (it stops itself there: MAVEN_PROMOTE_STOP_AT)
+// or a line of the server's trace (the k-th `mv`, unzip's start or end). Methods:
+//   client      SIGKILL of the client; the server sees its connection close
+//   orphan      the network goes silent (a frozen proxy), then SIGKILL: the server never learns,
+//               and its unzip or rename script runs on (recovery must wait for it or stop it)
+//   connection  the TCP connection cut while the client lives on (it fails by itself)
+//   remote      the server's unzip or rename script killed (SIGKILL to its process group)
+// Recovery alternates resume and rollback, and `--wait` and `--stop`.
 import { execFile, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { cliPath } from "../test/helpers/paths.js";
+import { createSlowServer, type SlowServer } from "../test/helpers/slow-server.js";
 import { startSshd, type SshServer } from "../test/helpers/sshd.js";
 import { startTcpProxy, type TcpProxy } from "../test/helpers/tcp-proxy.js";
 import { treeFingerprint } from "../test/helpers/temp-repos.js";
@@ -16,24 +28,48 @@ import { writeExampleRepositories } from "./example-repository.js";
 
 const run = promisify(execFile);
 const NOW = "2026-11-22T10:15:00Z";
-export const CRASH_PHASES = ["plan", "stage", "upload", "commit", "verify", "finish"] as const;
-export const KILL_METHODS = ["client", "connection", "remote"] as const;
-type Phase = (typeof CRASH_PHASES)[number];
-type Method = (typeof KILL_METHODS)[number];
+
+export const EXECUTORS = ["shell", "sftp-only", "local"] as const;
+export const KILL_POINTS = ["plan", "stage", "upload", "unzip-start", "unzip-end", "commit-versions", "commit-metadata", "verify", "finish"] as const;
+export const KILL_METHODS = ["client", "orphan", "connection", "remote"] as const;
+export type Executor = (typeof EXECUTORS)[number];
+export type KillPoint = (typeof KILL_POINTS)[number];
+export type Method = (typeof KILL_METHODS)[number];
+type Recovery = "resume" | "rollback";
+
+const POINTS_OF: Record<Executor, readonly KillPoint[]> = {
+  shell: KILL_POINTS,
+  "sftp-only": ["plan", "stage", "upload", "commit-versions", "commit-metadata", "verify", "finish"],
+  local: ["plan", "stage", "upload", "commit-versions", "commit-metadata", "verify", "finish"],
+};
+const METHODS_OF: Record<Executor, readonly Method[]> = {
+  shell: KILL_METHODS,
+  "sftp-only": ["client", "orphan", "connection"],
+  local: ["client"],
+};
+/** Points where the server's own work runs: only there can it be killed, or outlive its client. */
+const SERVER_POINTS: readonly KillPoint[] = ["unzip-start", "unzip-end", "commit-versions", "commit-metadata"];
 
 export interface CrashOptions {
   kills: number;
-  seed?: number;
+  seed: number;
+  executors?: readonly Executor[];
+  /** Artifacts in the stage beyond org.example:hello (default 5). */
   extraArtifacts?: number;
+  /** Seconds each `mv` of the server lingers (default 0.03). */
+  mvDelay?: number;
   log?: (line: string) => void;
 }
 
 export interface CrashStats {
   seed: number;
-  kills: Record<Phase, Record<Method, number>>;
+  kills: Record<Executor, Record<KillPoint, number>>;
+  methods: Record<Method, number>;
   totalKills: number;
   finishedBeforeKill: number;
-  recoveries: { resume: number; rollback: number; none: number };
+  recoveries: Record<`${Recovery} --${"wait" | "stop"}` | "none", number>;
+  /** Recoveries that found the promotion's own work still running and waited for it or stopped it. */
+  foundBusy: number;
   failures: string[];
   seconds: number;
 }
@@ -54,45 +90,54 @@ function visibleTree(root: string): Record<string, string> {
   return Object.fromEntries(Object.entries(treeFingerprint(root)).filter(([path]) => !path.startsWith(".maven-promote")));
 }
 
-interface RunOutcome {
-  code: number | null;
+interface ClientEvent {
+  type: string;
+  phase?: string;
   id?: string;
-  killedIn?: Phase;
-  phases: Array<{ phase: Phase; ms: number }>;
+  index?: number;
+  op?: string;
+}
+
+/** How many of each kind of kill point one full promotion passes, per executor (from a calibration run). */
+interface Calibration {
+  uploadEvents: number;
+  /** commit:step indexes of version moves and of metadata flips (transport executors). */
+  versionSteps: number[];
+  metadataSteps: number[];
+  /** mv lines of the server's trace (shell). */
+  versionMoves: number;
+  metadataMoves: number;
 }
 
 export async function runCrashTest(options: CrashOptions): Promise<CrashStats> {
-  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const { seed } = options;
   const random = seededRandom(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const log = options.log ?? (() => {});
+  const executors = options.executors ?? EXECUTORS;
   const started = Date.now();
   const root = mkdtempSync(join(tmpdir(), "maven-promote-crash-"));
   const stats: CrashStats = {
     seed,
-    kills: Object.fromEntries(CRASH_PHASES.map((phase) => [phase, Object.fromEntries(KILL_METHODS.map((method) => [method, 0]))])) as CrashStats["kills"],
+    kills: Object.fromEntries(EXECUTORS.map((executor) => [executor, Object.fromEntries(KILL_POINTS.map((point) => [point, 0]))])) as CrashStats["kills"],
+    methods: Object.fromEntries(KILL_METHODS.map((method) => [method, 0])) as CrashStats["methods"],
     totalKills: 0,
     finishedBeforeKill: 0,
-    recoveries: { resume: 0, rollback: 0, none: 0 },
+    recoveries: { "resume --wait": 0, "resume --stop": 0, "rollback --wait": 0, "rollback --stop": 0, none: 0 },
+    foundBusy: 0,
     failures: [],
     seconds: 0,
   };
+  const slow = createSlowServer(join(root, "slow"), { mvDelay: options.mvDelay ?? 0.03, unzipDelay: 0.05 });
   let server: SshServer | undefined;
   let proxy: TcpProxy | undefined;
   try {
-    const example = writeExampleRepositories(join(root, "example"), { extraArtifacts: options.extraArtifacts ?? 12, extraJarBytes: 20_000 });
-    server = await startSshd();
+    const example = writeExampleRepositories(join(root, "example"), { extraArtifacts: options.extraArtifacts ?? 5, extraJarBytes: 20_000 });
+    server = await startSshd({ extraConfig: slow.sshdConfig });
     proxy = await startTcpProxy(server.port);
     const knownHosts = join(root, "known_hosts");
     writeFileSync(knownHosts, `[127.0.0.1]:${proxy.port} ${server.hostPublicKeyLine.trim()}\n`);
-    const sshArgs = ["--identity", server.clientKeyPath, "--known-hosts", knownHosts];
-    const urlOf = (dir: string) => `sftp://${server!.user}@127.0.0.1:${proxy!.port}${dir}`;
-    const cli = (args: string[]) =>
-      run(process.execPath, [cliPath, ...args], { env: { PATH: process.env.PATH, MAVEN_PROMOTE_NOW: NOW } }).then(
-        () => 0,
-        (error: { code?: number; stdout?: string; stderr?: string }) => {
-          throw new Error(`maven-promote ${args[0]} exited ${error.code}: ${(error.stderr ?? "").trim()} ${(error.stdout ?? "").trim().slice(0, 500)}`);
-        },
-      );
+    const context: RunContext = { staging: example.staging, server, proxy, slow, knownHosts };
 
     // The two trees every recovery must end in.
     const original = visibleTree(example.target);
@@ -101,144 +146,288 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashStats> {
     await cli(["promote", "--from", example.staging, "--to", reference]);
     const promoted = visibleTree(reference);
 
-    // How long each phase takes here, so that kills land inside it.
-    const calibration = join(root, "calibration");
-    cpSync(example.target, calibration, { recursive: true });
-    const timing = await promoteAndMaybeKill(example.staging, urlOf(calibration), sshArgs, undefined, proxy);
-    const duration = Object.fromEntries(timing.phases.map(({ phase, ms }) => [phase, Math.max(ms, 1)])) as Record<Phase, number>;
-    log(`seed ${seed}; phase durations (ms): ${CRASH_PHASES.map((phase) => `${phase} ${duration[phase]?.toFixed(0)}`).join(", ")}`);
+    const calibration = {} as Record<Executor, Calibration>;
+    for (const executor of executors) {
+      const target = join(root, `calibration-${executor}`);
+      cpSync(example.target, target, { recursive: true });
+      calibration[executor] = await calibrate(context, executor, target);
+      rmSync(target, { recursive: true, force: true });
+    }
+    log(`seed ${seed}; ${executors.map((executor) => `${executor}: ${JSON.stringify(calibration[executor])}`).join("; ")}`);
 
-    for (let iteration = 0; stats.totalKills < options.kills && iteration < options.kills * 4; iteration++) {
-      const method = KILL_METHODS[iteration % KILL_METHODS.length]!;
-      const candidates: readonly Phase[] = method === "remote" ? ["upload", "commit"] : CRASH_PHASES;
-      // Aim at the phase with the fewest kills so far for this method: every phase gets hit.
-      const phase = [...candidates].sort((a, b) => stats.kills[a][method] - stats.kills[b][method] || random() - 0.5)[0]!;
-      const delay = random() * (duration[phase] ?? 10);
+    const methodCounts = Object.fromEntries(executors.map((executor) => [executor, new Map<Method, number>()]));
+    for (let iteration = 0; stats.totalKills < options.kills && iteration < options.kills * 3; iteration++) {
+      const executor = executors[iteration % executors.length]!;
+      // The point with the fewest kills so far (ties broken by the seed): every point gets hit.
+      const fewest = Math.min(...POINTS_OF[executor].map((candidate) => stats.kills[executor][candidate]));
+      const point = pick(POINTS_OF[executor].filter((candidate) => stats.kills[executor][candidate] === fewest));
+      const methods = METHODS_OF[executor].filter((method) => method !== "remote" || SERVER_POINTS.includes(point));
+      const counts = methodCounts[executor]!;
+      const fewestMethod = Math.min(...methods.map((method) => counts.get(method) ?? 0));
+      const method = pick(methods.filter((candidate) => (counts.get(candidate) ?? 0) === fewestMethod));
+      counts.set(method, (counts.get(method) ?? 0) + 1);
+      const recovered = stats.recoveries["resume --wait"] + stats.recoveries["resume --stop"] + stats.recoveries["rollback --wait"] + stats.recoveries["rollback --stop"];
+      const how = Math.floor(recovered / 2) % 2 === 0 ? "wait" : "stop";
+
       const target = join(root, `run-${iteration}`);
       cpSync(example.target, target, { recursive: true });
-      const outcome = await promoteAndMaybeKill(example.staging, urlOf(target), sshArgs, { phase, delay, method }, proxy);
-      // The server may still be working through requests the client sent before it died (an
-      // SFTP write, an unzip, the rename script): recovery starts once that has ended.
-      await waitForServerSessions(server.pid, target);
-      if (outcome.killedIn === undefined) {
-        stats.finishedBeforeKill++;
-        rmSync(target, { recursive: true, force: true });
-        continue;
-      }
-      stats.kills[outcome.killedIn][method]++;
-      stats.totalKills++;
-
-      const id = outcome.id ?? promotionIdOn(target);
-      const recorded = id !== undefined && existsSync(join(target, ".maven-promote", id, "journal.json"));
+      slow.reset();
+      const label = `${executor}, ${method} at ${point}`;
+      let id: string | undefined;
       let expected = original;
-      let how: "resume" | "rollback" | "none" = "none";
+      let recoveredBy: keyof CrashStats["recoveries"] = "none";
       try {
-        if (id !== undefined) {
-          how = recorded && (stats.recoveries.resume + stats.recoveries.rollback) % 2 === 0 ? "resume" : "rollback";
-          await cli([how, id, "--to", urlOf(target), ...sshArgs]);
-          expected = how === "resume" ? promoted : original;
-        } else if (outcome.code === 0) {
-          expected = promoted; // it finished while the kill was on its way
+        const outcome = await promoteAndKill(context, executor, target, point, killAt(point, calibration[executor], random), method);
+        id = outcome.id;
+        if (!outcome.killed) {
+          stats.finishedBeforeKill++;
+          rmSync(target, { recursive: true, force: true });
+          continue;
         }
-        stats.recoveries[how]++;
-        await cli(["verify", "--to", urlOf(target), ...sshArgs]);
+        stats.kills[executor][point]++;
+        stats.methods[method]++;
+        stats.totalKills++;
+        if (id === undefined) {
+          if (outcome.code === 0) expected = promoted;
+        } else {
+          // At once: the server (or the client, for a cut connection) may still be at work. A
+          // promotion killed before its journal holds only its lock: rollback releases it.
+          const journaled = existsSync(join(target, ".maven-promote", id, "journal.json"));
+          const recovery: Recovery = journaled && recovered % 2 === 0 ? "resume" : "rollback";
+          const to = executor === "local" ? target : `sftp://${server.user}@127.0.0.1:${proxy.port}${target}`;
+          const args = [recovery, id, "--to", to, ...(executor === "local" ? [] : ["--identity", server.clientKeyPath, "--known-hosts", knownHosts]), ...(executor === "sftp-only" ? ["--sftp-only"] : [])];
+          const result = await cli([...args, ...(how === "wait" ? ["--wait", "120s"] : ["--stop"])], { MAVEN_PROMOTE_EVENTS: "1" });
+          if (result.stderr.includes('"type":"recovery:busy"')) stats.foundBusy++;
+          recoveredBy = `${recovery} --${how}`;
+          expected = recovery === "resume" ? promoted : original;
+        }
+        stats.recoveries[recoveredBy]++;
+        // Once the server is quiet: what clients can read must be whole.
+        proxy.cutAll();
+        await waitForServerSessions(server.pid, target);
+        await cli(["verify", "--to", target]);
         const actual = visibleTree(target);
         const difference = firstDifference(actual, expected);
-        if (difference !== undefined) throw new Error(`after ${how}, the target differs from the expected tree at ${difference}`);
-        if (existsSync(join(target, ".maven-promote", "lock"))) throw new Error(`after ${how}, the target is still locked`);
-        if (Object.keys(actual).some((path) => path.endsWith(".rip"))) throw new Error(`after ${how}, .rip items are left`);
+        if (difference !== undefined) throw new Error(`the target differs from the ${expected === promoted ? "promoted" : "original"} tree at ${difference}`);
+        if (existsSync(join(target, ".maven-promote", "lock"))) throw new Error("the target is still locked");
+        const rip = Object.keys(treeFingerprint(target)).find((path) => /\.rip(\/|$)/.test(path));
+        if (rip !== undefined) throw new Error(`a .rip name is left: ${rip}`);
         rmSync(target, { recursive: true, force: true });
       } catch (error) {
-        stats.failures.push(`kill #${stats.totalKills} (${method} in ${outcome.killedIn}, promotion ${id ?? "-"}, recovered by ${how}): ${(error as Error).message} [kept at ${target}]`);
+        stats.failures.push(`kill #${stats.totalKills} (${label}, promotion ${id ?? "-"}, recovered by ${recoveredBy}): ${(error as Error).message.split("\n")[0]} [kept at ${target}]`);
+        proxy.cutAll();
       }
-      if (stats.totalKills % 10 === 0) log(`${stats.totalKills} kills, ${stats.failures.length} failures`);
+      if (stats.totalKills % 25 === 0) log(`${stats.totalKills} kills, ${stats.failures.length} failures, ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }
   } finally {
     await proxy?.close();
     await server?.stop();
+    slow.close();
     if (stats.failures.length === 0) rmSync(root, { recursive: true, force: true });
     stats.seconds = (Date.now() - started) / 1000;
   }
   return stats;
 }
 
-/** Runs the CLI's promote; with a plan, kills it `delay` ms into `phase` the chosen way. */
-async function promoteAndMaybeKill(
-  staging: string,
-  to: string,
-  sshArgs: string[],
-  kill: { phase: Phase; delay: number; method: Method } | undefined,
-  proxy: TcpProxy,
-): Promise<RunOutcome> {
-  const child = spawn(process.execPath, [cliPath, "promote", "--from", staging, "--to", to, ...sshArgs], {
-    env: { PATH: process.env.PATH, MAVEN_PROMOTE_NOW: NOW, MAVEN_PROMOTE_EVENTS: "1" },
+interface RunContext {
+  staging: string;
+  server: SshServer;
+  proxy: TcpProxy;
+  slow: SlowServer;
+  knownHosts: string;
+}
+
+/** Where to kill: a client event (MAVEN_PROMOTE_STOP_AT) or the n-th matching trace line of the server. */
+type Kill = { on: "client"; stopAt: string } | { on: "server"; match: (line: string) => boolean; nth: number };
+
+function killAt(point: KillPoint, calibration: Calibration, random: () => number): Kill {
+  const within = (count: number): number => 1 + Math.floor(random() * Math.max(count, 1));
+  const isMv = (line: string): boolean => line.startsWith("mv ");
+  switch (point) {
+    case "plan":
+    case "stage":
+    case "verify":
+    case "finish":
+      return { on: "client", stopAt: `phase:start:${point}` };
+    case "upload":
+      return { on: "client", stopAt: `upload:progress:${within(calibration.uploadEvents)}` };
+    case "unzip-start":
+      return { on: "server", match: (line) => line === "unzip start", nth: 1 };
+    case "unzip-end":
+      return { on: "server", match: (line) => line === "unzip end", nth: 1 };
+    case "commit-versions":
+      if (calibration.versionSteps.length > 0) return { on: "client", stopAt: `commit:step:${calibration.versionSteps[within(calibration.versionSteps.length) - 1]}` };
+      return { on: "server", match: (line) => isMv(line) && !line.includes("maven-metadata.xml"), nth: within(calibration.versionMoves) };
+    case "commit-metadata":
+      if (calibration.metadataSteps.length > 0) return { on: "client", stopAt: `commit:step:${calibration.metadataSteps[within(calibration.metadataSteps.length) - 1]}` };
+      return { on: "server", match: (line) => isMv(line) && line.includes("maven-metadata.xml"), nth: within(calibration.metadataMoves) };
+  }
+}
+
+function promoteArgs(context: RunContext, executor: Executor, target: string): string[] {
+  if (executor === "local") return ["promote", "--from", context.staging, "--to", target];
+  const url = `sftp://${context.server.user}@127.0.0.1:${context.proxy.port}${target}`;
+  return ["promote", "--from", context.staging, "--to", url, "--identity", context.server.clientKeyPath, "--known-hosts", context.knownHosts, ...(executor === "sftp-only" ? ["--sftp-only"] : [])];
+}
+
+async function calibrate(context: RunContext, executor: Executor, target: string): Promise<Calibration> {
+  context.slow.reset();
+  const events: ClientEvent[] = [];
+  const child = spawnPromote(promoteArgs(context, executor, target), undefined, (event) => events.push(event));
+  const code = await child.exit;
+  if (code !== 0) throw new Error(`calibration (${executor}) exited ${code}: ${child.stderr()}`);
+  const steps = events.filter((event) => event.type === "commit:step");
+  const firstMark = steps.findIndex((event) => event.op === "mark");
+  const mvLines = context.slow.lines().filter((line) => line.startsWith("mv "));
+  return {
+    uploadEvents: events.filter((event) => event.type === "upload:progress").length,
+    versionSteps: steps.filter((event) => event.op === "move-dir").map((event) => event.index!),
+    metadataSteps: steps.filter((event, at) => event.op === "move-file" && at > firstMark).map((event) => event.index!),
+    versionMoves: mvLines.filter((line) => !line.includes("maven-metadata.xml")).length,
+    metadataMoves: mvLines.filter((line) => line.includes("maven-metadata.xml")).length,
+  };
+}
+
+interface PromoteChild {
+  child: ReturnType<typeof spawn>;
+  exit: Promise<number | null>;
+  stderr(): string;
+}
+
+function spawnPromote(args: string[], stopAt: string | undefined, onEvent: (event: ClientEvent) => void): PromoteChild {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env: { PATH: process.env.PATH, MAVEN_PROMOTE_NOW: NOW, MAVEN_PROMOTE_EVENTS: "1", ...(stopAt === undefined ? {} : { MAVEN_PROMOTE_STOP_AT: stopAt }) },
     stdio: ["ignore", "ignore", "pipe"],
   });
-  const outcome: RunOutcome = { code: null, phases: [] };
-  let current: Phase | undefined;
-  let phaseStart = 0;
   let buffer = "";
-  let scheduled = false;
-  let exited = false;
-  child.stderr.on("data", (chunk: Buffer) => {
+  let text = "";
+  child.stderr!.on("data", (chunk: Buffer) => {
+    text += chunk.toString("utf8");
     buffer += chunk.toString("utf8");
     let newline: number;
     while ((newline = buffer.indexOf("\n")) >= 0) {
       const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + 1);
-      let event: { type?: string; phase?: Phase; id?: string };
       try {
-        event = JSON.parse(line) as typeof event;
+        onEvent(JSON.parse(line) as ClientEvent);
       } catch {
-        continue; // the error line at the end, not an event
+        // the error line at the end, not an event
       }
-      if (event.type === "lock:acquired") outcome.id = event.id;
-      if (event.type === "phase:start") {
-        current = event.phase;
-        phaseStart = performance.now();
-        if (kill !== undefined && event.phase === kill.phase && !scheduled) {
-          scheduled = true;
-          setTimeout(() => {
-            if (exited) return;
-            outcome.killedIn = current;
-            if (kill.method === "client") child.kill("SIGKILL");
-            else if (kill.method === "connection") proxy.cutAll();
-            else void run("pkill", ["-KILL", "-f", current === "commit" ? "sh \\.maven-promote/.*/rename\\.sh" : "unzip -q -o \\.maven-promote"]).catch(() => undefined);
-          }, kill.delay);
-        }
-      }
-      if (event.type === "phase:end" && event.phase !== undefined) outcome.phases.push({ phase: event.phase, ms: performance.now() - phaseStart });
     }
   });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-  outcome.code = await new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  exited = true;
-  clearTimeout(timer);
-  return outcome;
+  const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return { child, exit, stderr: () => text };
 }
 
-/** Waits until the sshd has no session processes left (its children), i.e. the server is idle. */
+/** Runs promote and kills it at the chosen point the chosen way; resolves once the kill is done. */
+async function promoteAndKill(context: RunContext, executor: Executor, target: string, point: KillPoint, kill: Kill, method: Method): Promise<{ id?: string; killed: boolean; code: number | null }> {
+  let id: string | undefined;
+  let reached: () => void = () => {};
+  const atPoint = new Promise<void>((resolve) => (reached = resolve));
+  const stopAt = kill.on === "client" ? kill.stopAt : undefined;
+  const [type, key] = stopAt === undefined ? [] : [stopAt.slice(0, stopAt.lastIndexOf(":")), stopAt.slice(stopAt.lastIndexOf(":") + 1)];
+  let counted = 0;
+  const promoteChild = spawnPromote(promoteArgs(context, executor, target), stopAt, (event) => {
+    if (event.type === "lock:acquired") id = event.id;
+    if (stopAt === undefined || event.type !== type) return;
+    counted++;
+    const eventKey = event.phase ?? (event.type === "commit:step" ? String(event.index) : String(counted));
+    if (eventKey === key) reached(); // the client has stopped itself right after this event
+  });
+  const serverReached = kill.on === "server" ? waitForNth(context.slow, kill.match, kill.nth) : undefined;
+  const outcome = await Promise.race([
+    (serverReached ?? atPoint).then(() => "reached" as const),
+    promoteChild.exit.then(() => "exited" as const),
+  ]);
+  if (outcome === "exited") return { ...(id === undefined ? {} : { id }), killed: false, code: await promoteChild.exit };
+  const { child } = promoteChild;
+  switch (method) {
+    case "client":
+      child.kill("SIGKILL");
+      await promoteChild.exit;
+      break;
+    case "orphan":
+      context.proxy.freezeAll();
+      child.kill("SIGKILL");
+      await promoteChild.exit;
+      break;
+    case "connection":
+      context.proxy.cutAll();
+      if (kill.on === "client") await continueStopped(child.pid!); // it runs on into the cut connection
+      break;
+    case "remote":
+      await killServerWork(target, id, point.startsWith("unzip") ? "unpacking the bundle" : "running the rename script");
+      break;
+  }
+  return { ...(id === undefined ? {} : { id }), killed: true, code: null };
+}
+
+/**
+ * Lets a client that stopped itself at its event run again. The event line reaches us just before
+ * the SIGSTOP lands: wait until the kernel shows it stopped, or the SIGCONT would come first.
+ */
+async function continueStopped(pid: number): Promise<void> {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const fields = procStat(pid);
+    if (fields === undefined) return; // gone
+    if (fields[0] === "T") break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  process.kill(pid, "SIGCONT");
+}
+
+/** The fields of /proc/PID/stat after the command name (state first, start time at 19). */
+function procStat(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves when the trace holds `nth` lines that match (counting from the start of this run). */
+async function waitForNth(slow: SlowServer, match: (line: string) => boolean, nth: number): Promise<void> {
+  let from = 0;
+  for (let seen = 0; seen < nth; seen++) from = (await slow.waitFor(match, { from, timeoutMs: 120_000 })) + 1;
+}
+
+/**
+ * SIGKILL to the process group of the promotion's fenced work on the server (this machine), once
+ * its fence.pid names it: the trace line comes from the work itself, a moment before the fence
+ * records its pid. The start time is checked, so a reused pid is never signalled.
+ */
+async function killServerWork(target: string, id: string | undefined, what: string): Promise<void> {
+  if (id === undefined) return;
+  const info = join(target, ".maven-promote", id, "fence.pid");
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const [pid = "", start = "", , ...doing] = existsSync(info) ? readFileSync(info, "utf8").trim().split(" ") : [];
+    if (doing.join(" ") === what && /^\d+$/.test(pid)) {
+      if (procStat(Number(pid))?.[19] !== start) return; // it ended already
+      await run("kill", ["-KILL", `-${pid}`]).catch(() => run("kill", ["-KILL", pid]).catch(() => undefined));
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [cliPath, ...args], { env: { PATH: process.env.PATH, MAVEN_PROMOTE_NOW: NOW, ...env }, maxBuffer: 64 * 1024 * 1024 }).catch(
+    (error: { code?: number; stdout?: string; stderr?: string }) => {
+      const stderr = (error.stderr ?? "").split("\n").filter((line) => !line.startsWith("{")).join(" ").trim();
+      throw new Error(`maven-promote ${args[0]} exited ${error.code}: ${stderr} ${(error.stdout ?? "").trim().slice(0, 300)}`);
+    },
+  );
+}
+
+/** Waits until the sshd has no session processes left (its children): the server is quiet. */
 async function waitForServerSessions(sshdPid: number, target: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+  for (let attempt = 0; attempt < 600; attempt++) {
     const busy = await run("pgrep", ["-P", String(sshdPid)]).then(() => true, () => false);
     if (!busy) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`the server's sessions for ${target} did not end`);
-}
-
-function promotionIdOn(target: string): string | undefined {
-  const state = join(target, ".maven-promote");
-  if (!existsSync(state)) return undefined;
-  const lock = join(state, "lock");
-  if (existsSync(lock)) {
-    try {
-      return (JSON.parse(readFileSync(lock, "utf8")) as { id: string }).id;
-    } catch {
-      // fall through to the journals
-    }
-  }
-  return readdirSync(state).find((name) => name !== "lock");
 }
 
 function firstDifference(actual: Record<string, string>, expected: Record<string, string>): string | undefined {
@@ -250,9 +439,11 @@ function firstDifference(actual: Record<string, string>, expected: Record<string
 
 export function formatCrashStats(stats: CrashStats): string {
   const lines = [`crash test: ${stats.totalKills} kills, seed ${stats.seed}, ${stats.seconds.toFixed(0)} s`];
-  lines.push(`  ${"phase".padEnd(8)} ${KILL_METHODS.map((method) => method.padStart(12)).join("")}`);
-  for (const phase of CRASH_PHASES) lines.push(`  ${phase.padEnd(8)} ${KILL_METHODS.map((method) => String(stats.kills[phase][method]).padStart(12)).join("")}`);
-  lines.push(`  recoveries: ${stats.recoveries.resume} resume, ${stats.recoveries.rollback} rollback, ${stats.recoveries.none} with nothing to recover`);
+  lines.push(`  ${"point".padEnd(16)} ${EXECUTORS.map((executor) => executor.padStart(10)).join("")}`);
+  for (const point of KILL_POINTS) lines.push(`  ${point.padEnd(16)} ${EXECUTORS.map((executor) => String(stats.kills[executor][point]).padStart(10)).join("")}`);
+  lines.push(`  methods: ${KILL_METHODS.map((method) => `${method} ${stats.methods[method]}`).join(", ")}`);
+  lines.push(`  recoveries: ${Object.entries(stats.recoveries).map(([how, count]) => `${how} ${count}`).join(", ")}`);
+  lines.push(`  recoveries that found the promotion still at work (and waited or stopped it): ${stats.foundBusy}`);
   lines.push(`  finished before the kill landed: ${stats.finishedBeforeKill}`);
   lines.push(`  failures: ${stats.failures.length}`);
   for (const failure of stats.failures) lines.push(`    - ${failure}`);

@@ -1,6 +1,8 @@
-// `npm run crash-test [-- --kills N --seed S]`: the crash test for as long as you like
-// (default 300 kills). A bounded run (50 kills) is part of `npm test`.
-import { formatCrashStats, runCrashTest } from "./crash-harness.js";
+// `npm run crash-test [-- --kills N --seed S --executors shell,sftp-only,local --mv-delay SECONDS]`:
+// the crash test for as long as you like (default 300 kills). A bounded, fixed-seed slice of it
+// is part of `npm test` (test/integration/crash.test.ts). Without --seed a random one is drawn
+// and printed: rerun with it to replay the same kills.
+import { EXECUTORS, formatCrashStats, runCrashTest, type Executor } from "./crash-harness.js";
 
 function option(name: string): string | undefined {
   const index = process.argv.indexOf(name);
@@ -8,7 +10,18 @@ function option(name: string): string | undefined {
 }
 
 const kills = Number(option("--kills") ?? 300);
-const seed = option("--seed") === undefined ? undefined : Number(option("--seed"));
-const stats = await runCrashTest({ kills, ...(seed === undefined ? {} : { seed }), log: (line) => process.stdout.write(`${line}\n`) });
+const seed = option("--seed") === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(option("--seed"));
+const executors = (option("--executors")?.split(",") ?? [...EXECUTORS]) as Executor[];
+for (const executor of executors) {
+  if (!EXECUTORS.includes(executor)) throw new Error(`--executors: unknown executor ${executor} (shell, sftp-only, local)`);
+}
+const mvDelay = option("--mv-delay") === undefined ? undefined : Number(option("--mv-delay"));
+const stats = await runCrashTest({
+  kills,
+  seed,
+  executors,
+  ...(mvDelay === undefined ? {} : { mvDelay }),
+  log: (line) => process.stdout.write(`${line}\n`),
+});
 process.stdout.write(formatCrashStats(stats) + "\n");
 process.exitCode = stats.failures.length === 0 ? 0 : 1;
