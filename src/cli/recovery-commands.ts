@@ -39,6 +39,8 @@ function recoveryEvents(io: CliIo, values: RecoveryValues, onOther: (event: Prom
     else if (event.type === "recovery:busy") {
       const doing = event.action === "stopping" ? "stopping it (SIGTERM, then SIGKILL)" : `waiting for it (up to ${values.wait})`;
       io.stderr(`maven-promote: promotion ${event.id} is still running: ${event.activity}; ${doing}\n`);
+    } else if (event.type === "recovery:idle") {
+      io.stderr(`maven-promote: promotion ${event.id} has stopped running; going on\n`);
     }
     onOther(event);
   };

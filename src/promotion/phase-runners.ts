@@ -26,7 +26,9 @@ export type PromotionEvent =
   /** A step of the rename list done by the transport executor (the shell runs on the server). */
   | { type: "commit:step"; index: number; op: string }
   /** Recovery found the promotion's own work still running, and waits for it or stops it. */
-  | { type: "recovery:busy"; id: string; action: "waiting" | "stopping"; activity: string };
+  | { type: "recovery:busy"; id: string; action: "waiting" | "stopping"; activity: string }
+  /** ... and that work has ended: the recovery goes on. */
+  | { type: "recovery:idle"; id: string };
 
 export interface PromoteResult {
   plan: Plan;

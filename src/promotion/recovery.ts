@@ -80,14 +80,19 @@ async function waitForQuiet(input: RecoveryInput, purpose: string): Promise<void
   if (remote && !target.capabilities.exec) {
     throw new PromoteError("ERR_CONFIG", `promotion ${id} ran unzip and its rename script on the server: ${purpose} it over a connection with a shell (without --sftp-only), so that maven-promote can check they have ended`, { path: "--sftp-only" });
   }
+  let busy = false;
   await waitUntilIdle(target, id, {
     remote,
     purpose,
     ...(input.waitMs === undefined ? {} : { waitMs: input.waitMs }),
     ...(input.stop === undefined ? {} : { stop: input.stop }),
     ...(input.graceMs === undefined ? {} : { graceMs: input.graceMs }),
-    onBusy: (activity, action) => input.onEvent?.({ type: "recovery:busy", id, action, activity: describeActivity(activity) }),
+    onBusy: (activity, action) => {
+      busy = true;
+      input.onEvent?.({ type: "recovery:busy", id, action, activity: describeActivity(activity) });
+    },
   });
+  if (busy) input.onEvent?.({ type: "recovery:idle", id });
 }
 
 /** `unlock --force`: breaks the lock once its holder's work has ended (waited for, or stopped). */

@@ -8,7 +8,7 @@
 // Every wait is on an event: a trace line of the server, an event line of the CLI.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { writeExampleRepositories, type ExampleRepositories } from "../../scripts/example-repository.js";
@@ -75,6 +75,15 @@ describe("integration: the fence (recovery waits for, stops or refuses a promoti
     return { cli, id };
   }
 
+  /** The target's tree after the same promotion made without interruption (to a local copy). */
+  async function promotedTree(repos: ExampleRepositories): Promise<Record<string, string>> {
+    const reference = makeTempDir();
+    cpSync(repos.target, reference, { recursive: true });
+    const done = await runCliProcess(["promote", "--from", repos.staging, "--to", reference]);
+    assert.equal(done.code, 0, done.stderr);
+    return visibleTree(reference);
+  }
+
   /** The network goes silent (the server never learns), then the client dies. */
   async function orphan(cli: WatchedCli): Promise<void> {
     proxy.freezeAll();
@@ -120,60 +129,73 @@ describe("integration: the fence (recovery waits for, stops or refuses a promoti
     await assert.rejects(run("pgrep", ["-f", `\\.maven-promote/${id}/rename\\.sh`]));
   });
 
-  it("killed during unzip with the network gone: rollback refuses naming the unzip, --stop stops it, and no .rip item is ever written", async () => {
-    const repos = example();
-    slow.closeGate("unzip");
-    const { cli, id } = await startPromotion(repos);
-    await slow.waitFor((line) => line === "unzip start");
-    await orphan(cli);
-    const refused = await runCliProcess(["rollback", id, "--to", urlOf(repos.target), ...ssh()]);
-    assert.equal(refused.code, 3, refused.stderr);
-    assert.match(refused.stderr, busyLine(id, "unpacking the bundle"));
-    const stopped = await runCliProcess(["rollback", id, "--stop", "--to", urlOf(repos.target), ...ssh()]);
-    assert.equal(stopped.code, 0, stopped.stderr);
-    await assert.rejects(run("pgrep", ["-f", `unzip -q -o \\.maven-promote/${id}/`]), "the unzip is gone");
-    slow.openGate("unzip");
-    assert.deepEqual(ripNames(repos.target), []);
-    assert.deepEqual(visibleTree(repos.target), repos.original);
-    assert.equal(slow.lines().includes("unzip end"), false, "the stopped unzip never ran");
-  });
+  // Killed while the server is inside a step, with the network gone: the script or unzip runs on.
+  // Each recovery first refuses (exit 3, naming it), then waits for it or stops it.
+  const POINTS = [
+    { name: "during unzip", gate: "unzip" as const, when: undefined, match: (line: string) => line === "unzip start", what: "unpacking the bundle" },
+    {
+      name: "in the version-directory moves",
+      gate: "mv" as const,
+      when: undefined,
+      match: (line: string) => line.startsWith("mv ") && !line.includes("maven-metadata.xml"),
+      what: "running the rename script",
+    },
+    {
+      name: "in the metadata flips",
+      gate: "mv" as const,
+      when: "maven-metadata.xml",
+      match: (line: string) => line.startsWith("mv ") && line.includes("maven-metadata.xml"),
+      what: "running the rename script",
+    },
+  ];
+  for (const point of POINTS) {
+    for (const recovery of ["rollback", "resume"] as const) {
+      for (const how of ["--wait", "--stop"] as const) {
+        it(`killed ${point.name}, network gone: ${recovery} refuses at once, then ${recovery} ${how} ${how === "--wait" ? "waits for it" : "stops it"}; the target ends ${recovery === "resume" ? "promoted" : "as it was"}`, async () => {
+          const repos = example();
+          const promoted = recovery === "resume" ? await promotedTree(repos) : undefined;
+          slow.closeGate(point.gate, point.when);
+          const { cli, id } = await startPromotion(repos);
+          await slow.waitFor(point.match);
+          await orphan(cli);
+          const to = urlOf(repos.target);
 
-  it("rollback --wait waits for the orphaned rename script to finish, then rolls back the whole commit", async () => {
-    const repos = example();
-    slow.closeGate("mv");
-    const { cli, id } = await startPromotion(repos);
-    await slow.waitFor((line) => line.startsWith("mv "));
-    await orphan(cli);
-    const rollback = spawnCli(["rollback", id, "--wait", "60s", "--to", urlOf(repos.target), ...ssh()]);
-    const busy = await rollback.waitForEvent((event) => event.type === "recovery:busy");
-    assert.equal(busy.action, "waiting");
-    assert.match(String(busy.activity), /^running the rename script \(pid \d+ on /);
-    slow.openGate("mv");
-    const done = await rollback.exited;
-    assert.equal(done.code, 0, done.stderr);
-    const log = readFileSync(join(repos.target, ".maven-promote", id, "steps.log"), "utf8").split("\n").map((line) => line.split(" ").slice(0, 2).join(" "));
-    assert.ok(log.indexOf("state committed") >= 0 && log.indexOf("state committed") < log.indexOf("state rolled-back"), "the script finished before the rollback began");
-    assert.deepEqual(visibleTree(repos.target), repos.original);
-    assert.deepEqual(ripNames(repos.target), []);
-  });
+          const refused = await runCliProcess([recovery, id, "--to", to, ...ssh()]);
+          assert.equal(refused.code, 3, refused.stderr);
+          assert.match(refused.stderr, busyLine(id, point.what));
 
-  it("resume --wait after a kill in the metadata flips: waits for the script, then completes the promotion", async () => {
-    const repos = example();
-    const reference = makeTempDir();
-    cpSync(repos.target, reference, { recursive: true });
-    assert.equal((await runCliProcess(["promote", "--from", repos.staging, "--to", reference])).code, 0);
-    slow.closeGate("mv", "maven-metadata.xml");
-    const { cli, id } = await startPromotion(repos);
-    await slow.waitFor((line) => line.startsWith("mv ") && line.includes("maven-metadata.xml"));
-    await orphan(cli);
-    const resume = spawnCli(["resume", id, "--wait", "60s", "--to", urlOf(repos.target), ...ssh()]);
-    await resume.waitForEvent((event) => event.type === "recovery:busy" && event.action === "waiting");
-    slow.openGate("mv");
-    const done = await resume.exited;
-    assert.equal(done.code, 0, done.stderr);
-    assert.deepEqual(visibleTree(repos.target), visibleTree(reference));
-    assert.deepEqual(ripNames(repos.target), []);
-  });
+          if (how === "--wait") {
+            const waiting = spawnCli([recovery, id, "--wait", "60s", "--to", to, ...ssh()]);
+            const busy = await waiting.waitForEvent((event) => event.type === "recovery:busy");
+            assert.equal(busy.action, "waiting");
+            slow.openGate(point.gate);
+            const done = await waiting.exited;
+            assert.equal(done.code, 0, done.stderr);
+            if (point.gate === "mv") {
+              // The orphaned script ran to its end before the recovery changed anything.
+              const log = readFileSync(join(repos.target, ".maven-promote", id, "steps.log"), "utf8").split("\n").map((line) => line.split(" ").slice(0, 2).join(" "));
+              assert.ok(log.includes("state committed"), "the script finished");
+              if (recovery === "rollback") assert.ok(log.indexOf("state committed") < log.indexOf("state rolled-back"));
+            }
+          } else {
+            const stopping = spawnCli([recovery, id, "--stop", "--to", to, ...ssh()]);
+            assert.equal((await stopping.waitForEvent((event) => event.type === "recovery:busy")).action, "stopping");
+            await stopping.waitForEvent((event) => event.type === "recovery:idle");
+            // Stopped means gone: nothing of the orphan's process group is left to write once the
+            // gate opens (a resume's own rename script, started since, waits at the same gate).
+            const orphanGroup = /\(pid (\d+) on /.exec(refused.stderr)![1]!;
+            await assert.rejects(run("pgrep", ["-g", orphanGroup]));
+            slow.openGate(point.gate);
+            const done = await stopping.exited;
+            assert.equal(done.code, 0, done.stderr);
+          }
+          assert.deepEqual(visibleTree(repos.target), promoted ?? repos.original);
+          assert.deepEqual(ripNames(repos.target), []);
+          assert.equal(existsSync(join(repos.target, ".maven-promote", "lock")), false);
+        });
+      }
+    }
+  }
 
   it("killed with the connection closing: the server's watchdog stops the script by itself, and rollback --wait goes on", async () => {
     const repos = example();
