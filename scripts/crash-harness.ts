@@ -402,7 +402,7 @@ async function killServerWork(target: string, id: string | undefined, what: stri
   const info = join(target, ".maven-promote", id, "fence.pid");
   for (let attempt = 0; attempt < 500; attempt++) {
     const [pid = "", start = "", , ...doing] = existsSync(info) ? readFileSync(info, "utf8").trim().split(" ") : [];
-    if (doing.join(" ") === what && /^\d+$/.test(pid)) {
+    if (doing.join(" ") === what && /^\d+$/.test(pid) && Number(pid) > 1) {
       if (procStat(Number(pid))?.[19] !== start) return; // it ended already
       await run("kill", ["-KILL", `-${pid}`]).catch(() => run("kill", ["-KILL", pid]).catch(() => undefined));
       return;

@@ -31,7 +31,11 @@ start_time() {
   fi
 }
 
-alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null && [ "$(start_time "$1")" = "$2" ]; }
+# Never pid 0 or 1: "kill -SIG -1" would reach every process there is.
+alive() {
+  case "$1" in '' | 0 | 1 | *[!0-9]*) return 1 ;; esac
+  kill -0 "$1" 2>/dev/null && [ -n "$2" ] && [ "$(start_time "$1")" = "$2" ]
+}
 
 held() {
   [ -e "$fence" ] || return 1

@@ -99,7 +99,8 @@ async function sendSignal(target: Transport, id: string, activity: Activity, sig
       hint: `Stop it on ${activity.host}, or wait for it (--wait 10m).`,
     });
   }
-  if (!localProcessAlive(activity.pid, undefined)) return;
+  // Never 0 or 1, nor this process: kill(2) with those reaches whole groups, or everything.
+  if (activity.pid <= 1 || activity.pid === process.pid || !localProcessAlive(activity.pid, undefined)) return;
   process.kill(activity.pid, `SIG${signal}`);
   // A stopped process (^Z, SIGSTOP) acts on SIGTERM only once it runs again.
   if (signal === "TERM") process.kill(activity.pid, "SIGCONT");
