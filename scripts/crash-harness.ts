@@ -404,7 +404,15 @@ async function killServerWork(target: string, id: string | undefined, what: stri
     const [pid = "", start = "", , ...doing] = existsSync(info) ? readFileSync(info, "utf8").trim().split(" ") : [];
     if (doing.join(" ") === what && /^\d+$/.test(pid) && Number(pid) > 1) {
       if (procStat(Number(pid))?.[19] !== start) return; // it ended already
-      await run("kill", ["-KILL", `-${pid}`]).catch(() => run("kill", ["-KILL", pid]).catch(() => undefined));
+      // process.kill, not /usr/bin/kill: procps-ng 4.0.2 turns `kill -KILL -PGID` into kill(-1, SIGKILL).
+      for (const victim of [-Number(pid), Number(pid)]) {
+        try {
+          process.kill(victim, "SIGKILL");
+          break;
+        } catch {
+          // no such group (no setsid on the server): the process alone, next
+        }
+      }
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
