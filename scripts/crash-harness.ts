@@ -56,7 +56,7 @@ export interface CrashOptions {
   executors?: readonly Executor[];
   /** Artifacts in the stage beyond org.example:hello (default 5). */
   extraArtifacts?: number;
-  /** Seconds each `mv` of the server lingers (default 0.03). */
+  /** Seconds each `mv` of the server lingers (default 0.05). */
   mvDelay?: number;
   log?: (line: string) => void;
 }
@@ -128,7 +128,8 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashStats> {
     failures: [],
     seconds: 0,
   };
-  const slow = createSlowServer(join(root, "slow"), { mvDelay: options.mvDelay ?? 0.03, unzipDelay: 0.05 });
+  // Slow enough that a recovery started at once often finds the server still at work.
+  const slow = createSlowServer(join(root, "slow"), { mvDelay: options.mvDelay ?? 0.05, unzipDelay: 0.3 });
   let server: SshServer | undefined;
   let proxy: TcpProxy | undefined;
   try {
@@ -155,17 +156,18 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashStats> {
     }
     log(`seed ${seed}; ${executors.map((executor) => `${executor}: ${JSON.stringify(calibration[executor])}`).join("; ")}`);
 
-    const methodCounts = Object.fromEntries(executors.map((executor) => [executor, new Map<Method, number>()]));
+    // How often each method was used at each point of each executor: the next one is the least used.
+    const methodCounts = new Map<string, number>();
     for (let iteration = 0; stats.totalKills < options.kills && iteration < options.kills * 3; iteration++) {
       const executor = executors[iteration % executors.length]!;
       // The point with the fewest kills so far (ties broken by the seed): every point gets hit.
       const fewest = Math.min(...POINTS_OF[executor].map((candidate) => stats.kills[executor][candidate]));
       const point = pick(POINTS_OF[executor].filter((candidate) => stats.kills[executor][candidate] === fewest));
       const methods = METHODS_OF[executor].filter((method) => method !== "remote" || SERVER_POINTS.includes(point));
-      const counts = methodCounts[executor]!;
-      const fewestMethod = Math.min(...methods.map((method) => counts.get(method) ?? 0));
-      const method = pick(methods.filter((candidate) => (counts.get(candidate) ?? 0) === fewestMethod));
-      counts.set(method, (counts.get(method) ?? 0) + 1);
+      const used = (method: Method): number => methodCounts.get(`${executor}/${point}/${method}`) ?? 0;
+      const fewestMethod = Math.min(...methods.map(used));
+      const method = pick(methods.filter((candidate) => used(candidate) === fewestMethod));
+      methodCounts.set(`${executor}/${point}/${method}`, used(method) + 1);
       const recovered = stats.recoveries["resume --wait"] + stats.recoveries["resume --stop"] + stats.recoveries["rollback --wait"] + stats.recoveries["rollback --stop"];
       const how = Math.floor(recovered / 2) % 2 === 0 ? "wait" : "stop";
 
@@ -180,7 +182,11 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashStats> {
         const outcome = await promoteAndKill(context, executor, target, point, killAt(point, calibration[executor], random), method);
         id = outcome.id;
         if (!outcome.killed) {
+          // It ended before the kill point: only a success is a reason to (and then it is whole).
+          if (outcome.code !== 0) throw new Error(`promote failed by itself before the kill: exit ${outcome.code}: ${outcome.stderr}`);
           stats.finishedBeforeKill++;
+          const difference = firstDifference(visibleTree(target), promoted);
+          if (difference !== undefined) throw new Error(`promote finished, but the target differs from the promoted tree at ${difference}`);
           rmSync(target, { recursive: true, force: true });
           continue;
         }
@@ -320,7 +326,7 @@ function spawnPromote(args: string[], stopAt: string | undefined, onEvent: (even
 }
 
 /** Runs promote and kills it at the chosen point the chosen way; resolves once the kill is done. */
-async function promoteAndKill(context: RunContext, executor: Executor, target: string, point: KillPoint, kill: Kill, method: Method): Promise<{ id?: string; killed: boolean; code: number | null }> {
+async function promoteAndKill(context: RunContext, executor: Executor, target: string, point: KillPoint, kill: Kill, method: Method): Promise<{ id?: string; killed: boolean; code: number | null; stderr?: string }> {
   let id: string | undefined;
   let reached: () => void = () => {};
   const atPoint = new Promise<void>((resolve) => (reached = resolve));
@@ -339,7 +345,10 @@ async function promoteAndKill(context: RunContext, executor: Executor, target: s
     (serverReached ?? atPoint).then(() => "reached" as const),
     promoteChild.exit.then(() => "exited" as const),
   ]);
-  if (outcome === "exited") return { ...(id === undefined ? {} : { id }), killed: false, code: await promoteChild.exit };
+  if (outcome === "exited") {
+    const stderr = promoteChild.stderr().split("\n").filter((line) => line !== "" && !line.startsWith("{")).join(" ");
+    return { ...(id === undefined ? {} : { id }), killed: false, code: await promoteChild.exit, stderr };
+  }
   const { child } = promoteChild;
   switch (method) {
     case "client":

@@ -78,7 +78,7 @@ async function waitForQuiet(input: RecoveryInput, purpose: string): Promise<void
   const recorded = await readJournal(target, stateDirectory(id));
   const remote = recorded !== undefined && recorded.journal.executor === "shell" && !journalFinished(recorded.journal);
   if (remote && !target.capabilities.exec) {
-    throw new PromoteError("ERR_CONFIG", `promotion ${id} ran unzip and its rename script on the server: ${purpose} it over a connection with a shell (without --sftp-only), so that maven-promote can check they have ended`, { path: "--sftp-only" });
+    throw new PromoteError("ERR_CONFIG", `promotion ${id} ran unzip and its rename script on the server: use a connection with a shell (without --sftp-only), so that maven-promote can check they have ended`, { path: "--sftp-only" });
   }
   let busy = false;
   await waitUntilIdle(target, id, {

@@ -76,9 +76,16 @@ export function createSlowServer(directory: string, options: SlowServerOptions =
     { mode: 0o755 },
   );
   const path = `${bin}:/usr/local/bin:/usr/bin:/bin`;
-  const lines = (): string[] => readFileSync(trace, "utf8").split("\n").filter((line) => line !== "");
+  const lines = (): string[] => {
+    try {
+      return readFileSync(trace, "utf8").split("\n").filter((line) => line !== "");
+    } catch {
+      return []; // closed and removed
+    }
+  };
   let watcher: FSWatcher | undefined;
   const waiting = new Set<() => void>();
+  const timers = new Set<NodeJS.Timeout>();
   const ensureWatcher = (): void => {
     watcher ??= watch(trace, () => {
       for (const check of [...waiting]) check();
@@ -97,12 +104,16 @@ export function createSlowServer(directory: string, options: SlowServerOptions =
           if (index < 0) return;
           waiting.delete(check);
           clearTimeout(timer);
+          timers.delete(timer);
           resolve(index);
         };
         const timer = setTimeout(() => {
           waiting.delete(check);
+          timers.delete(timer);
           reject(new Error(`slow-server: no matching trace line within ${timeoutMs} ms (trace: ${lines().slice(-5).join(" | ")})`));
         }, timeoutMs);
+        timer.unref();
+        timers.add(timer);
         waiting.add(check);
         check();
       });
@@ -116,6 +127,9 @@ export function createSlowServer(directory: string, options: SlowServerOptions =
     close() {
       watcher?.close();
       watcher = undefined;
+      waiting.clear();
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
       for (const name of ["mv", "unzip", "mv.when", "unzip.when"]) rmSync(join(gates, name), { force: true });
     },
   };

@@ -1,12 +1,14 @@
-// The crash slice of `npm test`: a fixed seed (CRASH_SEED overrides it), kills at every kill point
-// of every executor, recovered at once while the server may still be working, all with zero
-// failures. `npm run crash-test` runs the same harness for as long as you like.
+// The crash slice of `npm test`, part one: a fixed seed (CRASH_SEED overrides it), kills at every
+// kill point of every executor by every method, recovered at once while the server may still be
+// working, all with zero failures. Part two, test/integration/fence.test.ts, keeps the server
+// busy on purpose (gates) at each server point, for rollback and resume, --wait and --stop.
+// `npm run crash-test` runs this harness for as long as you like.
 import assert from "node:assert/strict";
 import { EXECUTORS, formatCrashStats, runCrashTest } from "../../scripts/crash-harness.js";
 import { skipWithoutSshd } from "../helpers/sshd.js";
 
 const CI_SEED = 20261202;
-const CI_KILLS = 48;
+const CI_KILLS = 60;
 
 describe("integration: crash test (kill, then resume or rollback at once)", function () {
   this.timeout(1_200_000);
@@ -25,6 +27,5 @@ describe("integration: crash test (kill, then resume or rollback at once)", func
       }
     }
     for (const how of ["resume --wait", "resume --stop", "rollback --wait", "rollback --stop"] as const) assert.ok(stats.recoveries[how] > 0, `${how} was exercised`);
-    assert.ok(stats.foundBusy > 0, "some recoveries started while the promotion was still at work");
   });
 });

@@ -108,6 +108,10 @@ describe("integration: the fence (recovery waits for, stops or refuses a promoti
       assert.match(refused.stderr, busyLine(id, "running the rename script"), command[0]);
       assert.equal(refused.stdout, "");
     }
+    // Without a shell its processes cannot be checked: refused, not guessed.
+    const blind = await runCliProcess(["rollback", id, "--to", urlOf(repos.target), ...ssh(), "--sftp-only"]);
+    assert.equal(blind.code, 2, blind.stderr);
+    assert.match(blind.stderr, new RegExp(`^maven-promote: promotion ${id} ran unzip and its rename script on the server: use a connection with a shell \\(without --sftp-only\\)`));
     assert.deepEqual(treeFingerprint(repos.target), during, "the refusals changed nothing");
 
     const status = await runCliProcess(["status", "--to", urlOf(repos.target), ...ssh(), "--json"]);

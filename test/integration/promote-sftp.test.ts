@@ -84,6 +84,11 @@ describe("integration: promote over SFTP to a real sshd", function () {
       assert.equal(json.executor, run.name === "sftp+shell" ? "shell" : "transport", run.name);
       assert.deepEqual(json.verify, { ok: true, problems: [] }, run.name);
       assert.equal(typeof json.metadataWindowMs, "number", run.name);
+      // The commit's barriers reached the disk: sync -f (shell), fsync (local), fsync@openssh.com (SFTP only).
+      assert.equal(json.durable, true, run.name);
+      const status = JSON.parse((await runCliProcess(["status", "--json", ...run.args])).stdout) as { sync: string | null; promotions: Array<{ durable?: boolean }> };
+      assert.equal(status.sync, { local: "fsync", "sftp+shell": "sync -f", "sftp-only": "fsync@openssh.com" }[run.name], run.name);
+      assert.equal(status.promotions.at(-1)?.durable, true, run.name);
 
       const verified = await runCliProcess(["verify", ...run.args]);
       assert.equal(verified.code, 0, `${run.name} verify: ${verified.stdout}${verified.stderr}`);
