@@ -8,7 +8,7 @@ import { EXECUTORS, formatCrashStats, runCrashTest } from "../../scripts/crash-h
 import { skipWithoutSshd } from "../helpers/sshd.js";
 
 const CI_SEED = 20261202;
-const CI_KILLS = 60;
+const CI_KILLS = 45;
 
 describe("integration: crash test (kill, then resume or rollback at once)", function () {
   this.timeout(1_200_000);

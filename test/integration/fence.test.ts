@@ -8,7 +8,7 @@
 // Every wait is on an event: a trace line of the server, an event line of the CLI.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { writeExampleRepositories, type ExampleRepositories } from "../../scripts/example-repository.js";
@@ -27,6 +27,21 @@ function visibleTree(root: string): Record<string, string> {
 
 function ripNames(root: string): string[] {
   return Object.keys(treeFingerprint(root)).filter((path) => /\.rip(\/|$)/.test(path));
+}
+
+/** The processes of a process group that still run (zombies, dead but not yet reaped, do not). */
+function liveProcessesOfGroup(group: number): number[] {
+  const live: number[] = [];
+  for (const name of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(pgrp) === group && state !== "Z") live.push(Number(name));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return live;
 }
 
 describe("integration: the fence (recovery waits for, stops or refuses a promotion's running work)", function () {
@@ -187,8 +202,8 @@ describe("integration: the fence (recovery waits for, stops or refuses a promoti
             await stopping.waitForEvent((event) => event.type === "recovery:idle");
             // Stopped means gone: nothing of the orphan's process group is left to write once the
             // gate opens (a resume's own rename script, started since, waits at the same gate).
-            const orphanGroup = /\(pid (\d+) on /.exec(refused.stderr)![1]!;
-            await assert.rejects(run("pgrep", ["-g", orphanGroup]));
+            const orphanGroup = Number(/\(pid (\d+) on /.exec(refused.stderr)![1]!);
+            assert.deepEqual(liveProcessesOfGroup(orphanGroup), []);
             slow.openGate(point.gate);
             const done = await stopping.exited;
             assert.equal(done.code, 0, done.stderr);
