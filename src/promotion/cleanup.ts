@@ -29,7 +29,7 @@ export interface CleanupInput {
 
 export interface CleanupAction {
   path: string;
-  what: "rip item" | "bundle" | "promotion record" | "orphan rip item";
+  what: "rip item" | "bundle" | "promotion record" | "orphan rip item" | "lock heartbeat leftover";
   /** The promotion it belonged to, if a journal names it. */
   id?: string;
 }
@@ -106,6 +106,15 @@ async function cleanupLocked(input: CleanupInput): Promise<CleanupResult> {
     }
     result.actions.push({ path: state, what: "promotion record", id: promotion.id });
     if (!input.dryRun) await target.removeTree(state);
+  }
+
+  // A holder killed between writing its next beat aside and renaming it over the lock leaves
+  // `lock.<pid>.tmp` behind; cleanup holds the lock, so none of them is in flight but its own.
+  for (const entry of (await target.list(STATE_ROOT)) ?? []) {
+    const leftover = /^lock\.(\d+)\.tmp$/.exec(entry.name);
+    if (leftover === null || Number(leftover[1]) === process.pid) continue;
+    result.actions.push({ path: `${STATE_ROOT}/${entry.name}`, what: "lock heartbeat leftover" });
+    if (!input.dryRun) await target.remove(`${STATE_ROOT}/${entry.name}`);
   }
 
   if (input.scan) {

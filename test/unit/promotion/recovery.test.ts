@@ -233,5 +233,16 @@ describe("recovery (local targets)", function () {
       assert.deepEqual(result.actions, [{ path: "org/example/other-1.0.jar.rip", what: "orphan rip item" }]);
       assert.ok(existsSync(join(stopped.targetDir, "org/example/demo/1.2.rip")), "the mid-commit promotion's items stay");
     });
+
+    it("removes a heartbeat's leftover lock.<pid>.tmp (a holder killed between writing a beat and renaming it)", async () => {
+      const stopped = await stoppedBeforeCommit();
+      rmSync(join(stopped.targetDir, LOCK_PATH));
+      writeFileSync(join(stopped.targetDir, ".maven-promote/lock.999999.tmp"), "{}");
+      const listed = await cleanup({ target: stopped.target, olderThanMs: 24 * 3600_000, dryRun: true, scan: false });
+      assert.deepEqual(listed.actions, [{ path: ".maven-promote/lock.999999.tmp", what: "lock heartbeat leftover" }]);
+      assert.ok(existsSync(join(stopped.targetDir, ".maven-promote/lock.999999.tmp")), "a dry run removes nothing");
+      await cleanup({ target: stopped.target, olderThanMs: 24 * 3600_000, dryRun: false, scan: false });
+      assert.equal(existsSync(join(stopped.targetDir, ".maven-promote/lock.999999.tmp")), false);
+    });
   });
 });
