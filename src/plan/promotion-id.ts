@@ -10,3 +10,11 @@ export function newPromotionId(date: Date): string {
   const stamp = mavenTimestamp(date);
   return `${stamp.slice(0, 8)}T${stamp.slice(8)}Z-${randomBytes(2).toString("hex")}`;
 }
+
+/**
+ * Whether a string can name a promotion (and so a directory under .maven-promote/, a shell word,
+ * a script comment): letters, digits and dashes only. Ids come from users on the command line.
+ */
+export function isPromotionId(id: string): boolean {
+  return /^[0-9A-Za-z-]+$/.test(id);
+}

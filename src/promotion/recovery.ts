@@ -30,6 +30,7 @@ import {
   type PromotionEvent,
 } from "./phase-runners.js";
 import type { MetadataPlan, Plan } from "../plan/plan-types.js";
+import { isPromotionId } from "../plan/promotion-id.js";
 import { stagedItemsOf, stateDirectory } from "./rename-list.js";
 import { metadataChangedBehindPlan } from "./target-digest.js";
 
@@ -74,7 +75,7 @@ async function loadJournal(target: Transport, id: string): Promise<{ journal: Jo
  */
 async function waitForQuiet(input: RecoveryInput, purpose: string): Promise<void> {
   const { target, id } = input;
-  if (!/^[0-9A-Za-z-]+$/.test(id)) throw new PromoteError("ERR_USAGE", `${JSON.stringify(id)}: not a promotion id`, { path: id });
+  if (!isPromotionId(id)) throw new PromoteError("ERR_USAGE", `${JSON.stringify(id)}: not a promotion id`, { path: id });
   const recorded = await readJournal(target, stateDirectory(id));
   const remote = recorded !== undefined && recorded.journal.executor === "shell" && !journalFinished(recorded.journal);
   if (remote && !target.capabilities.exec) {
@@ -98,7 +99,7 @@ async function waitForQuiet(input: RecoveryInput, purpose: string): Promise<void
 /** `unlock --force`: breaks the lock once its holder's work has ended (waited for, or stopped). */
 export async function forceUnlock(input: Omit<RecoveryInput, "id" | "remoteRoot">): Promise<LockInfo | undefined> {
   return breakLock(input.target, async (holder) => {
-    if (/^[0-9A-Za-z-]+$/.test(holder.id)) await waitForQuiet({ ...input, id: holder.id, remoteRoot: "/" }, "break its lock");
+    if (isPromotionId(holder.id)) await waitForQuiet({ ...input, id: holder.id, remoteRoot: "/" }, "break its lock");
   });
 }
 

@@ -1,6 +1,7 @@
 // Renders the rename list as the shell script run on SSH targets (templates/rename.sh).
 // Every value goes through shellQuote; nothing else builds shell text.
 import { readFileSync } from "node:fs";
+import { isPromotionId } from "../plan/promotion-id.js";
 import { shellQuote } from "../util/shell-quote.js";
 import type { RenameStep } from "./rename-list.js";
 
@@ -19,7 +20,7 @@ export function renderRenameScript(input: RenderScriptInput): string {
   const template = readFileSync(TEMPLATE_URL, "utf8");
   const values: Record<string, string> = {
     // The id is checked where it is made; quoting it here would put quotes in a comment.
-    ID: /^[0-9A-Za-z-]+$/.test(input.id) ? input.id : "(unnamed)",
+    ID: isPromotionId(input.id) ? input.id : "(unnamed)",
     ROOT: shellQuote(input.root),
     STATE: shellQuote(input.stateDirectory),
     STEPS: input.steps.map(renderStep).join("\n"),
