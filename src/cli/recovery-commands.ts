@@ -29,6 +29,11 @@ function addRecoveryOptions(command: Command): Command {
   );
 }
 
+/** What resume and rollback share: the promotion, the target, and how to treat its running work. */
+function recoveryOptionsFrom(id: string, values: RecoveryValues, io: CliIo) {
+  return { id, to: values.to, ssh: sshSettingsFrom(values, io.env), waitMs: parseDuration(values.wait, "--wait"), stop: values.stop ?? false };
+}
+
 /**
  * The events of a recovery: JSON lines for watching tools (MAVEN_PROMOTE_EVENTS=1), and on
  * stderr a notice when the promotion's own work still runs and is waited for or stopped.
@@ -56,11 +61,7 @@ export function registerRecoveryCommands(program: Command, io: CliIo, setExit: (
   ).action(async (id: string, values: RecoveryValues) => {
     const progress = uploadProgress(io, io.isTty && !values.json);
     const result = await resume({
-      id,
-      to: values.to,
-      ssh: sshSettingsFrom(values, io.env),
-      waitMs: parseDuration(values.wait, "--wait"),
-      stop: values.stop ?? false,
+      ...recoveryOptionsFrom(id, values, io),
       ...(values.from === undefined ? {} : { from: values.from }),
       onEvent: recoveryEvents(io, values, (event) => event.type === "upload:progress" && progress.update(event.loaded, event.total)),
     });
@@ -76,14 +77,7 @@ export function registerRecoveryCommands(program: Command, io: CliIo, setExit: (
       .argument("<id>", "the promotion id (see `maven-promote status`)")
       .description("return the target to its state before the promotion, byte for byte"),
   ).action(async (id: string, values: RecoveryValues) => {
-    const result = await rollback({
-      id,
-      to: values.to,
-      ssh: sshSettingsFrom(values, io.env),
-      waitMs: parseDuration(values.wait, "--wait"),
-      stop: values.stop ?? false,
-      onEvent: recoveryEvents(io, values),
-    });
+    const result = await rollback({ ...recoveryOptionsFrom(id, values, io), onEvent: recoveryEvents(io, values) });
     if (values.json) io.stdout(JSON.stringify({ ok: true, ...result }, null, 2) + "\n");
     else {
       const lines = [`Rolled back promotion ${id} (it was ${result.from}).`];

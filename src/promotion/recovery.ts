@@ -96,6 +96,19 @@ async function waitForQuiet(input: RecoveryInput, purpose: string): Promise<void
   if (busy) input.onEvent?.({ type: "recovery:idle", id });
 }
 
+/**
+ * Runs a recovery once nothing of the promotion runs any more; whatever happens, this process's
+ * heartbeat for the lock it took over stops (the lock itself stays for the next try on failure).
+ */
+async function whenQuiet<T>(input: RecoveryInput, purpose: string, recover: () => Promise<T>): Promise<T> {
+  await waitForQuiet(input, purpose);
+  try {
+    return await recover();
+  } finally {
+    await stopHeartbeat(input.target, input.id);
+  }
+}
+
 /** `unlock --force`: breaks the lock once its holder's work has ended (waited for, or stopped). */
 export async function forceUnlock(input: Omit<RecoveryInput, "id" | "remoteRoot">): Promise<LockInfo | undefined> {
   return breakLock(input.target, async (holder) => {
@@ -104,13 +117,7 @@ export async function forceUnlock(input: Omit<RecoveryInput, "id" | "remoteRoot"
 }
 
 export async function resume(input: ResumeInput): Promise<PromoteResult> {
-  const { target, id } = input;
-  await waitForQuiet(input, "resume");
-  try {
-    return await resumeQuiet(input);
-  } finally {
-    await stopHeartbeat(target, id);
-  }
+  return whenQuiet(input, "resume", () => resumeQuiet(input));
 }
 
 async function resumeQuiet(input: ResumeInput): Promise<PromoteResult> {
@@ -192,13 +199,7 @@ function relocateStage(plan: Plan, stagingDirectory: string): Plan {
 }
 
 export async function rollback(input: RecoveryInput): Promise<RollbackResult> {
-  const { target, id } = input;
-  await waitForQuiet(input, "roll back");
-  try {
-    return await rollbackQuiet(input);
-  } finally {
-    await stopHeartbeat(target, id);
-  }
+  return whenQuiet(input, "roll back", () => rollbackQuiet(input));
 }
 
 async function rollbackQuiet(input: RecoveryInput): Promise<RollbackResult> {
