@@ -54,7 +54,24 @@ export function lockFor(id: string, now = new Date()): LockInfo {
 
 export async function readLock(target: Transport): Promise<LockInfo | undefined> {
   const bytes = await target.readFile(LOCK_PATH, 64 * 1024);
-  if (bytes === undefined) return undefined;
+  return bytes === undefined ? undefined : parseLock(bytes);
+}
+
+/**
+ * The lock as its holder wrote it. A lock just taken by exclusive create is empty until its
+ * holder's write lands (over SFTP: open, then write, then close), so an empty file is read again
+ * for up to a second before it is reported as unreadable.
+ */
+async function readSettledLock(target: Transport): Promise<LockInfo | undefined> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const bytes = await target.readFile(LOCK_PATH, 64 * 1024);
+    if (bytes === undefined || bytes.length > 0) return bytes === undefined ? undefined : parseLock(bytes);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return readLock(target);
+}
+
+function parseLock(bytes: Buffer): LockInfo {
   try {
     return JSON.parse(bytes.toString("utf8")) as LockInfo;
   } catch {
@@ -85,7 +102,7 @@ export async function acquireLock(target: Transport, lock: LockInfo, options: Ac
   for (;;) {
     await target.mkdirp(STATE_ROOT);
     if (await target.createExclusive(LOCK_PATH, body)) return startHeartbeat(target, lock, options.heartbeatMs);
-    const holder = await readLock(target);
+    const holder = await readSettledLock(target);
     if (holder === undefined) continue; // released between our two calls: try again at once
     if (options.takeOver && holder.id === lock.id) {
       await writeLockAside(target, lock);

@@ -60,6 +60,26 @@ describe("recovery (local targets)", function () {
       assert.equal(await readLock(target), undefined, "released at the end");
     });
 
+    it("a lock still empty (its holder's write not landed yet) is read again, not reported as unreadable", async () => {
+      const dirs = copyRepoFixture("basic");
+      const holder = { ...lockFor("20261122T000000Z-cafe"), user: "bob", host: "ci-9", pid: 4343 };
+      mkdirSync(join(dirs.target, ".maven-promote"), { recursive: true });
+      writeFileSync(join(dirs.target, LOCK_PATH), "");
+      // The holder's write lands right after the first read that sees the empty file.
+      const target = new (class extends LocalTransport {
+        override async readFile(path: string, maxBytes?: number) {
+          const bytes = await super.readFile(path, maxBytes);
+          if (path === LOCK_PATH && bytes?.length === 0) writeFileSync(join(dirs.target, LOCK_PATH), JSON.stringify(holder));
+          return bytes;
+        }
+      })(dirs.target);
+      await assert.rejects(acquireLock(target, lockFor("20261122T000000Z-d00d")), (error: Error & { code?: string }) => {
+        assert.equal(error.code, "ERR_LOCK_HELD");
+        assert.match(error.message, /is locked by promotion 20261122T000000Z-cafe \(bob@ci-9, pid 4343, since /);
+        return true;
+      });
+    });
+
     it("a refused or stopped run leaves no .maven-promote/ behind", async () => {
       const dirs = copyRepoFixture("basic");
       const before = treeFingerprint(dirs.target);
