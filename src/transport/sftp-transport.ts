@@ -163,7 +163,7 @@ export class SftpTransport implements Transport {
 
   async writeFile(path: string, data: string | Uint8Array): Promise<void> {
     await this.orFail(path, "write", async () => {
-      await this.client.mkdir(posix.dirname(this.remotePath(path)), true);
+      await this.makeDirectory(posix.dirname(this.remotePath(path)));
       await this.client.put(Buffer.from(data), this.remotePath(path), { writeStreamOptions: { mode: FILE_MODE } });
     });
   }
@@ -181,7 +181,7 @@ export class SftpTransport implements Transport {
 
   private async createExclusiveOnce(path: string, data: string | Uint8Array): Promise<boolean> {
     const remote = this.remotePath(path);
-    await this.orFail(path, "write", () => this.client.mkdir(posix.dirname(remote), true));
+    await this.orFail(path, "write", () => this.makeDirectory(posix.dirname(remote)));
     const sftp = this.sftp();
     return new Promise<boolean>((resolve, reject) => {
       // "wx" is O_CREAT|O_EXCL over SFTP: the server refuses when the name exists.
@@ -224,7 +224,7 @@ export class SftpTransport implements Transport {
 
   async upload(localPath: string, path: string, onProgress?: (sent: number) => void): Promise<void> {
     await this.orFail(path, "write", async () => {
-      await this.client.mkdir(posix.dirname(this.remotePath(path)), true);
+      await this.makeDirectory(posix.dirname(this.remotePath(path)));
       let previous = 0;
       await this.client.fastPut(localPath, this.remotePath(path), {
         mode: FILE_MODE,
@@ -237,7 +237,7 @@ export class SftpTransport implements Transport {
   }
 
   async mkdirp(path: string): Promise<void> {
-    await this.orFail(path, "create", async () => void (await this.client.mkdir(this.remotePath(path), true)));
+    await this.orFail(path, "create", () => this.makeDirectory(this.remotePath(path)));
   }
 
   async rename(from: string, to: string, options: { replace: boolean }): Promise<void> {
@@ -250,13 +250,13 @@ export class SftpTransport implements Transport {
       if ((await this.stat(to)) !== undefined) {
         throw new PromoteError("ERR_TARGET_EXISTS", `${to}: already exists on the target; refusing to overwrite it`, { path: to });
       }
-      await this.client.mkdir(posix.dirname(this.remotePath(to)), true);
+      await this.makeDirectory(posix.dirname(this.remotePath(to)));
       await this.client.rename(this.remotePath(from), this.remotePath(to));
     });
   }
 
   async linkOrCopy(from: string, to: string): Promise<void> {
-    await this.orFail(to, "write", () => this.client.mkdir(posix.dirname(this.remotePath(to)), true));
+    await this.orFail(to, "write", () => this.makeDirectory(posix.dirname(this.remotePath(to))));
     const sftp = this.sftp() as SFTPWrapper & { ext_openssh_hardlink?: (from: string, to: string, cb: (error?: Error) => void) => void };
     const linked = await new Promise<boolean>((resolve) => {
       if (typeof sftp.ext_openssh_hardlink !== "function") return resolve(false);
@@ -347,6 +347,24 @@ export class SftpTransport implements Transport {
 
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
+  }
+
+  /**
+   * mkdir -p. ssh2-sftp-client checks, then creates: when another client creates the same
+   * directory in between (racing promotions all make .maven-promote/), its mkdir fails with
+   * FAILURE, reported as "permission denied". A directory that is there afterwards is success.
+   */
+  private async makeDirectory(remote: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.mkdir(remote, true);
+        return;
+      } catch (error) {
+        if (await this.client.stat(remote).then((info) => info.isDirectory, () => false)) return;
+        // A race on a directory above it cut the walk short: once more, from where it got to.
+        if (attempt >= 3) throw error;
+      }
+    }
   }
 
   private sftp(): SFTPWrapper {

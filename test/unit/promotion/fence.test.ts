@@ -51,7 +51,8 @@ async function untilBusy(transport: LocalShellTransport) {
 }
 
 describe("the fence (templates/fence.sh, real sh)", function () {
-  this.timeout(30_000);
+  // Roomy: a stop may take two grace periods, and every check forks a few processes.
+  this.timeout(90_000);
   afterEach(removeTempDirs);
 
   it("reports the work while it runs (pid, start, what), and free once it has ended with its exit code", async () => {
