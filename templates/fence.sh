@@ -13,6 +13,8 @@
 # (pid and the kernel's start time of the process) is the fallback: a pid is alive only if its
 # start time still matches. The work also stops by itself when its client is gone: the SSH
 # channel's stdin stays open while the client lives, and a watchdog stops the work at its EOF.
+# MAVEN_PROMOTE_FENCE_WAIT (seconds, default 10) bounds how long run waits out a concurrent
+# check's probe before it reports the fence held; tests shorten it.
 set -u
 mode=$1
 state=$2
@@ -37,10 +39,12 @@ alive() {
   kill -0 "$1" 2>/dev/null && [ -n "$2" ] && [ "$(start_time "$1")" = "$2" ]
 }
 
+# The probe takes a shared lock: it never conflicts with another probe, only with the work's
+# exclusive one.
 held() {
   [ -e "$fence" ] || return 1
   if have flock; then
-    ! flock -n "$fence" true 2>/dev/null
+    ! flock -n -s "$fence" true 2>/dev/null
   else
     [ -r "$info" ] && read -r pid start rest <"$info" && alive "$pid" "$start"
   fi
@@ -66,8 +70,10 @@ run)
   exec 9>>"$fence" || exit 70
   # The channel's stdin, kept for the watchdog: an asynchronous command reads /dev/null.
   exec 8<&0
+  # A concurrent check (status, recovery) holds the fence's shared lock for the few milliseconds
+  # of its probe: wait that out, while earlier work, which holds it for long, still means 75.
   if have flock; then
-    flock -n 9 || { echo "maven-promote fence: $fence is held: this promotion's earlier work still runs" >&2; exit 75; }
+    flock -w "${MAVEN_PROMOTE_FENCE_WAIT:-10}" 9 || { echo "maven-promote fence: $fence is held: this promotion's earlier work still runs" >&2; exit 75; }
   elif held; then
     echo "maven-promote fence: $fence is held: this promotion's earlier work still runs" >&2
     exit 75
@@ -76,7 +82,8 @@ run)
   if have setsid; then setsid "$@" 8<&- & else "$@" 8<&- & fi
   work=$!
   started=$(start_time "$work")
-  printf '%s %s %s %s\n' "$work" "$started" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$what" >"$info"
+  # Aside and renamed, so that a concurrent check never reads half a line.
+  printf '%s %s %s %s\n' "$work" "$started" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$what" >"$info.tmp" && mv -f "$info.tmp" "$info"
   # The watchdog: EOF on stdin means the client is gone for good. It holds no fence itself.
   {
     cat <&8 >/dev/null 2>&1

@@ -4,7 +4,7 @@
 // liveness checks (exact on this machine, by heartbeat from another).
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { waitUntilIdle } from "../../../src/promotion/activity.js";
 import { cleanup } from "../../../src/promotion/cleanup.js";
@@ -41,13 +41,27 @@ function running(pid: number): boolean {
   }
 }
 
-/** Resolves once the fence reports the work (its pid file is written just after the fork). */
-async function untilBusy(transport: LocalShellTransport) {
+/**
+ * Resolves once the fence reports the work (its pid file is written just after the fork); fails
+ * at once if the fenced command ended first, instead of polling for ever.
+ */
+async function untilBusy(transport: LocalShellTransport, exited?: Promise<number | null>) {
+  let ended: number | null | undefined;
+  void exited?.then((code) => (ended = code ?? -1));
   for (;;) {
     const work = await readRemoteWork(transport, STATE);
     if (work !== undefined && work.pid > 0) return work;
+    if (ended !== undefined) throw new Error(`the fenced command ended (exit ${ended}) before the fence reported it`);
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/** Whether a process waits in the kernel for a lock on `path` (a "->" line of /proc/locks). */
+function lockWaiterOn(path: string): boolean {
+  const inode = String(statSync(path).ino);
+  return readFileSync("/proc/locks", "utf8")
+    .split("\n")
+    .some((line) => line.includes("->") && line.split(/\s+/).some((field) => field.split(":")[2] === inode));
 }
 
 describe("the fence (templates/fence.sh, real sh)", function () {
@@ -72,7 +86,7 @@ describe("the fence (templates/fence.sh, real sh)", function () {
     const transport = new LocalShellTransport(root);
     assert.equal(await readRemoteWork(transport, STATE), undefined, "no fence yet: free");
     const { child, exited } = startFenced(root, ["sleep", "60"]);
-    const work = await untilBusy(transport);
+    const work = await untilBusy(transport, exited);
     assert.equal(work.what, "sleeping for the test");
     assert.match(work.since, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.ok(running(work.pid));
@@ -80,13 +94,35 @@ describe("the fence (templates/fence.sh, real sh)", function () {
     assert.equal(Number(pid), work.pid);
     assert.equal(`${readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim()}:${start}`, processStart(work.pid), "the kernel's start time is recorded");
     // A second run under the same fence is refused while the first holds it.
-    const second = await transport.exec(fencedCommand(STATE, "another", ["true"]));
+    const second = await transport.exec(`MAVEN_PROMOTE_FENCE_WAIT=1 ${fencedCommand(STATE, "another", ["true"])}`);
     assert.equal(second.code, 75);
     assert.match(second.stderr, /is held: this promotion's earlier work still runs/);
     await signalRemoteWork(transport, STATE, "TERM");
     child.stdin!.end();
     assert.notEqual(await exited, 0);
     assert.equal(await readRemoteWork(transport, STATE), undefined);
+  });
+
+  it("a check running at the same moment never makes the work fail: run waits out the probe's shared lock", async () => {
+    const root = makeTempDir();
+    const transport = new LocalShellTransport(root);
+    mkdirSync(join(root, STATE), { recursive: true });
+    const fence = join(root, STATE, "fence");
+    writeFileSync(fence, "");
+    // A probe caught in the act: the shared lock a check takes, held until its stdin closes.
+    const probe = spawn("flock", ["-s", fence, "cat"], { stdio: ["pipe", "ignore", "inherit"] });
+    const probeEnded = new Promise((resolve) => probe.on("close", resolve));
+    while (!readFileSync("/proc/locks", "utf8").includes(`:${statSync(fence).ino} `)) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(await readRemoteWork(transport, STATE), undefined, "a second check beside the first still says free");
+    const { child, exited } = startFenced(root, ["sh", "-c", "exit 0"]);
+    let ended: number | null | undefined;
+    void exited.then((code) => (ended = code));
+    // Released only once the run waits for the lock (or has already given up: the old behaviour).
+    while (ended === undefined && !lockWaiterOn(fence)) await new Promise((resolve) => setImmediate(resolve));
+    probe.stdin.end();
+    await probeEnded;
+    assert.equal(await exited, 0, "the run waited for the probe instead of reporting the fence held");
+    child.stdin!.end();
   });
 
   it("passes the work's exit code through", async () => {
@@ -100,7 +136,7 @@ describe("the fence (templates/fence.sh, real sh)", function () {
     const root = makeTempDir();
     const transport = new LocalShellTransport(root);
     const { child, exited } = startFenced(root, ["sleep", "60"]);
-    const work = await untilBusy(transport);
+    const work = await untilBusy(transport, exited);
     child.stdin!.end(); // the client is gone
     assert.equal(await exited, 143, "the work ended by SIGTERM");
     assert.equal(running(work.pid), false);
@@ -112,7 +148,7 @@ describe("the fence (templates/fence.sh, real sh)", function () {
     const transport = new LocalShellTransport(root);
     const marker = join(root, "child-pid");
     const { child, exited } = startFenced(root, ["sh", "-c", `sleep 60 & echo $! > ${shellQuote(marker)}; wait`]);
-    await untilBusy(transport);
+    await untilBusy(transport, exited);
     while (!existsSync(marker) || readFileSync(marker, "utf8").trim() === "") await new Promise((resolve) => setImmediate(resolve));
     const grandchild = Number(readFileSync(marker, "utf8"));
     await waitUntilIdle(transport, "20261122T101500Z-f00d", { remote: true, stop: true, purpose: "test", graceMs: 5000 });
@@ -125,7 +161,7 @@ describe("the fence (templates/fence.sh, real sh)", function () {
     const root = makeTempDir();
     const bin = join(root, "bin-without-flock");
     mkdirSync(bin);
-    for (const tool of ["sh", "sed", "cut", "cat", "date", "hostname", "setsid", "sleep", "tr", "ps", "uname"]) {
+    for (const tool of ["sh", "mv", "sed", "cut", "cat", "date", "hostname", "setsid", "sleep", "tr", "ps", "uname"]) {
       for (const directory of ["/usr/bin", "/bin"]) {
         if (existsSync(join(directory, tool))) {
           symlinkSync(join(directory, tool), join(bin, tool));
@@ -147,7 +183,7 @@ describe("the fence (templates/fence.sh, real sh)", function () {
       }
     })(root);
     const { child, exited } = startFenced(root, ["sleep", "60"], env);
-    const work = await untilBusy(transport);
+    const work = await untilBusy(transport, exited);
     assert.equal((await transport.exec(fencedCommand(STATE, "another", ["true"]))).code, 75, "refused while the first runs");
     await signalRemoteWork(transport, STATE, "KILL");
     child.stdin!.end();
