@@ -1,126 +1,297 @@
-// `npm run bench`: speed and memory figures, each against a baseline measured in the same run
-// (these machines are noisy). Not a test: it prints numbers and never fails on them.
+// `npm run bench`: maven-promote beside what release engineers would do instead, in one run, on
+// the same generated release, into fresh directories on a private sshd (issue 9). Not a test: it
+// prints numbers and never fails on them. These machines are noisy: read the ratios.
 //
-//   1. digests: one streaming pass computing md5+sha1+sha256+sha512 vs four separate passes
-//   2. memory: peak RSS growth while digesting a large artifact (must not hold the file)
-//   3. promotion of a generated release (many files) to a local target
-//   4. the same over SFTP to a real sshd: bundle + unzip (shell executor) vs file by file
-//      (SFTP-only), with the metadata window of each
+//   npm run bench -- [--artifacts 300] [--runs 3] [--wan] [--wan-artifacts 100] [--wan-runs 1]
+//                    [--rtt-ms 40] [--mbit 100] [--only tar,sftp,...] [--json]
+//
+// Methods (each run alternates them in this order):
+//   tar          tar c | ssh tar x              the floor: one stream, no per-file round trips
+//   sftp         sftp -b with put -r            what people script
+//   rsync        rsync -a over ssh
+//   shell        maven-promote, shell executor (bundle, unzip, rename script)
+//   sftp-only    maven-promote --sftp-only
+//   cp           cp -r to a local directory     (loopback only)
+//   local        maven-promote to a local directory (loopback only)
+// --wan repeats the network methods through scripts/wan-proxy.ts (delay each way, bandwidth cap).
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { appendFileSync, createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync, cpSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { ALL_ALGORITHMS, digestFile } from "../src/integrity/digests.js";
-import { promote } from "../src/api.js";
-import { startSshd, sshdAvailable } from "../test/helpers/sshd.js";
-import { writeWithChecksums } from "./example-repository.js";
+import { startSshd, sshdAvailable, type SshServer } from "../test/helpers/sshd.js";
+import { writeRelease, type Release } from "./bench-release.js";
+
+const { values: options } = parseArgs({
+  options: {
+    artifacts: { type: "string", default: "300" },
+    runs: { type: "string", default: "3" },
+    wan: { type: "boolean", default: false },
+    "wan-artifacts": { type: "string", default: "100" },
+    "wan-runs": { type: "string", default: "1" },
+    "rtt-ms": { type: "string", default: "40" },
+    mbit: { type: "string", default: "100" },
+    only: { type: "string" },
+    "skip-digests": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
+});
+
+const DIST = new URL("..", import.meta.url).pathname; // dist/
+const CLI = join(DIST, "src/cli/main.js");
+const RSS_REPORTER = join(DIST, "scripts/report-rss.js");
+const PROXY = join(DIST, "scripts/wan-proxy.js");
+const NETWORK_METHODS = ["tar", "sftp", "rsync", "shell", "sftp-only"] as const;
+const LOCAL_METHODS = ["cp", "local"] as const;
+type Method = (typeof NETWORK_METHODS)[number] | (typeof LOCAL_METHODS)[number];
+const only = options.only === undefined ? undefined : new Set(options.only.split(","));
+
+interface Sample {
+  seconds: number;
+  /** maven-promote only. */
+  timingsMs?: Record<string, number>;
+  network?: { requests: number; roundTrips: number } | null;
+  metadataWindow?: { maxMs: number; totalMs: number; groups: number } | null;
+  executor?: string;
+  peakRssBytes?: number;
+}
+
+interface Row {
+  method: Method;
+  samples: Sample[];
+  medianSeconds: number;
+  vsFloor?: number;
+  vsSftp?: number;
+  vsCp?: number;
+}
 
 const root = mkdtempSync(join(tmpdir(), "maven-promote-bench-"));
-const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 40);
-const JAR_BYTES = Number(process.env.BENCH_JAR_BYTES ?? 1024 * 1024);
+const out = (text: string): void => {
+  if (!options.json) process.stdout.write(text);
+};
 
-function seconds(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e9;
+function median(numbers: number[]): number {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-function windowText(result: { metadataWindow?: { maxMs: number; totalMs: number; groups: number } }): string {
-  const window = result.metadataWindow;
-  return window === undefined ? "no window logged" : `window ≤ ${window.maxMs.toFixed(2)} ms per metadata file (${window.groups} files, ${window.totalMs.toFixed(1)} ms in all)`;
+/** Runs a command, resolving with its stdout; rejects with the tail of its stderr. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    child.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.slice(0, 3).join(" ")}… exit ${code}: ${stderr.trim().split("\n").pop()}`))));
+  });
 }
 
-function line(label: string, value: string): void {
-  process.stdout.write(`${label.padEnd(58)} ${value}\n`);
+interface Link {
+  name: "loopback" | "wan";
+  port: number;
+  knownHosts: string;
 }
 
-async function separatePasses(path: string): Promise<void> {
-  for (const algorithm of ALL_ALGORITHMS) {
-    const hash = createHash(algorithm);
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-    hash.digest("hex");
+class Methods {
+  private serial = 0;
+  constructor(
+    private readonly server: SshServer | undefined,
+    private readonly release: Release,
+  ) {}
+
+  private ssh(link: Link): string[] {
+    return ["-i", this.server!.clientKeyPath, "-p", String(link.port), "-o", `UserKnownHostsFile=${link.knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes"];
   }
-}
 
-/** A stage with VERSIONS artifacts (pom, jar, sources) and an empty target. */
-function writeStage(dir: string): { staging: string; target: string; files: number; bytes: number } {
-  const staging = join(dir, "staging");
-  const target = join(dir, "target");
-  mkdirSync(target, { recursive: true });
-  let files = 0;
-  let bytes = 0;
-  const put = (path: string, data: Buffer | string): void => {
-    writeWithChecksums(path, data);
-    files += 3;
-    bytes += Buffer.byteLength(data);
-  };
-  for (let index = 0; index < VERSIONS; index++) {
-    const artifact = `lib${index}`;
-    const base = join(staging, "org/bench", artifact, "1.0.0");
-    put(join(base, `${artifact}-1.0.0.pom`), `<project><groupId>org.bench</groupId><artifactId>${artifact}</artifactId><version>1.0.0</version></project>`);
-    put(join(base, `${artifact}-1.0.0.jar`), Buffer.alloc(JAR_BYTES, index));
-    put(join(base, `${artifact}-1.0.0-sources.jar`), Buffer.alloc(JAR_BYTES / 4, index + 1));
+  private freshTarget(): string {
+    const target = join(root, "targets", `t${++this.serial}`);
+    mkdirSync(target, { recursive: true });
+    return target;
   }
-  return { staging, target, files, bytes };
-}
 
-try {
-  process.stdout.write(`maven-promote benchmarks (node ${process.version}, ${VERSIONS} artifacts of ${(JAR_BYTES / 1048576).toFixed(1)} MiB)\n\n`);
-
-  // 1 and 2: digests.
-  const big = join(root, "big.jar");
-  // Written in 1 MiB pieces, so that the peak RSS measured below is the digest's, not ours.
-  const piece = Buffer.alloc(1024 * 1024, 7);
-  writeFileSync(big, "");
-  for (let index = 0; index < 256; index++) appendFileSync(big, piece);
-  const peakBefore = process.resourceUsage().maxRSS;
-  let start = process.hrtime.bigint();
-  await digestFile(big, ALL_ALGORITHMS);
-  const onePass = seconds(start);
-  const rssGrowth = (process.resourceUsage().maxRSS - peakBefore) / 1024;
-  start = process.hrtime.bigint();
-  await separatePasses(big);
-  const fourPasses = seconds(start);
-  line("digest 256 MiB, 4 algorithms, one pass", `${onePass.toFixed(2)} s (${(256 / onePass).toFixed(0)} MiB/s)`);
-  line("  baseline: four separate passes", `${fourPasses.toFixed(2)} s (${(256 / fourPasses).toFixed(0)} MiB/s)`);
-  line("  peak RSS growth while digesting 256 MiB", `${rssGrowth.toFixed(1)} MiB`);
-  rmSync(big);
-
-  // 3: local promotion.
-  const local = writeStage(join(root, "local"));
-  start = process.hrtime.bigint();
-  const localResult = await promote({ from: local.staging, to: local.target });
-  const localTime = seconds(start);
-  line(`promote ${local.files} files (${(local.bytes / 1048576).toFixed(0)} MiB) to a local directory`, `${localTime.toFixed(2)} s, ${windowText(localResult)}`);
-
-  // 4: SFTP, bundle vs file by file.
-  if (sshdAvailable()) {
-    const server = await startSshd();
-    try {
-      for (const mode of ["shell", "sftp-only"] as const) {
-        const dir = join(root, mode);
-        cpSync(join(root, "local", "staging"), join(dir, "staging"), { recursive: true });
-        mkdirSync(join(dir, "target"));
-        start = process.hrtime.bigint();
-        const phaseTimes: string[] = [];
-        let phaseStart = process.hrtime.bigint();
-        const result = await promote({
-          onEvent: (event) => {
-            if (event.type === "phase:start") phaseStart = process.hrtime.bigint();
-            if (event.type === "phase:end") phaseTimes.push(`${event.phase} ${seconds(phaseStart).toFixed(2)}`);
-          },
-          from: join(dir, "staging"),
-          to: `sftp://${server.user}@127.0.0.1:${server.port}${join(dir, "target")}`,
-          ssh: { identityFile: server.clientKeyPath, knownHostsPath: server.knownHostsPath, sftpOnly: mode === "sftp-only" },
-        });
-        const label = mode === "shell" ? "promote over SFTP: one bundle + unzip (shell executor)" : "  baseline: file by file, SFTP renames (--sftp-only)";
-        line(label, `${seconds(start).toFixed(2)} s, ${windowText(result)}`);
-        line("    phases (s)", phaseTimes.join(", "));
+  async time(method: Method, link: Link): Promise<Sample> {
+    const target = this.freshTarget();
+    const source = this.release.directory;
+    const login = `${this.server?.user}@127.0.0.1`;
+    const start = performance.now();
+    let sample: Partial<Sample> = {};
+    switch (method) {
+      case "tar":
+        await run("bash", ["-c", `tar -C ${source} -cf - . | ssh ${this.ssh(link).join(" ")} ${login} "tar -C ${target} -xf -"`]);
+        break;
+      case "sftp": {
+        const batch = join(root, `batch${this.serial}`);
+        writeFileSync(batch, `put -r ${source}/org ${target}/org\n`);
+        await run("sftp", ["-q", "-b", batch, "-i", this.server!.clientKeyPath, "-P", String(link.port), "-o", `UserKnownHostsFile=${link.knownHosts}`, "-o", "BatchMode=yes", login]);
+        break;
       }
-    } finally {
-      await server.stop();
+      case "rsync":
+        await run("rsync", ["-a", "-e", `ssh ${this.ssh(link).join(" ")}`, `${source}/`, `${login}:${target}/`]);
+        break;
+      case "cp":
+        await run("cp", ["-r", `${source}/.`, target]);
+        break;
+      case "shell":
+      case "sftp-only":
+      case "local": {
+        const to = method === "local" ? target : `sftp://${login}:${link.port}${target}`;
+        const args = ["--import", RSS_REPORTER, CLI, "promote", "--from", source, "--to", to, "--json"];
+        if (method !== "local") args.push("--identity", this.server!.clientKeyPath, "--known-hosts", link.knownHosts);
+        if (method === "sftp-only") args.push("--sftp-only");
+        const rssFile = join(root, `rss${this.serial}`);
+        const report = JSON.parse(await run(process.execPath, args, { ...process.env, BENCH_RSS_FILE: rssFile })) as Record<string, unknown>;
+        if (report.state !== "committed") throw new Error(`${method}: the promotion ended ${String(report.state)}`);
+        sample = {
+          timingsMs: report.timingsMs as Record<string, number>,
+          network: report.network as Sample["network"],
+          metadataWindow: report.metadataWindow as Sample["metadataWindow"],
+          executor: String(report.executor),
+          peakRssBytes: Number(readFileSync(rssFile, "utf8")),
+        };
+        break;
+      }
     }
-  } else {
-    line("promote over SFTP", "skipped: /usr/sbin/sshd is missing (scripts/install-test-deps.sh)");
+    const seconds = (performance.now() - start) / 1000;
+    await checkCopy(source, target, method);
+    rmSync(target, { recursive: true, force: true });
+    return { seconds, ...sample };
   }
+}
+
+/** Every method must have delivered the whole release: the version directories, byte for byte (metadata is merged, so it differs). */
+async function checkCopy(source: string, target: string, method: Method): Promise<void> {
+  const list = async (directory: string): Promise<string> =>
+    (await run("bash", ["-c", `cd ${directory} && find org -type f -path '*/1.0.0/*' | LC_ALL=C sort | xargs -d '\\n' sha1sum`])).trim();
+  const [want, got] = await Promise.all([list(source), list(target)]);
+  if (createHash("sha1").update(want).digest("hex") !== createHash("sha1").update(got).digest("hex")) throw new Error(`${method}: the target does not hold the release`);
+}
+
+async function measure(methods: Methods, link: Link, names: readonly Method[], runs: number): Promise<Row[]> {
+  const samples = new Map<Method, Sample[]>(names.map((name) => [name, []]));
+  for (let index = 0; index < runs; index++) {
+    for (const name of names) {
+      const sample = await methods.time(name, link);
+      samples.get(name)!.push(sample);
+      out(`  run ${index + 1}/${runs} ${name.padEnd(10)} ${sample.seconds.toFixed(2)} s\n`);
+    }
+  }
+  const rows: Row[] = names.map((method) => ({ method, samples: samples.get(method)!, medianSeconds: median(samples.get(method)!.map((sample) => sample.seconds)) }));
+  const floor = rows.find((row) => row.method === "tar")?.medianSeconds;
+  const sftp = rows.find((row) => row.method === "sftp")?.medianSeconds;
+  const cp = rows.find((row) => row.method === "cp")?.medianSeconds;
+  for (const row of rows) {
+    if (LOCAL_METHODS.includes(row.method as never)) {
+      if (cp !== undefined) row.vsCp = row.medianSeconds / cp;
+    } else {
+      if (floor !== undefined) row.vsFloor = row.medianSeconds / floor;
+      if (sftp !== undefined) row.vsSftp = row.medianSeconds / sftp;
+    }
+  }
+  return rows;
+}
+
+const LABELS: Record<Method, string> = {
+  tar: "`tar c | ssh tar x` (the floor)",
+  sftp: "`sftp -b` with `put -r`",
+  rsync: "`rsync -a` over ssh",
+  shell: "maven-promote, shell executor",
+  "sftp-only": "maven-promote `--sftp-only`",
+  cp: "`cp -r` to a local directory",
+  local: "maven-promote to a local directory",
+};
+
+function table(rows: Row[]): string {
+  const ratio = (value: number | undefined): string => (value === undefined ? "" : `${value.toFixed(2)}×`);
+  const lines = ["| method | median | vs floor | vs `sftp put -r` | vs `cp -r` | round trips | metadata window (max / all) | peak RSS |", "| --- | --- | --- | --- | --- | --- | --- | --- |"];
+  for (const row of rows) {
+    const last = row.samples[row.samples.length - 1]!;
+    const window = last.metadataWindow ? `${last.metadataWindow.maxMs.toFixed(2)} / ${last.metadataWindow.totalMs.toFixed(0)} ms` : "";
+    const trips = last.network ? `${last.network.roundTrips} (${last.network.requests} requests)` : "";
+    const rss = last.peakRssBytes ? `${(last.peakRssBytes / 1048576).toFixed(0)} MiB` : "";
+    lines.push(`| ${LABELS[row.method]} | ${row.medianSeconds.toFixed(2)} s | ${ratio(row.vsFloor)} | ${ratio(row.vsSftp)} | ${ratio(row.vsCp)} | ${trips} | ${window} | ${rss} |`);
+  }
+  const phases = rows.filter((row) => row.samples[0]?.timingsMs !== undefined);
+  for (const row of phases) {
+    const keys = Object.keys(row.samples[0]!.timingsMs!);
+    const medians = keys.map((key) => `${key} ${(median(row.samples.map((sample) => sample.timingsMs?.[key] ?? 0)) / 1000).toFixed(2)}`);
+    lines.push(`\n${LABELS[row.method]}: phases (s, median) ${medians.join(", ")}${row.samples[0]!.executor ? `; executor ${row.samples[0]!.executor}` : ""}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** One pass of the four digests in-process vs coreutils' four tools in parallel, and memory. */
+async function digestBench(): Promise<object> {
+  const big = join(root, "big.bin");
+  const piece = createHash("sha512").update("x").digest();
+  const block = Buffer.alloc(1024 * 1024);
+  for (let offset = 0; offset < block.length; offset += piece.length) piece.copy(block, offset);
+  writeFileSync(big, "");
+  for (let index = 0; index < 256; index++) appendFileSync(big, block);
+  const peakBefore = process.resourceUsage().maxRSS;
+  let start = performance.now();
+  await digestFile(big, ALL_ALGORITHMS);
+  const ours = (performance.now() - start) / 1000;
+  const rssGrowthMiB = (process.resourceUsage().maxRSS - peakBefore) / 1024;
+  start = performance.now();
+  await run("bash", ["-c", `md5sum ${big} >/dev/null & sha1sum ${big} >/dev/null & sha256sum ${big} >/dev/null & sha512sum ${big} >/dev/null & wait`]);
+  const coreutils = (performance.now() - start) / 1000;
+  rmSync(big);
+  out(`digests of 256 MiB (md5+sha1+sha256+sha512): maven-promote ${ours.toFixed(2)} s, coreutils' four tools in parallel ${coreutils.toFixed(2)} s (${(ours / coreutils).toFixed(2)}×); peak RSS growth ${rssGrowthMiB.toFixed(1)} MiB\n\n`);
+  return { mib: 256, seconds: ours, coreutilsParallelSeconds: coreutils, rssGrowthMiB };
+}
+
+async function startProxy(port: number): Promise<{ port: number; stop(): void }> {
+  const child = spawn(process.execPath, [PROXY, "--to", String(port), "--rtt-ms", options["rtt-ms"]!, "--mbit", options.mbit!], { stdio: ["ignore", "pipe", "inherit"] });
+  const listening = await new Promise<number>((resolve, reject) => {
+    child.stdout.once("data", (chunk: Buffer) => resolve(Number(/listening (\d+)/.exec(chunk.toString())?.[1])));
+    child.once("exit", (code) => reject(new Error(`wan-proxy exited ${code}`)));
+  });
+  return { port: listening, stop: () => child.kill() };
+}
+
+/** A known_hosts file naming the server at `port` (the proxy's port is another name for it). */
+function knownHostsFor(server: SshServer, port: number): string {
+  const path = join(root, `known_hosts_${port}`);
+  writeFileSync(path, `[127.0.0.1]:${port} ${server.hostPublicKeyLine}\n`);
+  return path;
+}
+
+const report: Record<string, unknown> = { node: process.version, cpus: cpus().length };
+let server: SshServer | undefined;
+try {
+  const artifacts = Number(options.artifacts);
+  const release = writeRelease(join(root, "release"), artifacts);
+  out(`maven-promote benchmark: ${release.artifacts} artifacts, ${release.files} files, ${(release.bytes / 1048576).toFixed(0)} MiB; ${options.runs} runs, medians (node ${process.version}, ${cpus().length} cores)\n\n`);
+  if (!options["skip-digests"]) report.digests = await digestBench();
+
+  if (!sshdAvailable()) throw new Error("/usr/sbin/sshd is missing: run scripts/install-test-deps.sh");
+  server = await startSshd();
+  const pick = (names: readonly Method[]): Method[] => names.filter((name) => only === undefined || only.has(name));
+  const loopback: Link = { name: "loopback", port: server.port, knownHosts: knownHostsFor(server, server.port) };
+  out("loopback:\n");
+  const loopbackRows = await measure(new Methods(server, release), loopback, pick([...NETWORK_METHODS, ...LOCAL_METHODS]), Number(options.runs));
+  out(`\n${table(loopbackRows)}\n`);
+  report.loopback = { release: { artifacts: release.artifacts, files: release.files, bytes: release.bytes }, rows: loopbackRows };
+
+  if (options.wan) {
+    const proxy = await startProxy(server.port);
+    try {
+      const wanRelease = writeRelease(join(root, "wan-release"), Number(options["wan-artifacts"]));
+      const link: Link = { name: "wan", port: proxy.port, knownHosts: knownHostsFor(server, proxy.port) };
+      out(`wide-area link (RTT ${options["rtt-ms"]} ms, ${options.mbit} Mbit/s, scripts/wan-proxy.ts): ${wanRelease.artifacts} artifacts, ${wanRelease.files} files, ${(wanRelease.bytes / 1048576).toFixed(0)} MiB, ${options["wan-runs"]} run(s)\n`);
+      const wanRows = await measure(new Methods(server, wanRelease), link, pick(NETWORK_METHODS), Number(options["wan-runs"]));
+      out(`\n${table(wanRows)}\n`);
+      report.wan = { rttMs: Number(options["rtt-ms"]), mbit: Number(options.mbit), release: { artifacts: wanRelease.artifacts, files: wanRelease.files, bytes: wanRelease.bytes }, rows: wanRows };
+    } finally {
+      proxy.stop();
+    }
+  }
+  if (options.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
 } finally {
+  await server?.stop();
   rmSync(root, { recursive: true, force: true });
 }

@@ -4,6 +4,7 @@
 #   ssh, ssh-keygen     (openssh-client)
 #   unzip               (unzip)
 #   gpg                 (gpg)
+#   rsync               (rsync)           - a baseline of `npm run bench`
 #
 # Silent and fast when everything is present. When something is missing and we are root with
 # apt-get, it installs the packages without starting or enabling a system sshd service. Otherwise
@@ -17,6 +18,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 if ! have ssh || ! have ssh-keygen; then missing+=(openssh-client); fi
 have unzip || missing+=(unzip)
 have gpg || missing+=(gpg)
+have rsync || missing+=(rsync)
 
 ((${#missing[@]} == 0)) && exit 0
 

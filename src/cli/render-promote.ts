@@ -13,6 +13,8 @@ export function promoteResultToJson(result: PromoteResult): object {
     metadataWindowMs: result.metadataWindowMs ?? null,
     metadataWindow: result.metadataWindow ?? null,
     durable: result.durable ?? null,
+    timingsMs: result.timings ?? {},
+    network: result.network ?? null,
   };
 }
 

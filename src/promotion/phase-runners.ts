@@ -5,6 +5,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { PromoteError } from "../errors.js";
 import { digestFile } from "../integrity/digests.js";
+import type { NetworkStats } from "../transport/round-trips.js";
 import type { Transport } from "../transport/transport.js";
 import { bundleEntries, writeBundle } from "./bundle.js";
 import { executeSteps } from "./execute-steps.js";
@@ -42,6 +43,10 @@ export interface PromoteResult {
   /** Whether the commit's renames were made durable (fsync/sync) before it was recorded. */
   durable?: boolean;
   executor: "shell" | "transport";
+  /** How long each phase took (ms), in the order they ran. */
+  timings?: Partial<Record<PhaseName, number>>;
+  /** What the promotion waited on over the network (SFTP targets only). */
+  network?: NetworkStats;
 }
 
 export interface PhaseContext {

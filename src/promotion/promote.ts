@@ -37,7 +37,21 @@ export interface PromoteInput extends PlanInput {
 }
 
 export async function promote(input: PromoteInput): Promise<PromoteResult> {
-  const emit = input.onEvent ?? (() => {});
+  const timings: Partial<Record<PhaseName, number>> = {};
+  const started = new Map<PhaseName, number>();
+  const emit = (event: PromotionEvent): void => {
+    if (event.type === "phase:start") started.set(event.phase, performance.now());
+    if (event.type === "phase:end") timings[event.phase] = Math.round(performance.now() - (started.get(event.phase) ?? 0));
+    input.onEvent?.(event);
+  };
+  const result = await promoteTimed(input, emit);
+  result.timings = timings;
+  const network = input.target.networkStats?.();
+  if (network !== undefined) result.network = network;
+  return result;
+}
+
+async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) => void): Promise<PromoteResult> {
   const executor = chooseExecutor(input);
   const now = input.now ?? new Date();
   const id = input.id ?? newPromotionId(now);

@@ -11,6 +11,7 @@ import { digestStream, type DigestAlgorithm, type DigestResult } from "../integr
 import { mapLimit } from "../util/map-limit.js";
 import { shellQuote } from "../util/shell-quote.js";
 import { checkHostKey } from "./known-hosts.js";
+import { countSftpRequests, RoundTripCounter, type NetworkStats } from "./round-trips.js";
 import type { DirEntry, ExecResult, FileStat, Transport } from "./transport.js";
 
 export interface SftpOptions {
@@ -105,6 +106,7 @@ function translateConnectError(error: unknown, where: string, identityFile: stri
 export class SftpTransport implements Transport {
   readonly location: string;
   readonly capabilities: { exec: boolean };
+  private readonly counter = new RoundTripCounter();
 
   constructor(
     private readonly client: SftpClient,
@@ -112,6 +114,11 @@ export class SftpTransport implements Transport {
   ) {
     this.location = options.location;
     this.capabilities = { exec: !options.sftpOnly };
+    countSftpRequests(this.sftp(), this.counter);
+  }
+
+  networkStats(): NetworkStats {
+    return { ...this.counter.stats };
   }
 
   /** The absolute server path of a repository path; refuses anything that leaves the root. */
@@ -331,8 +338,10 @@ export class SftpTransport implements Transport {
     if (!this.capabilities.exec) throw new PromoteError("ERR_CONFIG", `${this.location}: shell commands are disabled (SFTP only)`);
     const ssh = (this.client as unknown as { client: import("ssh2").Client }).client;
     const full = `cd ${shellQuote(this.options.root)} && ${command}`;
+    const end = this.counter.begin();
     return new Promise<ExecResult>((resolve, reject) => {
       ssh.exec(full, (error, channel) => {
+        if (error) end();
         if (error) return reject(new PromoteError("ERR_REMOTE_COMMAND", `${this.location}: the server refused to run a command (${error.message})`, { cause: error }));
         let stdout = "";
         let stderr = "";
@@ -340,7 +349,10 @@ export class SftpTransport implements Transport {
         channel.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
         channel.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
         channel.on("exit", (exitCode: number | null) => (code = exitCode));
-        channel.on("close", () => resolve({ code: code ?? 255, stdout, stderr }));
+        channel.on("close", () => {
+          end();
+          resolve({ code: code ?? 255, stdout, stderr });
+        });
       });
     });
   }

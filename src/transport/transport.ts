@@ -3,6 +3,7 @@
 // path that would leave it. "Not found" and "already exists" are return values (undefined,
 // false), not exceptions; third-party error codes are translated here and never leak above.
 import type { DigestAlgorithm, DigestResult } from "../integrity/digests.js";
+import type { NetworkStats } from "./round-trips.js";
 
 export interface FileStat {
   type: "file" | "directory" | "other";
@@ -72,6 +73,8 @@ export interface Transport {
    * uploaded needs no download; undefined when the server cannot (then digest() each file).
    */
   sha256OnServer?(paths: readonly string[]): Promise<Map<string, string> | undefined>;
+  /** Requests and round trips so far (network transports only; src/transport/round-trips.ts). */
+  networkStats?(): NetworkStats;
   /** Runs a shell command in the repository root (SSH transports with a shell only). */
   exec?(command: string): Promise<ExecResult>;
   close(): Promise<void>;

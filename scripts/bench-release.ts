@@ -1,0 +1,73 @@
+// The release the benchmark promotes: N artifacts of org.bench, each a pom, a jar, sources and
+// javadoc with .md5 and .sha1 beside them, and the artifact's maven-metadata.xml (15 files an
+// artifact). The bytes are deterministic and incompressible, as real jars are (AES-CTR of zeros).
+import { createCipheriv, createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface Release {
+  directory: string;
+  artifacts: number;
+  files: number;
+  bytes: number;
+}
+
+/** Sizes in KiB: they vary by artifact (±50 %) around these, so no two files are alike. */
+const SIZES_KIB = { jar: 256, sources: 128, javadoc: 64 };
+
+export function writeRelease(directory: string, artifacts: number, scale = 1): Release {
+  const release: Release = { directory, artifacts, files: 0, bytes: 0 };
+  const put = (path: string, content: Buffer): void => {
+    writeFileSync(path, content);
+    writeFileSync(`${path}.md5`, createHash("md5").update(content).digest("hex"));
+    writeFileSync(`${path}.sha1`, createHash("sha1").update(content).digest("hex"));
+    release.files += 3;
+    release.bytes += content.length;
+  };
+  for (let index = 0; index < artifacts; index++) {
+    const artifactId = `lib${String(index).padStart(4, "0")}`;
+    const versionDirectory = join(directory, "org/bench", artifactId, "1.0.0");
+    mkdirSync(versionDirectory, { recursive: true });
+    const base = join(versionDirectory, `${artifactId}-1.0.0`);
+    const factor = (0.5 + ((index * 7919) % 1000) / 1000) * scale;
+    put(`${base}.pom`, Buffer.from(pom(artifactId)));
+    put(`${base}.jar`, noise(`${artifactId}.jar`, Math.round(SIZES_KIB.jar * 1024 * factor)));
+    put(`${base}-sources.jar`, noise(`${artifactId}-sources`, Math.round(SIZES_KIB.sources * 1024 * factor)));
+    put(`${base}-javadoc.jar`, noise(`${artifactId}-javadoc`, Math.round(SIZES_KIB.javadoc * 1024 * factor)));
+    put(join(directory, "org/bench", artifactId, "maven-metadata.xml"), Buffer.from(metadata(artifactId)));
+  }
+  return release;
+}
+
+function noise(seed: string, bytes: number): Buffer {
+  const key = createHash("sha256").update(seed).digest().subarray(0, 16);
+  return createCipheriv("aes-128-ctr", key, Buffer.alloc(16)).update(Buffer.alloc(bytes));
+}
+
+function pom(artifactId: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>org.bench</groupId>
+  <artifactId>${artifactId}</artifactId>
+  <version>1.0.0</version>
+</project>
+`;
+}
+
+function metadata(artifactId: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<metadata>
+  <groupId>org.bench</groupId>
+  <artifactId>${artifactId}</artifactId>
+  <versioning>
+    <latest>1.0.0</latest>
+    <release>1.0.0</release>
+    <versions>
+      <version>1.0.0</version>
+    </versions>
+    <lastUpdated>20261202120000</lastUpdated>
+  </versioning>
+</metadata>
+`;
+}

@@ -1,0 +1,80 @@
+// Counts what a promotion waits on over the network: every SFTP request and remote command
+// (`requests`), and the round trips on its longest chain of waits (`roundTrips`): a request sent
+// before any answer came is one round trip deep; one sent after the answer to a request n deep
+// is n + 1 deep. Requests in flight together share their wait, so pipelining and batching lower
+// roundTrips, never requests; a window of 64 requests over 3,000 stats is ~47 deep, not 1. This
+// is what a slow link multiplies by its delay.
+import type { SFTPWrapper } from "ssh2";
+
+export interface NetworkStats {
+  /** SFTP requests and remote commands sent. */
+  requests: number;
+  /** The depth of the longest chain of requests each sent after the answer to the one before. */
+  roundTrips: number;
+}
+
+export class RoundTripCounter {
+  /** The deepest request answered so far: what a request sent now has waited on. */
+  private answeredDepth = 0;
+  readonly stats: NetworkStats = { requests: 0, roundTrips: 0 };
+
+  /** Records a request sent now; call the returned function once its answer has come. */
+  begin(): () => void {
+    this.stats.requests++;
+    const depth = this.answeredDepth + 1;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.answeredDepth = Math.max(this.answeredDepth, depth);
+      this.stats.roundTrips = this.answeredDepth;
+    };
+  }
+}
+
+/**
+ * ssh2's SFTP methods that send exactly one request and take a callback last. Composite methods
+ * (readdir of a path, fastPut, fastGet, streams) are built from these through `this`, so they
+ * are counted request by request.
+ */
+const SINGLE_REQUEST_METHODS = [
+  "open", "close", "read", "write", "fstat", "stat", "lstat", "opendir", "mkdir", "rmdir", "unlink", "rename",
+  "setstat", "fsetstat", "readlink", "symlink", "realpath",
+  "ext_openssh_rename", "ext_openssh_statvfs", "ext_openssh_hardlink", "ext_openssh_fsync",
+] as const;
+
+/** Makes `sftp` report every request it sends to `counter` (patches the instance, not ssh2). */
+export function countSftpRequests(sftp: SFTPWrapper, counter: RoundTripCounter): void {
+  const instance = sftp as unknown as Record<string, unknown> & { readdir: (...args: unknown[]) => unknown };
+  for (const name of SINGLE_REQUEST_METHODS) {
+    const original = instance[name];
+    if (typeof original !== "function") continue;
+    instance[name] = function (this: unknown, ...args: unknown[]) {
+      return withCountedCallback(counter, args, (counted) => original.apply(this, counted));
+    };
+  }
+  // readdir(handle) is one request; readdir(path) is opendir + readdir(handle)... + close.
+  const readdir = instance.readdir;
+  instance.readdir = function (this: unknown, ...args: unknown[]) {
+    if (typeof args[0] === "string") return readdir.apply(this, args);
+    return withCountedCallback(counter, args, (counted) => readdir.apply(this, counted));
+  };
+}
+
+function withCountedCallback(counter: RoundTripCounter, args: unknown[], send: (args: unknown[]) => unknown): unknown {
+  const last = args.length - 1;
+  const callback = args[last];
+  if (typeof callback !== "function") return send(args);
+  const end = counter.begin();
+  const counted = [...args];
+  counted[last] = (...results: unknown[]) => {
+    end();
+    return (callback as (...results: unknown[]) => unknown)(...results);
+  };
+  try {
+    return send(counted);
+  } catch (error) {
+    end();
+    throw error;
+  }
+}

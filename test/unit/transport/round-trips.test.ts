@@ -1,0 +1,41 @@
+// The round-trip counter: the depth of the longest chain of waits, whatever the number of
+// requests, as the benchmark and `--json` report it.
+import assert from "node:assert/strict";
+import { RoundTripCounter } from "../../../src/transport/round-trips.js";
+import { mapLimit } from "../../../src/util/map-limit.js";
+
+/** A request answered on a later turn of the event loop, as a server's answer is. */
+function request(counter: RoundTripCounter): Promise<void> {
+  const end = counter.begin();
+  return new Promise((resolve) => setImmediate(() => (end(), resolve())));
+}
+
+describe("RoundTripCounter", () => {
+  it("one request after another: each is a round trip", async () => {
+    const counter = new RoundTripCounter();
+    for (let index = 0; index < 10; index++) await request(counter);
+    assert.deepEqual(counter.stats, { requests: 10, roundTrips: 10 });
+  });
+
+  it("all in flight at once: one round trip, however many requests", async () => {
+    const counter = new RoundTripCounter();
+    await Promise.all(Array.from({ length: 3000 }, () => request(counter)));
+    assert.deepEqual(counter.stats, { requests: 3000, roundTrips: 1 });
+  });
+
+  it("a window of 64 over 3,000 requests: 3000 / 64 round trips deep, not 1", async () => {
+    const counter = new RoundTripCounter();
+    await mapLimit(Array.from({ length: 3000 }), 64, () => request(counter));
+    assert.equal(counter.stats.requests, 3000);
+    assert.equal(counter.stats.roundTrips, Math.ceil(3000 / 64));
+  });
+
+  it("an answer counted twice is still one", async () => {
+    const counter = new RoundTripCounter();
+    const end = counter.begin();
+    end();
+    end();
+    await request(counter);
+    assert.deepEqual(counter.stats, { requests: 2, roundTrips: 2 });
+  });
+});
