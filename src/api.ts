@@ -44,6 +44,8 @@ export interface PromoteOptions extends PlanOptions {
   /** How long to wait for another promotion's lock (ms; default 0: fail at once). */
   waitMs?: number;
   executor?: "auto" | "shell" | "transport";
+  /** With the shell executor: perl (the commit in one process), sh, or auto (perl where present). */
+  commitRunner?: "auto" | "perl" | "sh";
   beforePhase?: (phase: PhaseName, plan: Plan) => Promise<boolean | void> | boolean | void;
 }
 
@@ -61,6 +63,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
       ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
       ...(options.executor === undefined ? {} : { executor: options.executor }),
+      ...(options.commitRunner === undefined ? {} : { commitRunner: options.commitRunner }),
       ...(options.beforePhase === undefined ? {} : { beforePhase: options.beforePhase }),
       ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     }),

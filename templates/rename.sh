@@ -77,4 +77,5 @@ step_sync() {
 # The optional second argument names the metadata group.
 step_mark() { log "mark $1 $(now)${2+ $2}"; }
 
+log "runner sh"
 {{STEPS}}

@@ -12,6 +12,7 @@ interface PromoteOptionValues extends SharedOptionValues {
   dryRun?: boolean;
   wait: string;
   executor: "auto" | "shell" | "transport";
+  commitRunner: "auto" | "perl" | "sh";
 }
 
 export function registerPromoteCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -22,6 +23,11 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
       new Option("--executor <kind>", "how the renames run: shell (a script over SSH), transport (fs or SFTP renames), auto")
         .choices(["auto", "shell", "transport"])
         .default("auto"),
+    )
+    .addOption(
+      new Option("--commit-runner <kind>", "with the shell executor, what runs the rename list on the server: perl (one process), sh (a process per step), auto (perl where present)")
+        .choices(["auto", "perl", "sh"])
+        .default("auto"),
     );
   command.action(async (values: PromoteOptionValues) => {
     const progress = uploadProgress(io, io.isTty && !values.json);
@@ -31,6 +37,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
       dryRun: values.dryRun ?? false,
       waitMs: parseDuration(values.wait, "--wait"),
       executor: values.sftpOnly ? "transport" : values.executor,
+      commitRunner: values.commitRunner,
       onEvent: (event) => {
         // For tools that watch a promotion (the crash tests): every event as one JSON line.
         if (io.env.MAVEN_PROMOTE_EVENTS === "1") io.stderr(JSON.stringify(event) + "\n");

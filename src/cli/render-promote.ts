@@ -9,6 +9,7 @@ export function promoteResultToJson(result: PromoteResult): object {
     state: result.state,
     completed: result.completed,
     executor: result.executor,
+    commitRunner: result.runner ?? null,
     verify: { ok: result.verifyProblems.length === 0, problems: result.verifyProblems },
     metadataWindowMs: result.metadataWindowMs ?? null,
     metadataWindow: result.metadataWindow ?? null,
@@ -37,7 +38,7 @@ export function renderPromoteReport(result: PromoteResult, dryRun: boolean): str
     }
   }
   const bytes = plan.uploads.reduce((sum, upload) => sum + upload.size, 0);
-  lines.push("", `Uploaded ${plural(plan.uploads.length, "file")} (${formatBytes(bytes)}) with the ${result.executor} executor.`);
+  lines.push("", `Uploaded ${plural(plan.uploads.length, "file")} (${formatBytes(bytes)}) with the ${result.executor} executor${result.runner === undefined ? "" : ` (commit run by ${result.runner === "perl" ? "one perl process" : "sh"})`}.`);
   if (plan.removals.length > 0) lines.push(`Removed stale signatures: ${plan.removals.join(", ")}`);
   const window = result.metadataWindow;
   if (window !== undefined) {

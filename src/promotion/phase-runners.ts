@@ -15,7 +15,7 @@ import { releaseLock } from "./lock.js";
 import type { PhaseName } from "./phases.js";
 import type { Plan, UploadPlan } from "../plan/plan-types.js";
 import type { RenameStep, StagedItem } from "./rename-list.js";
-import { renderRenameScript } from "./render-script.js";
+import { renderPerlScript, renderRenameScript } from "./render-script.js";
 import { verifyPromotion } from "./verify-promotion.js";
 import { metadataChangedBehindPlan } from "./target-digest.js";
 
@@ -47,12 +47,18 @@ export interface PromoteResult {
   timings?: Partial<Record<PhaseName, number>>;
   /** What the promotion waited on over the network (SFTP targets only). */
   network?: NetworkStats;
+  /** What ran the shell executor's rename list on the server: one perl process, or sh. */
+  runner?: "perl" | "sh";
 }
+
+/** Which script runs the rename list over a shell: perl where the server has it, or sh. */
+export type CommitRunner = "auto" | "perl" | "sh";
 
 export interface PhaseContext {
   target: Transport;
   plan: Plan;
   executor: "shell" | "transport";
+  commitRunner?: CommitRunner;
   /** The repository root as the server's shell sees it. */
   remoteRoot: string;
   stateDirectory: string;
@@ -84,13 +90,36 @@ export async function stagePhase(context: PhaseContext): Promise<void> {
   if (context.executor !== "shell") return;
   context.bundlePath = join(context.workDirectory, "bundle.zip");
   await writeBundle(
-    bundleEntries(context.plan, context.items, [{ name: `${context.stateDirectory}/rename.sh`, content: context.script }]),
+    bundleEntries(context.plan, context.items, [
+      { name: `${context.stateDirectory}/rename.sh`, content: context.script },
+      { name: `${context.stateDirectory}/rename.pl`, content: renderPerl(context) },
+    ]),
     context.bundlePath,
   );
 }
 
 export function renderScript(context: PhaseContext): string {
   return renderRenameScript({ id: context.plan.id, root: context.remoteRoot, stateDirectory: context.stateDirectory, steps: context.steps });
+}
+
+export function renderPerl(context: PhaseContext): string {
+  return renderPerlScript({ id: context.plan.id, root: context.remoteRoot, stateDirectory: context.stateDirectory, steps: context.steps });
+}
+
+/**
+ * Runs rename.pl where the server has a perl that loads its modules (and the promotion has the
+ * script: one made before it existed has not), else rename.sh. Both run the same rename list;
+ * the script logs which one ran ("runner perl" / "runner sh").
+ */
+const CHOOSE_RUNNER = [
+  'state=$1 want=$2',
+  'if [ "$want" != sh ] && [ -f "$state/rename.pl" ] && perl -MFile::Path -MPOSIX -MIO::Handle -e 1 >/dev/null 2>&1; then exec perl "$state/rename.pl"; fi',
+  'if [ "$want" = perl ]; then echo "maven-promote: no usable perl on the server for --commit-runner perl" >&2; exit 127; fi',
+  'exec sh "$state/rename.sh"',
+].join("\n");
+
+export function commitCommand(state: string, runner: CommitRunner = "auto"): string {
+  return fencedCommand(state, "running the rename script", ["sh", "-c", CHOOSE_RUNNER, "maven-promote-commit", state, runner]);
 }
 
 async function uploadPhase(context: PhaseContext): Promise<void> {
@@ -144,7 +173,10 @@ export async function commitPhase(context: PhaseContext): Promise<void> {
   const { target, stateDirectory: state } = context;
   await refuseChangedTarget(context);
   if (context.executor === "shell") {
-    await runRemote(target, fencedCommand(state, "running the rename script", ["sh", `${state}/rename.sh`]), "running the rename script");
+    await runRemote(target, commitCommand(state, context.commitRunner), "running the rename script", {
+      [FENCE_HELD_EXIT]: FENCE_HELD,
+      127: { reason: "perl is not available on the server", hint: "Use --commit-runner auto (or sh) to let rename.sh run the commit." },
+    });
   } else {
     await executeSteps({
       transport: target,
@@ -155,6 +187,8 @@ export async function commitPhase(context: PhaseContext): Promise<void> {
   }
   const recorded = await readJournal(target, state);
   context.result.state = recorded?.state ?? "committed";
+  const runner = recorded?.log.filter((entry) => entry.op === "runner").pop()?.subject;
+  if (runner === "perl" || runner === "sh") context.result.runner = runner;
   const durable = recorded === undefined ? undefined : commitDurable(recorded.log);
   if (durable !== undefined) context.result.durable = durable;
   const window = recorded === undefined ? undefined : metadataWindow(recorded.log);

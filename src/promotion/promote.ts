@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PromoteError } from "../errors.js";
 import { acquireLock, lockFor, lockLost, releaseLock, stopHeartbeat } from "./lock.js";
-import { PHASE_RUNNERS, withdrawUpload, type PhaseContext, type PromoteResult, type PromotionEvent } from "./phase-runners.js";
+import { PHASE_RUNNERS, withdrawUpload, type CommitRunner, type PhaseContext, type PromoteResult, type PromotionEvent } from "./phase-runners.js";
 import { PHASES, type PhaseName } from "./phases.js";
 import { createPlan, type PlanInput } from "../plan/plan.js";
 import type { Plan } from "../plan/plan-types.js";
@@ -26,6 +26,8 @@ export interface PromoteInput extends PlanInput {
    * renames on a server without a shell). `auto` picks shell where the transport can exec.
    */
   executor?: "auto" | "shell" | "transport";
+  /** With the shell executor: run the rename list with perl (one process) or sh; auto picks perl where present. */
+  commitRunner?: CommitRunner;
   /** The repository root as the server's shell sees it (SSH targets). */
   remoteRoot?: string;
   dryRun?: boolean;
@@ -80,6 +82,7 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
       target: input.target,
       plan,
       executor,
+      ...(input.commitRunner === undefined ? {} : { commitRunner: input.commitRunner }),
       remoteRoot: input.remoteRoot ?? "/",
       stateDirectory: stateDirectory(plan.id),
       workDirectory: await mkdtemp(join(tmpdir(), "maven-promote-")),

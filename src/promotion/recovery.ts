@@ -22,7 +22,7 @@ import {
   progressReporter,
   removeCreatedDirectories,
   removeRipItems,
-  renderScript,
+  renderPerl, renderScript,
   uploadItems,
   verifyPhase,
   type PhaseContext,
@@ -185,6 +185,7 @@ async function completeUpload(context: PhaseContext): Promise<void> {
   }
   await uploadItems(context, missing, progressReporter(context, missing.reduce((sum, item) => sum + uploads.get(item.path)!.size, 0)));
   await target.writeFile(`${context.stateDirectory}/rename.sh`, renderScript(context));
+  if (context.executor === "shell") await target.writeFile(`${context.stateDirectory}/rename.pl`, renderPerl(context));
   await target.remove(`${context.stateDirectory}/bundle.zip`);
   journal!.state = "uploaded";
   delete journal!.error;

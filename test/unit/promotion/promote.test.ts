@@ -33,22 +33,28 @@ describe("promote (local targets)", function () {
   afterEach(removeTempDirs);
 
   for (const fixture of ["basic", "snapshot", "plugin"]) {
-    it(`${fixture}: the shell script and the transport executor give the same tree, which verifies`, async () => {
+    it(`${fixture}: the perl and sh rename scripts and the transport executor give the same tree, which verifies`, async () => {
       const viaTransport = await promoteFixture(fixture, "transport");
-      const viaShell = await promoteFixture(fixture, "shell");
-      for (const run of [viaTransport, viaShell]) {
+      const viaPerl = await promoteFixture(fixture, "shell", { commitRunner: "perl" });
+      const viaSh = await promoteFixture(fixture, "shell", { commitRunner: "sh" });
+      for (const run of [viaTransport, viaPerl, viaSh]) {
         assert.equal(run.result.state, "committed");
         assert.deepEqual(run.result.verifyProblems, []);
         const check = await verifyRepository({ target: new LocalTransport(run.target) });
         assert.deepEqual(check.problems, []);
       }
-      assert.deepEqual(visibleTree(viaShell.target), visibleTree(viaTransport.target));
-      assert.equal(viaShell.result.executor, "shell");
+      assert.deepEqual(visibleTree(viaPerl.target), visibleTree(viaTransport.target));
+      assert.deepEqual(visibleTree(viaSh.target), visibleTree(viaTransport.target));
+      assert.equal(viaPerl.result.executor, "shell");
+      assert.equal(viaPerl.result.runner, "perl");
+      assert.equal(viaSh.result.runner, "sh");
       assert.equal(viaTransport.result.executor, "transport");
-      // Both executors log the same steps (timestamps aside).
-      const logOf = async (run: typeof viaShell) =>
-        (await readJournal(run.transport, `.maven-promote/${run.result.plan.id}`))!.log.map((entry) => `${entry.op} ${entry.subject}`);
-      assert.deepEqual(await logOf(viaShell), await logOf(viaTransport));
+      // All three log the same steps (timestamps and the runner's name aside).
+      const logOf = async (run: typeof viaSh) =>
+        (await readJournal(run.transport, `.maven-promote/${run.result.plan.id}`))!.log.filter((entry) => entry.op !== "runner").map((entry) => `${entry.op} ${entry.subject}`);
+      assert.deepEqual(await logOf(viaPerl), await logOf(viaTransport));
+      assert.deepEqual(await logOf(viaSh), await logOf(viaTransport));
+      assert.ok(viaPerl.result.metadataWindow !== undefined, "perl times the metadata window");
     });
   }
 
