@@ -1,5 +1,5 @@
 // The crash test (DESIGN.md invariants 6 and 9, issue 8): promotions are killed at chosen steps
-// with all three executors (shell over SSH, --sftp-only, a local directory), and recovered at
+// with every executor (shell over SSH with rename.pl and with rename.sh, --sftp-only, a local directory), and recovered at
 // once with `resume` or `rollback`, while the server side may still be working: the sshd's `mv`
 // and `unzip` are slowed and traced (test/helpers/slow-server.ts). Once the server is quiet, the
 // target must verify, hold no `.rip` name and no lock, and equal byte for byte either the
@@ -29,7 +29,8 @@ import { writeExampleRepositories } from "./example-repository.js";
 const run = promisify(execFile);
 const NOW = "2026-11-22T10:15:00Z";
 
-export const EXECUTORS = ["shell", "sftp-only", "local"] as const;
+/** shell runs the commit with rename.pl (perl on the server), shell-sh with rename.sh. */
+export const EXECUTORS = ["shell", "shell-sh", "sftp-only", "local"] as const;
 export const KILL_POINTS = ["plan", "stage", "upload", "unzip-start", "unzip-end", "commit-versions", "commit-metadata", "verify", "finish"] as const;
 export const KILL_METHODS = ["client", "orphan", "connection", "remote"] as const;
 export type Executor = (typeof EXECUTORS)[number];
@@ -37,13 +38,15 @@ export type KillPoint = (typeof KILL_POINTS)[number];
 export type Method = (typeof KILL_METHODS)[number];
 type Recovery = "resume" | "rollback";
 
-const POINTS_OF: Record<Executor, readonly KillPoint[]> = {
+export const POINTS_OF: Record<Executor, readonly KillPoint[]> = {
   shell: KILL_POINTS,
+  "shell-sh": KILL_POINTS,
   "sftp-only": ["plan", "stage", "upload", "commit-versions", "commit-metadata", "verify", "finish"],
   local: ["plan", "stage", "upload", "commit-versions", "commit-metadata", "verify", "finish"],
 };
 const METHODS_OF: Record<Executor, readonly Method[]> = {
   shell: KILL_METHODS,
+  "shell-sh": KILL_METHODS,
   "sftp-only": ["client", "orphan", "connection"],
   local: ["client"],
 };
@@ -273,7 +276,8 @@ function killAt(point: KillPoint, calibration: Calibration, random: () => number
 function promoteArgs(context: RunContext, executor: Executor, target: string): string[] {
   if (executor === "local") return ["promote", "--from", context.staging, "--to", target];
   const url = `sftp://${context.server.user}@127.0.0.1:${context.proxy.port}${target}`;
-  return ["promote", "--from", context.staging, "--to", url, "--identity", context.server.clientKeyPath, "--known-hosts", context.knownHosts, ...(executor === "sftp-only" ? ["--sftp-only"] : [])];
+  const only = executor === "sftp-only" ? ["--sftp-only"] : executor === "shell-sh" ? ["--commit-runner", "sh"] : [];
+  return ["promote", "--from", context.staging, "--to", url, "--identity", context.server.clientKeyPath, "--known-hosts", context.knownHosts, ...only];
 }
 
 async function calibrate(context: RunContext, executor: Executor, target: string): Promise<Calibration> {

@@ -82,8 +82,9 @@ run)
   if have setsid; then setsid "$@" 8<&- & else "$@" 8<&- & fi
   work=$!
   started=$(start_time "$work")
-  # Aside and renamed, so that a concurrent check never reads half a line.
-  printf '%s %s %s %s\n' "$work" "$started" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$what" >"$info.tmp" && mv -f "$info.tmp" "$info"
+  # One write(2) of one short line. (Not written aside and renamed: the fence runs no mv of its
+  # own, so that a server's mv, slowed or traced, is only ever the rename script's.)
+  printf '%s %s %s %s\n' "$work" "$started" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$what" >"$info"
   # The watchdog: EOF on stdin means the client is gone for good. It holds no fence itself.
   {
     cat <&8 >/dev/null 2>&1

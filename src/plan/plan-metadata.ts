@@ -49,7 +49,7 @@ export async function planMetadata(input: MetadataPlanningInput): Promise<Metada
 }
 
 /** Every staged metadata file, plus the artifact-level file of every staged version. */
-function metadataPathsOf(layout: StagedLayout): string[] {
+export function metadataPathsOf(layout: StagedLayout): string[] {
   const paths = new Set(layout.metadata.keys());
   for (const version of layout.versions.values()) paths.add(joinPath(version.artifactPath, METADATA_FILE));
   return [...paths].sort();

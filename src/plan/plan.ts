@@ -7,9 +7,10 @@ import type { Signer, TrustedKeys } from "../integrity/pgp.js";
 import type { MetadataMode } from "../maven/metadata-merge.js";
 import { SIGNATURE_EXTENSION, dirname } from "../maven/repository-path.js";
 import { DEFAULT_MAX_XML_BYTES } from "../maven/xml-tree.js";
+import { withReadAhead } from "../transport/read-many.js";
 import type { Transport } from "../transport/transport.js";
 import { checkStagedChecksums, checkStagedPoms, checkStagedSignatures, digestStagedFiles } from "./check-staged.js";
-import { planMetadata } from "./plan-metadata.js";
+import { metadataPathsOf, planMetadata } from "./plan-metadata.js";
 import { PLAN_FORMAT, type MetadataPlan, type Plan, type UploadPlan } from "./plan-types.js";
 import { planVersions } from "./plan-versions.js";
 import { mavenTimestamp, newPromotionId } from "./promotion-id.js";
@@ -55,17 +56,23 @@ export async function createPlan(input: PlanInput): Promise<Plan> {
   problems.push(...(await checkStagedSignatures(layout, input.trustedKeys, input.requireSignatures ?? false)));
   problems.push(...(await checkStagedPoms(layout)));
 
-  const versions = await planVersions(layout, digests, checked.generated, input.target);
+  // Everything the plan will ask the target, asked at once: a few round trips for any release.
+  const maxMetadataBytes = input.maxMetadataBytes ?? DEFAULT_MAX_XML_BYTES;
+  const ahead = withReadAhead(input.target);
+  await ahead.prefetch(targetPathsOf(layout, scan.files.map((file) => file.path), maxMetadataBytes));
+  const target = ahead.transport;
+
+  const versions = await planVersions(layout, digests, checked.generated, target);
   problems.push(...versions.problems);
   const metadata = await planMetadata({
     layout,
-    target: input.target,
+    target,
     mode: input.mode ?? "computed",
     lastUpdated,
     checksums,
     signer: input.signer,
     requireMetadataSignatures: input.requireMetadataSignatures ?? false,
-    maxMetadataBytes: input.maxMetadataBytes ?? DEFAULT_MAX_XML_BYTES,
+    maxMetadataBytes,
   });
   problems.push(...metadata.problems);
 
@@ -85,7 +92,7 @@ export async function createPlan(input: PlanInput): Promise<Plan> {
     versions: versions.versions,
     uploads,
     removals: metadata.removals,
-    createdDirectories: await directoriesToCreate(input.target, uploads.map((upload) => upload.path)),
+    createdDirectories: await directoriesToCreate(target, uploads.map((upload) => upload.path)),
     skipped: versions.skipped,
     signatures: {
       verified: input.trustedKeys === undefined ? 0 : [...layout.sidecars.values()].filter((sidecars) => sidecars.signature).length,
@@ -93,6 +100,21 @@ export async function createPlan(input: PlanInput): Promise<Plan> {
       signingKey: input.signer?.fingerprint ?? null,
     },
   };
+}
+
+/**
+ * What planning reads of the target: each staged version directory and every directory above a
+ * staged file (stat), each metadata file and its checksum files (read), its signature (stat).
+ */
+function targetPathsOf(layout: ReturnType<typeof classifyStagedFiles>, stagedPaths: readonly string[], maxBytes: number) {
+  const stat = new Set<string>([...layout.versions.values()].map((version) => version.path));
+  for (const path of stagedPaths) for (let directory = dirname(path); directory !== ""; directory = dirname(directory)) stat.add(directory);
+  const read: string[] = [];
+  for (const path of metadataPathsOf(layout)) {
+    read.push(path, ...Object.values(CHECKSUM_EXTENSIONS).map((extension) => path + extension));
+    stat.add(path + SIGNATURE_EXTENSION);
+  }
+  return { stat: [...stat], read, maxBytes };
 }
 
 /** A changed metadata file goes up with its checksums and, when signing, its signature. */

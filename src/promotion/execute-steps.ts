@@ -3,6 +3,8 @@
 // It does exactly what templates/rename.sh does, step for step, and logs the same lines.
 import { PromoteError } from "../errors.js";
 import type { Transport } from "../transport/transport.js";
+import { isoNow } from "../util/iso-now.js";
+import { executeStepsPipelined } from "./execute-steps-pipelined.js";
 import type { RenameStep } from "./rename-list.js";
 
 export interface ExecuteStepsInput {
@@ -14,7 +16,13 @@ export interface ExecuteStepsInput {
   onStep?: (index: number, step: RenameStep) => void;
 }
 
-export async function executeSteps({ transport, stateDirectory, steps, now = isoNow, onStep }: ExecuteStepsInput): Promise<void> {
+export async function executeSteps(input: ExecuteStepsInput): Promise<void> {
+  // Over a network, steps wait on each other's round trips: send them together where it is safe.
+  if (input.transport.applyInOrder !== undefined) return executeStepsPipelined({ ...input, now: input.now ?? isoNow });
+  return executeStepsOneByOne(input);
+}
+
+async function executeStepsOneByOne({ transport, stateDirectory, steps, now = isoNow, onStep }: ExecuteStepsInput): Promise<void> {
   const logPath = `${stateDirectory}/steps.log`;
   // Inside a metadata group the renames run back to back: their log lines wait until the group
   // is done (a crash in between is safe: a step whose source is gone and whose destination is
@@ -97,10 +105,4 @@ export async function executeSteps({ transport, stateDirectory, steps, now = iso
   }
 }
 
-/** UTC with nanosecond digits, the shape `date -u +%Y-%m-%dT%H:%M:%S.%NZ` prints (µs precision). */
-export function isoNow(): string {
-  const milliseconds = performance.timeOrigin + performance.now();
-  const whole = Math.floor(milliseconds / 1000);
-  const nanos = Math.round((milliseconds - whole * 1000) * 1e6);
-  return `${new Date(whole * 1000).toISOString().slice(0, 19)}.${String(Math.min(nanos, 999_999_999)).padStart(9, "0")}Z`;
-}
+export { isoNow };

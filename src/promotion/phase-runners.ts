@@ -5,6 +5,9 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { PromoteError } from "../errors.js";
 import { digestFile } from "../integrity/digests.js";
+import { dirname } from "../maven/repository-path.js";
+import { probeMany } from "../transport/read-many.js";
+import { mapLimit } from "../util/map-limit.js";
 import type { NetworkStats } from "../transport/round-trips.js";
 import type { Transport } from "../transport/transport.js";
 import { bundleEntries, writeBundle } from "./bundle.js";
@@ -147,14 +150,27 @@ async function uploadPhase(context: PhaseContext): Promise<void> {
 /** Uploads staged items one by one to their .rip names (no shell, or a resumed upload). */
 export async function uploadItems(context: PhaseContext, items: readonly StagedItem[], progress: (sent: number) => void): Promise<void> {
   const uploads = new Map(context.plan.uploads.map((upload) => [upload.path, upload]));
-  for (const item of items) {
+  // The directories first, a level at a time, each level at once; then the files, many in
+  // flight: over a network each request waits a round trip, so one at a time costs one per file.
+  const directories = [...new Set(items.map((item) => dirname(item.ripPath)))];
+  const byDepth = new Map<number, string[]>();
+  for (const directory of directories) byDepth.set(depthOf(directory), [...(byDepth.get(depthOf(directory)) ?? []), directory]);
+  for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) await mapLimit(byDepth.get(depth)!, UPLOADS_IN_FLIGHT, (directory) => context.target.mkdirp(directory));
+  await mapLimit(items, UPLOADS_IN_FLIGHT, async (item) => {
     const upload = uploads.get(item.path)!;
     if (upload.localPath !== undefined) await context.target.upload(upload.localPath, item.ripPath, progress);
     else {
       await context.target.writeFile(item.ripPath, upload.content ?? "");
       progress(upload.size);
     }
-  }
+  });
+}
+
+/** Files uploaded at once with --sftp-only (and copied at once to a local directory). */
+const UPLOADS_IN_FLIGHT = 32;
+
+function depthOf(path: string): number {
+  return path.split("/").length;
 }
 
 export function progressReporter(context: PhaseContext, total: number): (sent: number) => void {
@@ -261,11 +277,10 @@ export function topLevelRipName(ripPath: string): string {
 
 /** A `.rip` name already on the target belongs to an unfinished promotion: never write over it. */
 async function refuseStaleRipItems(context: PhaseContext): Promise<void> {
-  for (const path of new Set(context.items.map((item) => topLevelRipName(item.ripPath)))) {
-    if ((await context.target.stat(path)) !== undefined) {
-      throw new PromoteError("ERR_STALE_RIP", `${path}: already on the target, left by an unfinished promotion`, { path });
-    }
-  }
+  const names = [...new Set(context.items.map((item) => topLevelRipName(item.ripPath)))];
+  const found = await probeMany(context.target, { stat: names, read: [], maxBytes: 0 });
+  const path = names.find((name) => found.get(name)?.stat !== undefined);
+  if (path !== undefined) throw new PromoteError("ERR_STALE_RIP", `${path}: already on the target, left by an unfinished promotion`, { path });
 }
 
 /**

@@ -15,7 +15,8 @@ import { createPlan, type PlanInput } from "../plan/plan.js";
 import type { Plan } from "../plan/plan-types.js";
 import { newPromotionId } from "../plan/promotion-id.js";
 import { buildRenameList, stagedItemsOf, stateDirectory } from "./rename-list.js";
-import { sha256OnTarget } from "./target-digest.js";
+import { probeMany } from "../transport/read-many.js";
+import { sha256sOnTarget } from "./target-digest.js";
 
 export type { PromoteResult, PromotionEvent } from "./phase-runners.js";
 
@@ -127,14 +128,11 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
 
 /** Whether the target is still as the plan saw it: the same metadata, no new version yet. */
 async function planStillHolds(plan: Plan, target: PlanInput["target"]): Promise<boolean> {
-  for (const entry of plan.metadata) {
-    const now = await sha256OnTarget(target, entry.path);
-    if (now !== entry.targetSha256) return false;
-  }
-  for (const version of plan.versions.filter((candidate) => candidate.state === "new")) {
-    if ((await target.stat(version.path)) !== undefined) return false;
-  }
-  return true;
+  const now = await sha256sOnTarget(target, plan.metadata.map((entry) => entry.path));
+  if (plan.metadata.some((entry) => now.get(entry.path) !== entry.targetSha256)) return false;
+  const newVersions = plan.versions.filter((candidate) => candidate.state === "new").map((version) => version.path);
+  const found = await probeMany(target, { stat: newVersions, read: [], maxBytes: 0 });
+  return newVersions.every((path) => found.get(path)?.stat === undefined);
 }
 
 /** Names the promotion and the phase in the error, so the user knows what to resume. */

@@ -4,14 +4,27 @@
 import { CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
 import { parseChecksumFile } from "../integrity/checksum-file.js";
 import { SIGNATURE_EXTENSION } from "../maven/repository-path.js";
+import { probeMany } from "../transport/read-many.js";
 import type { Transport } from "../transport/transport.js";
 import { mapLimit } from "../util/map-limit.js";
 import type { Plan } from "../plan/plan-types.js";
 
 export async function verifyPromotion(plan: Plan, target: Transport): Promise<string[]> {
   const problems: string[] = [];
-  for (const entry of plan.metadata.filter((candidate) => candidate.changed)) {
-    const bytes = await target.readFile(entry.path);
+  const changed = plan.metadata.filter((candidate) => candidate.changed);
+  // Every metadata file, checksum and signature read back at once (a few round trips).
+  const found = await probeMany(target, {
+    stat: changed.map((entry) => entry.path + SIGNATURE_EXTENSION),
+    read: changed.flatMap((entry) => [entry.path, ...entry.checksums.map((algorithm) => entry.path + CHECKSUM_EXTENSIONS[algorithm])]),
+    maxBytes: Math.max(4096, ...changed.map((entry) => entry.size)),
+  });
+  const readBack = async (path: string, maxBytes?: number): Promise<Buffer | undefined> => {
+    const entry = found.get(path);
+    if (entry !== undefined && entry.stat?.type !== "file") return undefined;
+    return entry?.content ?? target.readFile(path, maxBytes);
+  };
+  for (const entry of changed) {
+    const bytes = await readBack(entry.path);
     if (bytes === undefined) {
       problems.push(`${entry.path}: missing after the commit`);
       continue;
@@ -19,11 +32,11 @@ export async function verifyPromotion(plan: Plan, target: Transport): Promise<st
     if (bytes.toString("utf8") !== entry.content) problems.push(`${entry.path}: differs from the merged file the plan wrote`);
     for (const algorithm of entry.checksums) {
       const path = entry.path + CHECKSUM_EXTENSIONS[algorithm];
-      const text = (await target.readFile(path, 4096))?.toString("latin1");
+      const text = (await readBack(path, 4096))?.toString("latin1");
       if (text === undefined) problems.push(`${path}: missing after the commit`);
       else if (safeParse(text, algorithm, path) !== entry.digests[algorithm]) problems.push(`${path}: does not match ${entry.path}`);
     }
-    const signature = await target.stat(entry.path + SIGNATURE_EXTENSION);
+    const signature = found.get(entry.path + SIGNATURE_EXTENSION)?.stat;
     if (entry.signature === "sign" && signature === undefined) problems.push(`${entry.path}${SIGNATURE_EXTENSION}: missing after the commit`);
     if (entry.signature === "remove" && signature !== undefined) problems.push(`${entry.path}${SIGNATURE_EXTENSION}: stale signature still present`);
   }

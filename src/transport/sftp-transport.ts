@@ -11,8 +11,11 @@ import { digestStream, type DigestAlgorithm, type DigestResult } from "../integr
 import { mapLimit } from "../util/map-limit.js";
 import { shellQuote } from "../util/shell-quote.js";
 import { checkHostKey } from "./known-hosts.js";
+import type { ProbeRequest, ProbeResult } from "./read-many.js";
 import { countSftpRequests, RoundTripCounter, type NetworkStats } from "./round-trips.js";
-import type { DirEntry, ExecResult, FileStat, Transport } from "./transport.js";
+import { readTarFiles } from "./tar-reader.js";
+import { isoNow } from "../util/iso-now.js";
+import type { DirEntry, ExecResult, FileStat, OrderedOperation, Transport } from "./transport.js";
 
 export interface SftpOptions {
   host: string;
@@ -107,6 +110,7 @@ export class SftpTransport implements Transport {
   readonly location: string;
   readonly capabilities: { exec: boolean };
   private readonly counter = new RoundTripCounter();
+  private readonly knownDirectories = new Set<string>();
 
   constructor(
     private readonly client: SftpClient,
@@ -115,6 +119,9 @@ export class SftpTransport implements Transport {
     this.location = options.location;
     this.capabilities = { exec: !options.sftpOnly };
     countSftpRequests(this.sftp(), this.counter);
+    // ssh2-sftp-client adds listeners to the connection for each call in flight; hundreds at once
+    // are intended here (src/transport/read-many.ts), not a leak.
+    (client as unknown as { client: import("ssh2").Client }).client.setMaxListeners(0);
   }
 
   networkStats(): NetworkStats {
@@ -248,6 +255,7 @@ export class SftpTransport implements Transport {
   }
 
   async rename(from: string, to: string, options: { replace: boolean }): Promise<void> {
+    this.forgetDirectories(this.remotePath(from));
     await this.orFail(to, "rename", async () => {
       if (options.replace) {
         // posix-rename@openssh.com: rename(2), which replaces a file atomically.
@@ -260,6 +268,38 @@ export class SftpTransport implements Transport {
       await this.makeDirectory(posix.dirname(this.remotePath(to)));
       await this.client.rename(this.remotePath(from), this.remotePath(to));
     });
+  }
+
+  /**
+   * The draft OpenSSH implements (draft-ietf-secsh-filexfer-02, 6.1) only promises that requests
+   * on the same file are processed in the order received ("as if ... one at a time"); OpenSSH's
+   * sftp-server goes further: one process reads the requests from the channel and carries each
+   * out before it reads the next, so renames of different files are applied in the order sent.
+   * So the burst goes out back to back only to an OpenSSH server (its version string says so);
+   * any other server gets one request after the answer to the one before.
+   */
+  async applyInOrder(operations: readonly OrderedOperation[]): Promise<Array<{ error?: Error; at: string }>> {
+    const sftp = this.sftp();
+    const send = (operation: OrderedOperation) =>
+      new Promise<{ error?: Error; at: string }>((resolve) => {
+        const answered = (error?: Error | null) => resolve(error ? { error, at: isoNow() } : { at: isoNow() });
+        try {
+          if (operation.op === "rename") sftp.ext_openssh_rename(this.remotePath(operation.from), this.remotePath(operation.to), answered);
+          else sftp.unlink(this.remotePath(operation.path), (error) => answered(error && !isNoSuchFile(error) ? error : undefined));
+        } catch (error) {
+          answered(error as Error); // e.g. a server without posix-rename@openssh.com
+        }
+      });
+    if (this.serverAppliesInOrder()) return Promise.all(operations.map(send)); // map sends each in turn, now
+    const answers: Array<{ error?: Error; at: string }> = [];
+    for (const operation of operations) answers.push(await send(operation));
+    return answers;
+  }
+
+  /** Whether the server is OpenSSH, whose sftp-server applies requests strictly in order. */
+  serverAppliesInOrder(): boolean {
+    const ssh = (this.client as unknown as { client: { _remoteVer?: string } }).client;
+    return /^OpenSSH_/.test(ssh._remoteVer ?? "");
   }
 
   async linkOrCopy(from: string, to: string): Promise<void> {
@@ -285,11 +325,13 @@ export class SftpTransport implements Transport {
   async removeEmptyDirectory(path: string): Promise<boolean> {
     const sftp = this.sftp();
     const remote = this.remotePath(path);
+    this.forgetDirectories(remote);
     return new Promise<boolean>((resolve) => sftp.rmdir(remote, (error) => resolve(!error)));
   }
 
   async removeTree(path: string): Promise<boolean> {
     if ((await this.stat(path)) === undefined) return false;
+    this.forgetDirectories(this.remotePath(path));
     await this.orFail(path, "remove", async () => void (await this.client.rmdir(this.remotePath(path), true)));
     return true;
   }
@@ -322,9 +364,11 @@ export class SftpTransport implements Transport {
   async sha256OnServer(paths: readonly string[]): Promise<Map<string, string> | undefined> {
     if (!this.capabilities.exec) return undefined;
     const digests = new Map<string, string>();
-    for (let index = 0; index < paths.length; index += 200) {
-      const batch = paths.slice(index, index + 200);
-      const result = await this.exec(`sha256sum -- ${batch.map(shellQuote).join(" ")}`).catch(() => undefined);
+    const batches: string[][] = [];
+    for (let index = 0; index < paths.length; index += PROBE_BATCH) batches.push(paths.slice(index, index + PROBE_BATCH));
+    // A few batches at once: round trips stay few, and the server's cores all hash.
+    const results = await mapLimit(batches, 4, (batch) => this.exec(`sha256sum -- ${batch.map(shellQuote).join(" ")}`).catch(() => undefined));
+    for (const result of results) {
       if (result === undefined || result.code !== 0) return undefined;
       for (const line of result.stdout.split("\n")) {
         const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
@@ -335,23 +379,53 @@ export class SftpTransport implements Transport {
   }
 
   async exec(command: string): Promise<ExecResult> {
+    const result = await this.execRaw(command);
+    return { code: result.code, stdout: result.stdout.toString("utf8"), stderr: result.stderr };
+  }
+
+  /**
+   * Stats every path and reads the small files among `read` with one command per batch of paths
+   * (find and tar), a few batches at once: a handful of round trips for any number of paths.
+   * undefined where the server lacks GNU find or tar (then probeMany sends SFTP requests).
+   */
+  async probeOnServer(request: ProbeRequest): Promise<Map<string, ProbeResult> | undefined> {
+    if (!this.capabilities.exec) return undefined;
+    const toRead = new Set(request.read);
+    const all = [...new Set([...request.stat, ...request.read])];
+    const batches: string[][] = [];
+    for (let index = 0; index < all.length; index += PROBE_BATCH) batches.push(all.slice(index, index + PROBE_BATCH));
+    const answers = await mapLimit(batches, 4, (batch) => this.execRaw(probeCommand(batch, batch.filter((path) => toRead.has(path)), request.maxBytes)));
+    if (answers.some((answer) => answer.code !== 0)) return undefined;
+    const results = new Map<string, ProbeResult>(all.map((path) => [path, { stat: undefined }]));
+    answers.forEach((answer, index) => {
+      const { stats, tar } = parseProbeOutput(answer.stdout);
+      for (const [path, stat] of stats) if (results.has(path)) results.get(path)!.stat = stat;
+      const wanted = new Set(batches[index]!.filter((path) => toRead.has(path)));
+      for (const [path, content] of readTarFiles(tar, wanted, request.maxBytes)) results.get(path)!.content = content;
+    });
+    return results;
+  }
+
+  private execRaw(command: string): Promise<{ code: number; stdout: Buffer; stderr: string }> {
     if (!this.capabilities.exec) throw new PromoteError("ERR_CONFIG", `${this.location}: shell commands are disabled (SFTP only)`);
     const ssh = (this.client as unknown as { client: import("ssh2").Client }).client;
     const full = `cd ${shellQuote(this.options.root)} && ${command}`;
     const end = this.counter.begin();
-    return new Promise<ExecResult>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       ssh.exec(full, (error, channel) => {
-        if (error) end();
-        if (error) return reject(new PromoteError("ERR_REMOTE_COMMAND", `${this.location}: the server refused to run a command (${error.message})`, { cause: error }));
-        let stdout = "";
+        if (error) {
+          end();
+          return reject(new PromoteError("ERR_REMOTE_COMMAND", `${this.location}: the server refused to run a command (${error.message})`, { cause: error }));
+        }
+        const stdout: Buffer[] = [];
         let stderr = "";
         let code: number | null = null;
-        channel.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+        channel.on("data", (chunk: Buffer) => stdout.push(chunk));
         channel.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
         channel.on("exit", (exitCode: number | null) => (code = exitCode));
         channel.on("close", () => {
           end();
-          resolve({ code: code ?? 255, stdout, stderr });
+          resolve({ code: code ?? 255, stdout: Buffer.concat(stdout), stderr });
         });
       });
     });
@@ -367,16 +441,27 @@ export class SftpTransport implements Transport {
    * FAILURE, reported as "permission denied". A directory that is there afterwards is success.
    */
   private async makeDirectory(remote: string): Promise<void> {
+    // A directory this session made or found is not asked for again (each ask is a round trip
+    // per level); removing or renaming through this transport forgets it.
+    if (this.knownDirectories.has(remote)) return;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.client.mkdir(remote, true);
-        return;
+        break;
       } catch (error) {
-        if (await this.client.stat(remote).then((info) => info.isDirectory, () => false)) return;
+        if (await this.client.stat(remote).then((info) => info.isDirectory, () => false)) break;
         // A race on a directory above it cut the walk short: once more, from where it got to.
         if (attempt >= 3) throw error;
       }
     }
+    for (let directory = remote; directory.startsWith(this.options.root) && !this.knownDirectories.has(directory); directory = posix.dirname(directory)) {
+      this.knownDirectories.add(directory);
+    }
+  }
+
+  /** Forgets known directories at or under `remote` (it was removed or renamed). */
+  private forgetDirectories(remote: string): void {
+    for (const directory of this.knownDirectories) if (directory === remote || directory.startsWith(`${remote}/`)) this.knownDirectories.delete(directory);
   }
 
   private sftp(): SFTPWrapper {
@@ -414,6 +499,38 @@ export class SftpTransport implements Transport {
     }
     const reason = message.replace(/^[a-zA-Z]+: /, "").split("\n")[0]!.slice(0, 200);
     return new PromoteError("ERR_IO", `${path}: cannot ${verb} on ${this.options.host} (${reason})`, { path, cause: error });
+  }
+}
+
+/** Paths per probe command: well under ARG_MAX with long repository paths. */
+const PROBE_BATCH = 500;
+
+/**
+ * One command that prints, for every path that exists, "TYPE SIZE MTIME PATH\0" (GNU find,
+ * following symlinks as SFTP's stat does), an empty record, then a tar of the files of `read`
+ * of at most maxBytes. Every path is given as ./path, so none can be taken for an option.
+ */
+function probeCommand(paths: readonly string[], read: readonly string[], maxBytes: number): string {
+  const quoted = (list: readonly string[]) => list.map((path) => shellQuote(`./${path}`)).join(" ");
+  const check = "find . -maxdepth 0 -printf '' >/dev/null 2>&1 && command -v tar >/dev/null 2>&1 || exit 127";
+  const stats = `find -L ${quoted(paths)} -maxdepth 0 -printf '%y %s %T@ %p\\0' 2>/dev/null`;
+  const files = read.length === 0 ? "" : `find -L ${quoted(read)} -maxdepth 0 -type f -size -${maxBytes + 1}c -print0 2>/dev/null | tar -c -h --hard-dereference --no-recursion --null -T - -f - 2>/dev/null`;
+  return [check, stats, "printf '\\0'", files, "exit 0"].filter((part) => part !== "").join("; ");
+}
+
+function parseProbeOutput(output: Buffer): { stats: Map<string, FileStat>; tar: Buffer } {
+  const stats = new Map<string, FileStat>();
+  let offset = 0;
+  for (;;) {
+    const end = output.indexOf(0, offset);
+    if (end < 0) return { stats, tar: Buffer.alloc(0) };
+    const record = output.subarray(offset, end).toString("utf8");
+    offset = end + 1;
+    if (record === "") return { stats, tar: output.subarray(offset) };
+    const match = /^(\S) (\d+) ([\d.]+) \.\/(.+)$/s.exec(record);
+    if (match === null || match[1] === "l") continue; // a broken symlink: stat() finds nothing there either
+    const type = match[1] === "f" ? "file" : match[1] === "d" ? "directory" : "other";
+    stats.set(match[4]!, { type, size: Number(match[2]), mtimeMs: Math.round(Number(match[3]) * 1000) });
   }
 }
 

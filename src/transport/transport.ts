@@ -3,6 +3,7 @@
 // path that would leave it. "Not found" and "already exists" are return values (undefined,
 // false), not exceptions; third-party error codes are translated here and never leak above.
 import type { DigestAlgorithm, DigestResult } from "../integrity/digests.js";
+import type { ProbeRequest, ProbeResult } from "./read-many.js";
 import type { NetworkStats } from "./round-trips.js";
 
 export interface FileStat {
@@ -22,6 +23,9 @@ export interface ExecResult {
   stdout: string;
   stderr: string;
 }
+
+/** A step of a burst the server applies in the order sent (Transport.applyInOrder). */
+export type OrderedOperation = { op: "rename"; from: string; to: string } | { op: "remove"; path: string };
 
 export interface Transport {
   /** The location as the user wrote it, for messages (never holds secrets). */
@@ -73,6 +77,15 @@ export interface Transport {
    * uploaded needs no download; undefined when the server cannot (then digest() each file).
    */
   sha256OnServer?(paths: readonly string[]): Promise<Map<string, string> | undefined>;
+  /**
+   * Sends every operation back to back without waiting and resolves once all are answered:
+   * renames replace (rename(2)), removals of a missing file succeed. The server applies them in
+   * the order sent. Each answer carries its error, if any, and when it arrived (isoNow). Only
+   * network transports offer it (a local rename costs no round trip).
+   */
+  applyInOrder?(operations: readonly OrderedOperation[]): Promise<Array<{ error?: Error; at: string }>>;
+  /** Stats and reads many paths with one command per batch (servers with a shell; src/transport/read-many.ts). */
+  probeOnServer?(request: ProbeRequest): Promise<Map<string, ProbeResult> | undefined>;
   /** Requests and round trips so far (network transports only; src/transport/round-trips.ts). */
   networkStats?(): NetworkStats;
   /** Runs a shell command in the repository root (SSH transports with a shell only). */

@@ -1,5 +1,7 @@
 // A server slowed down the way a real one is under load, and observable step by step: wrappers
-// for `mv` and `unzip` put first on the sshd sessions' PATH (sshd_config `SetEnv PATH=...`).
+// for `mv` and `unzip` put first on the sshd sessions' PATH (sshd_config `SetEnv PATH=...`),
+// and for the perl rename script a module loaded through PERL5OPT that overrides perl's
+// rename() (CORE::GLOBAL), so that rename.pl is slowed and traced without a hook of its own.
 // Each wrapper appends a line to a trace file as it starts ("mv <args>", "unzip start",
 // "unzip end"), waits while its gate is closed, lingers a configurable delay, then does the
 // real work. Tests and the crash harness wait on trace lines (inotify, never a sleep) to kill a
@@ -75,6 +77,30 @@ export function createSlowServer(directory: string, options: SlowServerOptions =
     ].join("\n"),
     { mode: 0o755 },
   );
+  // rename.pl's renames, traced and gated as the mv wrapper's: "mv -- FROM TO".
+  writeFileSync(
+    join(bin, "MavenPromoteSlowRename.pm"),
+    [
+      "package MavenPromoteSlowRename;",
+      "BEGIN {",
+      "  *CORE::GLOBAL::rename = sub {",
+      "    my ($from, $to) = @_;",
+      "    my $args = \"-- $from $to\";",
+      `    if (open(my $trace, '>>', '${trace}')) { print {$trace} "mv $args\\n"; close($trace); }`,
+      "    while (1) {",
+      `      my $held = -e '${gates}/mv';`,
+      `      if (!$held && open(my $when, '<', '${gates}/mv.when')) { while (my $pattern = <$when>) { chomp $pattern; $held = 1 if $pattern ne '' && index($args, $pattern) >= 0; } close($when); }`,
+      "      last if !$held;",
+      "      select(undef, undef, undef, 0.02);",
+      "    }",
+      `    select(undef, undef, undef, ${mvDelay});`,
+      "    return CORE::rename($from, $to);",
+      "  };",
+      "}",
+      "1;",
+      "",
+    ].join("\n"),
+  );
   const path = `${bin}:/usr/local/bin:/usr/bin:/bin`;
   const lines = (): string[] => {
     try {
@@ -94,7 +120,7 @@ export function createSlowServer(directory: string, options: SlowServerOptions =
   return {
     bin,
     path,
-    sshdConfig: [`SetEnv PATH=${path}`],
+    sshdConfig: [`SetEnv PATH=${path} PERL5LIB=${bin} PERL5OPT=-MMavenPromoteSlowRename`],
     lines,
     waitFor(predicate, { from = 0, timeoutMs = 60_000 } = {}) {
       ensureWatcher();

@@ -175,7 +175,7 @@ describe("integration: promote over SFTP to a real sshd", function () {
 
     for (const [mode, flags, message] of [
       ["shell", [], /stopped during upload: unpacking the bundle failed on .*: could not write \(no permission, or the disk is full\)/],
-      ["sftp-only", ["--sftp-only"], /stopped during upload: org\/example\/hello\/1\.2\.0\.rip\/\S+: permission denied on 127\.0\.0\.1 \(cannot write\) \[ERR_PERMISSION\]/],
+      ["sftp-only", ["--sftp-only"], /stopped during upload: org\/example\/hello\/1\.2\.0\.rip: permission denied on 127\.0\.0\.1 \(cannot create\) \[ERR_PERMISSION\]/],
     ] as const) {
       it(`a directory the server may not write to (${mode}): one line, nothing half-uploaded left`, async function () {
         const target = freshTarget();

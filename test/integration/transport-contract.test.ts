@@ -1,9 +1,10 @@
 // One contract, every transport: the local directory, SFTP with a shell, and SFTP on a
 // chrooted server without one, each against a real directory (and a real OpenSSH sshd).
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalTransport } from "../../src/transport/local-transport.js";
+import { probeMany } from "../../src/transport/read-many.js";
 import { openSftpTransport } from "../../src/transport/sftp-transport.js";
 import type { Transport } from "../../src/transport/transport.js";
 import { skipWithoutSshd, startSshd, type SshServer } from "../helpers/sshd.js";
@@ -99,6 +100,60 @@ describe("transport contract", function () {
         assert.equal((await transport.readFile("a/b/c.txt"))?.toString(), "hello");
         assert.deepEqual(await transport.list("a/b"), [{ name: "c.txt", type: "file" }]);
         assert.equal((await transport.digest("a/b/c.txt", ["sha1"]))?.digests.sha1, "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d");
+      });
+
+      it("probeMany answers as stat() and readFile() one at a time would, in a few round trips", async () => {
+        mkdirSync(join(disk, "g/a/1.0"), { recursive: true });
+        writeFileSync(join(disk, "g/a/maven-metadata.xml"), "<metadata/>");
+        writeFileSync(join(disk, "g/a/maven-metadata.xml.sha1"), "0123");
+        writeFileSync(join(disk, "g/a/odd name 'quoted' $x.txt"), Buffer.from([0, 1, 2, 255, 10, 0]));
+        writeFileSync(join(disk, "g/a/-dash"), "dash");
+        writeFileSync(join(disk, "g/a/big.xml"), "x".repeat(5000));
+        const long = `g/${"d".repeat(120)}/${"f".repeat(120)}.xml`;
+        mkdirSync(join(disk, "g", "d".repeat(120)));
+        writeFileSync(join(disk, long), "long name");
+        symlinkSync("maven-metadata.xml", join(disk, "g/a/link.xml"));
+        symlinkSync("nowhere", join(disk, "g/a/broken.xml"));
+        const read = ["g/a/maven-metadata.xml", "g/a/maven-metadata.xml.sha1", "g/a/odd name 'quoted' $x.txt", "g/a/-dash", "g/a/big.xml", long, "g/a/link.xml", "g/a/broken.xml", "g/a/missing.xml", "g/a/1.0"];
+        const stat = ["g", "g/a", "g/a/1.0", "g/a/nope", "g/a/maven-metadata.xml.asc"];
+        // Many paths, so that batching shows: 1,200 stats of which most are missing.
+        const many = Array.from({ length: 1200 }, (_, index) => `g/a/${index}.0`);
+        const before = transport.networkStats?.();
+        const found = await probeMany(transport, { stat: [...stat, ...many], read, maxBytes: 4096 });
+        const after = transport.networkStats?.();
+        for (const path of [...read, ...stat, ...many.slice(0, 5)]) {
+          const one = await transport.stat(path);
+          assert.deepEqual(
+            { type: found.get(path)?.stat?.type, size: found.get(path)?.stat?.type === "file" ? found.get(path)?.stat?.size : undefined },
+            { type: one?.type, size: one?.type === "file" ? one.size : undefined },
+            `stat of ${path}`,
+          );
+          if (read.includes(path)) {
+            const content = one?.type === "file" && one.size <= 4096 ? await transport.readFile(path, 4096) : undefined;
+            assert.deepEqual(found.get(path)?.content, content, `content of ${path}`);
+          }
+        }
+        assert.equal(found.get("g/a/big.xml")?.content, undefined, "a file over maxBytes is stat'ed, not read");
+        if (before !== undefined && after !== undefined) {
+          const roundTrips = after.roundTrips - before.roundTrips;
+          assert.ok(roundTrips <= 12, `${roundTrips} round trips for 1,215 paths`);
+        }
+      });
+
+      it("applyInOrder: a burst of dependent renames lands as if sent one at a time (OpenSSH applies requests in order)", async function () {
+        if (transport.applyInOrder === undefined) this.skip(); // a local rename costs no round trip
+        // x0 → x1 → … → x300: each rename needs the one before it done; out of order, some fail.
+        writeFileSync(join(disk, "x0"), "chain");
+        writeFileSync(join(disk, "gone.asc"), "stale");
+        const chain = Array.from({ length: 300 }, (_, index) => ({ op: "rename" as const, from: `x${index}`, to: `x${index + 1}` }));
+        const before = transport.networkStats!();
+        const answers = await transport.applyInOrder!([{ op: "remove", path: "gone.asc" }, { op: "remove", path: "never-there" }, ...chain]);
+        const after = transport.networkStats!();
+        assert.deepEqual(answers.filter((answer) => answer.error !== undefined), [], "every request succeeded");
+        assert.equal(readFileSync(join(disk, "x300"), "utf8"), "chain");
+        assert.equal(existsSync(join(disk, "x0")) || existsSync(join(disk, "gone.asc")), false);
+        assert.ok(after.roundTrips - before.roundTrips <= 1, `${after.roundTrips - before.roundTrips} round trips for 302 requests`);
+        assert.ok(answers.every((answer, index) => index === 0 || answer.at >= answers[index - 1]!.at), "answered in the order sent");
       });
 
       it("refuses to read a file over the size limit", async () => {

@@ -161,7 +161,7 @@ describe("the fence (templates/fence.sh, real sh)", function () {
     const root = makeTempDir();
     const bin = join(root, "bin-without-flock");
     mkdirSync(bin);
-    for (const tool of ["sh", "mv", "sed", "cut", "cat", "date", "hostname", "setsid", "sleep", "tr", "ps", "uname"]) {
+    for (const tool of ["sh", "sed", "cut", "cat", "date", "hostname", "setsid", "sleep", "tr", "ps", "uname"]) {
       for (const directory of ["/usr/bin", "/bin"]) {
         if (existsSync(join(directory, tool))) {
           symlinkSync(join(directory, tool), join(bin, tool));
