@@ -20,7 +20,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFile
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ALL_ALGORITHMS, digestFile } from "../src/integrity/digests.js";
+import { digestFiles } from "../src/integrity/digest-pool.js";
+import { ALL_ALGORITHMS } from "../src/integrity/digests.js";
 import { startSshd, sshdAvailable, type SshServer } from "../test/helpers/sshd.js";
 import { writeRelease, type Release } from "./bench-release.js";
 
@@ -223,7 +224,7 @@ function table(rows: Row[]): string {
   return lines.join("\n") + "\n";
 }
 
-/** One pass of the four digests in-process vs coreutils' four tools in parallel, and memory. */
+/** The four digests with the worker pool vs coreutils' four tools in parallel, and memory. */
 async function digestBench(): Promise<object> {
   const big = join(root, "big.bin");
   const piece = createHash("sha512").update("x").digest();
@@ -233,7 +234,7 @@ async function digestBench(): Promise<object> {
   for (let index = 0; index < 256; index++) appendFileSync(big, block);
   const peakBefore = process.resourceUsage().maxRSS;
   let start = performance.now();
-  await digestFile(big, ALL_ALGORITHMS);
+  await digestFiles([big], ALL_ALGORITHMS);
   const ours = (performance.now() - start) / 1000;
   const rssGrowthMiB = (process.resourceUsage().maxRSS - peakBefore) / 1024;
   start = performance.now();

@@ -3,7 +3,8 @@
 import { readFile } from "node:fs/promises";
 import { isPromoteError, type Problem } from "../errors.js";
 import { parseChecksumFile, formatChecksumFile } from "../integrity/checksum-file.js";
-import { digestFile, type DigestAlgorithm, type DigestResult, CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
+import { type DigestAlgorithm, type DigestResult, CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
+import { digestFiles } from "../integrity/digest-pool.js";
 import { verifyDetachedSignatureOfFile, type TrustedKeys } from "../integrity/pgp.js";
 import { parsePomCoordinates } from "../maven/pom.js";
 import { basename, sidecarOf } from "../maven/repository-path.js";
@@ -22,8 +23,8 @@ export async function digestStagedFiles(
 ): Promise<Map<string, DigestResult>> {
   const needsSha512 = extraAlgorithms.includes("sha512") || files.some((file) => file.path.endsWith(CHECKSUM_EXTENSIONS.sha512));
   const algorithms = needsSha512 ? [...BASE_ALGORITHMS, "sha512" as const] : BASE_ALGORITHMS;
-  const results = await mapLimit(files, IO_CONCURRENCY, async (file) => [file.path, await digestFile(file.absolutePath, algorithms)] as const);
-  return new Map(results);
+  const results = await digestFiles(files.map((file) => file.absolutePath), algorithms);
+  return new Map(files.map((file, index) => [file.path, results[index]!]));
 }
 
 export interface GeneratedChecksum {

@@ -1,11 +1,11 @@
 // The local-directory transport: a repository on this machine's file system (or a mount).
 import { execFile } from "node:child_process";
-import { constants, createReadStream } from "node:fs";
+import { constants } from "node:fs";
 import { appendFile, copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, resolve, sep } from "node:path";
 import { PromoteError } from "../errors.js";
 import { mapLimit } from "../util/map-limit.js";
-import { digestStream, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
+import { digestStream, readInPlace, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
 import type { DirEntry, FileStat, Transport } from "./transport.js";
 
 export class LocalTransport implements Transport {
@@ -67,7 +67,7 @@ export class LocalTransport implements Transport {
       const absolute = this.resolvePath(path);
       const info = await stat(absolute);
       if (!info.isFile()) return undefined;
-      return digestStream(createReadStream(absolute), algorithms);
+      return digestStream(readInPlace(absolute), algorithms);
     });
   }
 

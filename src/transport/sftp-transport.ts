@@ -364,8 +364,7 @@ export class SftpTransport implements Transport {
   async sha256OnServer(paths: readonly string[]): Promise<Map<string, string> | undefined> {
     if (!this.capabilities.exec) return undefined;
     const digests = new Map<string, string>();
-    const batches: string[][] = [];
-    for (let index = 0; index < paths.length; index += PROBE_BATCH) batches.push(paths.slice(index, index + PROBE_BATCH));
+    const batches = commandBatches(paths, 2);
     // A few batches at once: round trips stay few, and the server's cores all hash.
     const results = await mapLimit(batches, 4, (batch) => this.exec(`sha256sum -- ${batch.map(shellQuote).join(" ")}`).catch(() => undefined));
     for (const result of results) {
@@ -392,8 +391,8 @@ export class SftpTransport implements Transport {
     if (!this.capabilities.exec) return undefined;
     const toRead = new Set(request.read);
     const all = [...new Set([...request.stat, ...request.read])];
-    const batches: string[][] = [];
-    for (let index = 0; index < all.length; index += PROBE_BATCH) batches.push(all.slice(index, index + PROBE_BATCH));
+    // Each path appears twice in the command when it is read as well.
+    const batches = commandBatches(all, 2);
     const answers = await mapLimit(batches, 4, (batch) => this.execRaw(probeCommand(batch, batch.filter((path) => toRead.has(path)), request.maxBytes)));
     if (answers.some((answer) => answer.code !== 0)) return undefined;
     const results = new Map<string, ProbeResult>(all.map((path) => [path, { stat: undefined }]));
@@ -502,8 +501,30 @@ export class SftpTransport implements Transport {
   }
 }
 
-/** Paths per probe command: well under ARG_MAX with long repository paths. */
-const PROBE_BATCH = 500;
+/**
+ * Splits paths into as few remote commands as fit: sshd hands the command to the shell as one
+ * argument, which Linux caps at 128 KiB (MAX_ARG_STRLEN); each path is quoted `times` times.
+ * Every command costs a round trip and a shell start on the server, so fewer is faster.
+ */
+const COMMAND_BYTES = 96 * 1024;
+
+function commandBatches(paths: readonly string[], times: number): string[][] {
+  const batches: string[][] = [];
+  let batch: string[] = [];
+  let bytes = 0;
+  for (const path of paths) {
+    const cost = (Buffer.byteLength(path) + 8) * times;
+    if (batch.length > 0 && bytes + cost > COMMAND_BYTES) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(path);
+    bytes += cost;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
 
 /**
  * One command that prints, for every path that exists, "TYPE SIZE MTIME PATH\0" (GNU find,
