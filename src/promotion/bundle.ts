@@ -4,6 +4,8 @@
 // time and saves nothing.
 import { createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { ZipArchive } from "archiver";
 import type { Plan } from "../plan/plan-types.js";
 import type { StagedItem } from "./rename-list.js";
@@ -26,23 +28,29 @@ export function bundleEntries(plan: Plan, items: readonly StagedItem[], extra: r
   return [...entries, ...extra];
 }
 
-/** Writes the zip; resolves with its size. */
-export async function writeBundle(entries: readonly BundleEntry[], zipPath: string): Promise<number> {
+/**
+ * The zip as a stream, made while it is read: uploaded as it is zipped, a release is never
+ * written to this machine's disk a second time. Errors (an unreadable file) end it with an error.
+ */
+export function bundleStream(entries: readonly BundleEntry[]): Readable {
   const archive = new ZipArchive({ zlib: { level: 6 } });
-  const output = createWriteStream(zipPath);
-  const done = new Promise<void>((resolve, reject) => {
-    output.on("close", resolve);
-    output.on("error", reject);
-    archive.on("error", reject);
-  });
-  archive.pipe(output);
   for (const entry of entries) {
     const store = ALREADY_COMPRESSED.test(entry.name.replace(/\.rip$/, ""));
     const data = { name: entry.name, store, mode: 0o644 };
     if (entry.localPath !== undefined) archive.file(entry.localPath, data);
     else archive.append(Buffer.from(entry.content ?? "", "utf8"), data);
   }
-  await archive.finalize();
-  await done;
+  void archive.finalize().catch((error: unknown) => archive.destroy(error as Error));
+  return archive;
+}
+
+/** Writes the zip to a file; resolves with its size. */
+export async function writeBundle(entries: readonly BundleEntry[], zipPath: string): Promise<number> {
+  await pipeline(bundleStream(entries), createWriteStream(zipPath));
   return (await stat(zipPath)).size;
+}
+
+/** What the bundle will weigh, roughly (for progress while it is still being made). */
+export function estimatedBundleSize(entries: readonly BundleEntry[], sizeOf: (entry: BundleEntry) => number): number {
+  return entries.reduce((sum, entry) => sum + sizeOf(entry) + 2 * (46 + Buffer.byteLength(entry.name)), 22);
 }

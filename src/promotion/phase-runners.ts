@@ -1,8 +1,6 @@
 // What each phase of a promotion does once the plan is made: stage, upload, commit, verify,
 // finish. promote() walks them from the PHASES table; resume() re-enters them from a journal.
 import { createHash } from "node:crypto";
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
 import { PromoteError } from "../errors.js";
 import { digestFile } from "../integrity/digests.js";
 import { dirname } from "../maven/repository-path.js";
@@ -10,7 +8,7 @@ import { probeMany } from "../transport/read-many.js";
 import { mapLimit } from "../util/map-limit.js";
 import type { NetworkStats } from "../transport/round-trips.js";
 import type { Transport } from "../transport/transport.js";
-import { bundleEntries, writeBundle } from "./bundle.js";
+import { bundleEntries, bundleStream, estimatedBundleSize, type BundleEntry } from "./bundle.js";
 import { executeSteps } from "./execute-steps.js";
 import { FENCE_HELD_EXIT, fencedCommand } from "./fence.js";
 import { commitDurable, metadataWindow, newJournal, readJournal, writeJournal, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
@@ -69,7 +67,8 @@ export interface PhaseContext {
   items: StagedItem[];
   steps: RenameStep[];
   script?: string;
-  bundlePath?: string;
+  /** What the shell executor's bundle holds (made by stagePhase, zipped while uploaded). */
+  bundle?: BundleEntry[];
   journal?: Journal;
   result: PromoteResult;
   onEvent: (event: PromotionEvent) => void;
@@ -84,21 +83,18 @@ export const PHASE_RUNNERS: Record<Exclude<PhaseName, "plan">, (context: PhaseCo
 };
 
 /**
- * Renders the rename script and, for the shell executor, writes the bundle in a local work
- * directory. Nothing leaves the machine. The script goes to the target with every executor: it
- * is the readable record of the commit, and what finishes it by hand on a server with a shell.
+ * Renders the rename scripts and, for the shell executor, lists what the bundle holds; the zip
+ * itself is made while it is uploaded. Nothing leaves the machine. The script goes to the target
+ * with every executor: it is the readable record of the commit, and what finishes it by hand on
+ * a server with a shell.
  */
 export async function stagePhase(context: PhaseContext): Promise<void> {
   context.script = renderScript(context);
   if (context.executor !== "shell") return;
-  context.bundlePath = join(context.workDirectory, "bundle.zip");
-  await writeBundle(
-    bundleEntries(context.plan, context.items, [
-      { name: `${context.stateDirectory}/rename.sh`, content: context.script },
-      { name: `${context.stateDirectory}/rename.pl`, content: renderPerl(context) },
-    ]),
-    context.bundlePath,
-  );
+  context.bundle = bundleEntries(context.plan, context.items, [
+    { name: `${context.stateDirectory}/rename.sh`, content: context.script },
+    { name: `${context.stateDirectory}/rename.pl`, content: renderPerl(context) },
+  ]);
 }
 
 export function renderScript(context: PhaseContext): string {
@@ -133,15 +129,19 @@ async function uploadPhase(context: PhaseContext): Promise<void> {
   await target.mkdirp(state);
   await writeJournal(target, state, context.journal);
 
-  const progress = progressReporter(context, context.bundlePath !== undefined ? (await stat(context.bundlePath)).size : totalSize(plan.uploads));
   if (context.executor === "shell") {
+    const entries = context.bundle!;
+    const sizes = new Map(plan.uploads.map((upload) => [upload.path, upload.size]));
+    const itemSizes = new Map(context.items.map((item) => [item.ripPath, sizes.get(item.path) ?? 0]));
+    const progress = progressReporter(context, estimatedBundleSize(entries, (entry) => itemSizes.get(entry.name) ?? Buffer.byteLength(entry.content ?? "")));
     const bundle = `${state}/bundle.zip`;
-    await target.upload(context.bundlePath!, bundle, progress);
+    // Zipped as it goes up: the upload starts at once, and no copy of the release is written here.
+    await target.uploadStream(bundleStream(entries), bundle, progress);
     // -o: the entries are this promotion's own .rip names (checked absent above); -q: quiet.
     await runRemote(target, fencedCommand(state, "unpacking the bundle", ["unzip", "-q", "-o", bundle]), "unpacking the bundle", UNZIP_FAILURES);
   } else {
     await target.writeFile(`${state}/rename.sh`, context.script ?? renderScript(context));
-    await uploadItems(context, context.items, progress);
+    await uploadItems(context, context.items, progressReporter(context, totalSize(plan.uploads)));
   }
   context.journal.state = "uploaded";
   await writeJournal(target, state, context.journal);

@@ -1,6 +1,8 @@
 // The local-directory transport: a repository on this machine's file system (or a mount).
 import { execFile } from "node:child_process";
-import { constants } from "node:fs";
+import { constants, createWriteStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { appendFile, copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, resolve, sep } from "node:path";
 import { PromoteError } from "../errors.js";
@@ -107,6 +109,13 @@ export class LocalTransport implements Transport {
       // kernel: the bytes never pass through this process.
       await copyFile(localPath, absolute, constants.COPYFILE_FICLONE);
       onProgress?.((await stat(absolute)).size);
+    });
+  }
+
+  async uploadStream(source: Readable, path: string, onProgress?: (sent: number) => void): Promise<void> {
+    await this.write(path, async (absolute) => {
+      if (onProgress !== undefined) source.on("data", (chunk: Buffer) => onProgress(chunk.length));
+      await pipeline(source, createWriteStream(absolute));
     });
   }
 

@@ -3,6 +3,7 @@
 // path that would leave it. "Not found" and "already exists" are return values (undefined,
 // false), not exceptions; third-party error codes are translated here and never leak above.
 import type { DigestAlgorithm, DigestResult } from "../integrity/digests.js";
+import type { Readable } from "node:stream";
 import type { ProbeRequest, ProbeResult } from "./read-many.js";
 import type { NetworkStats } from "./round-trips.js";
 
@@ -50,6 +51,8 @@ export interface Transport {
   download(path: string, localPath: string): Promise<void>;
   /** Streams a local file up (creating its directory), reporting bytes sent. */
   upload(localPath: string, path: string, onProgress?: (sent: number) => void): Promise<void>;
+  /** Streams bytes up as they come (creating the directory), many writes in flight; reports bytes sent. */
+  uploadStream(source: Readable, path: string, onProgress?: (sent: number) => void): Promise<void>;
   mkdirp(path: string): Promise<void>;
   /**
    * Renames in one step. With replace, an existing file at `to` is replaced atomically

@@ -1,6 +1,8 @@
 // One contract, every transport: the local directory, SFTP with a shell, and SFTP on a
 // chrooted server without one, each against a real directory (and a real OpenSSH sshd).
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalTransport } from "../../src/transport/local-transport.js";
@@ -154,6 +156,15 @@ describe("transport contract", function () {
         assert.equal(existsSync(join(disk, "x0")) || existsSync(join(disk, "gone.asc")), false);
         assert.ok(after.roundTrips - before.roundTrips <= 1, `${after.roundTrips - before.roundTrips} round trips for 302 requests`);
         assert.ok(answers.every((answer, index) => index === 0 || answer.at >= answers[index - 1]!.at), "answered in the order sent");
+      });
+
+      it("uploadStream writes a stream's bytes as they come, in order, reporting every byte", async () => {
+        const chunks = Array.from({ length: 97 }, (_, index) => randomBytes(7_000 + index * 131));
+        let reported = 0;
+        await transport.uploadStream(Readable.from(chunks), "s/t/stream.bin", (sent) => (reported += sent));
+        const expected = Buffer.concat(chunks);
+        assert.ok(readFileSync(join(disk, "s/t/stream.bin")).equals(expected));
+        assert.equal(reported, expected.length);
       });
 
       it("refuses to read a file over the size limit", async () => {
