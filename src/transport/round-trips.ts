@@ -3,7 +3,9 @@
 // before any answer came is one round trip deep; one sent after the answer to a request n deep
 // is n + 1 deep. Requests in flight together share their wait, so pipelining and batching lower
 // roundTrips, never requests; a window of 64 requests over 3,000 stats is ~47 deep, not 1. This
-// is what a slow link multiplies by its delay.
+// is what a slow link multiplies by its delay. Reads and writes of file contents count as
+// requests but not as links of the chain: they go out in windows (fastPut, uploadStream) and
+// are paced by bandwidth, or by how fast the bundle is zipped, rather than by the link's delay.
 import type { SFTPWrapper } from "ssh2";
 
 export interface NetworkStats {
@@ -18,13 +20,16 @@ export class RoundTripCounter {
   private answeredDepth = 0;
   readonly stats: NetworkStats = { requests: 0, roundTrips: 0 };
 
-  /** Records a request sent now; call the returned function once its answer has come. */
-  begin(): () => void {
+  /**
+   * Records a request sent now; call the returned function once its answer has come. A bulk
+   * request (a read or write of file contents) is counted, but adds no round trip to the chain.
+   */
+  begin(bulk = false): () => void {
     this.stats.requests++;
     const depth = this.answeredDepth + 1;
     let ended = false;
     return () => {
-      if (ended) return;
+      if (ended || bulk) return;
       ended = true;
       this.answeredDepth = Math.max(this.answeredDepth, depth);
       this.stats.roundTrips = this.answeredDepth;
@@ -49,8 +54,9 @@ export function countSftpRequests(sftp: SFTPWrapper, counter: RoundTripCounter):
   for (const name of SINGLE_REQUEST_METHODS) {
     const original = instance[name];
     if (typeof original !== "function") continue;
+    const bulk = name === "read" || name === "write";
     instance[name] = function (this: unknown, ...args: unknown[]) {
-      return withCountedCallback(counter, args, (counted) => original.apply(this, counted));
+      return withCountedCallback(counter, args, (counted) => original.apply(this, counted), bulk);
     };
   }
   // readdir(handle) is one request; readdir(path) is opendir + readdir(handle)... + close.
@@ -61,11 +67,11 @@ export function countSftpRequests(sftp: SFTPWrapper, counter: RoundTripCounter):
   };
 }
 
-function withCountedCallback(counter: RoundTripCounter, args: unknown[], send: (args: unknown[]) => unknown): unknown {
+function withCountedCallback(counter: RoundTripCounter, args: unknown[], send: (args: unknown[]) => unknown, bulk = false): unknown {
   const last = args.length - 1;
   const callback = args[last];
   if (typeof callback !== "function") return send(args);
-  const end = counter.begin();
+  const end = counter.begin(bulk);
   const counted = [...args];
   counted[last] = (...results: unknown[]) => {
     end();

@@ -39,3 +39,16 @@ describe("RoundTripCounter", () => {
     assert.deepEqual(counter.stats, { requests: 2, roundTrips: 2 });
   });
 });
+
+describe("RoundTripCounter: bulk requests", () => {
+  it("reads and writes of contents are counted as requests, not as round trips", async () => {
+    const counter = new RoundTripCounter();
+    for (let index = 0; index < 5; index++) {
+      const end = counter.begin(true);
+      await new Promise((resolve) => setImmediate(resolve));
+      end();
+    }
+    await request(counter);
+    assert.deepEqual(counter.stats, { requests: 6, roundTrips: 1 });
+  });
+});
