@@ -13,6 +13,7 @@ import { mapLimit } from "../util/map-limit.js";
 import { shellQuote } from "../util/shell-quote.js";
 import { checkHostKey } from "./known-hosts.js";
 import type { ProbeRequest, ProbeResult } from "./read-many.js";
+import { RemoteShell } from "./remote-shell.js";
 import { countSftpRequests, RoundTripCounter, type NetworkStats } from "./round-trips.js";
 import { readTarFiles } from "./tar-reader.js";
 import { isoNow } from "../util/iso-now.js";
@@ -112,6 +113,7 @@ export class SftpTransport implements Transport {
   readonly capabilities: { exec: boolean };
   private readonly counter = new RoundTripCounter();
   private readonly knownDirectories = new Set<string>();
+  private shellSession: Promise<RemoteShell | undefined> | undefined;
 
   constructor(
     private readonly client: SftpClient,
@@ -409,10 +411,10 @@ export class SftpTransport implements Transport {
     const digests = new Map<string, string>();
     const batches = commandBatches(paths, 2);
     // A few batches at once: round trips stay few, and the server's cores all hash.
-    const results = await mapLimit(batches, 4, (batch) => this.exec(`sha256sum -- ${batch.map(shellQuote).join(" ")}`).catch(() => undefined));
+    const results = await Promise.all(batches.map((batch) => this.runShort(`sha256sum -- ${batch.map(shellQuote).join(" ")}`).catch(() => undefined)));
     for (const result of results) {
       if (result === undefined || result.code !== 0) return undefined;
-      for (const line of result.stdout.split("\n")) {
+      for (const line of result.stdout.toString("utf8").split("\n")) {
         const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
         if (match !== null) digests.set(match[2]!, match[1]!);
       }
@@ -436,16 +438,45 @@ export class SftpTransport implements Transport {
     const all = [...new Set([...request.stat, ...request.read])];
     // Each path appears twice in the command when it is read as well.
     const batches = commandBatches(all, 2);
-    const answers = await mapLimit(batches, 4, (batch) => this.execRaw(probeCommand(batch, batch.filter((path) => toRead.has(path)), request.maxBytes)));
-    if (answers.some((answer) => answer.code !== 0)) return undefined;
+    const answers = await Promise.all(batches.map((batch) => this.runShort(probeCommand(batch, batch.filter((path) => toRead.has(path)), request.maxBytes)).catch(() => undefined)));
+    if (answers.some((answer) => answer === undefined || answer.code !== 0)) return undefined;
     const results = new Map<string, ProbeResult>(all.map((path) => [path, { stat: undefined }]));
     answers.forEach((answer, index) => {
-      const { stats, tar } = parseProbeOutput(answer.stdout);
+      const { stats, tar } = parseProbeOutput(answer!.stdout);
       for (const [path, stat] of stats) if (results.has(path)) results.get(path)!.stat = stat;
       const wanted = new Set(batches[index]!.filter((path) => toRead.has(path)));
       for (const [path, content] of readTarFiles(tar, wanted, request.maxBytes)) results.get(path)!.content = content;
     });
     return results;
+  }
+
+  /**
+   * A short command on the shell session kept open for them (remote-shell.ts): one round trip,
+   * no new channel or login shell; sent at once after any before it. Where the session cannot
+   * start, each command gets a channel of its own.
+   */
+  async runShort(command: string): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+    this.shellSession ??= RemoteShell.open((line) => this.openChannel(line), this.options.root).catch(() => undefined);
+    const shell = await this.shellSession;
+    if (shell === undefined) return this.execRaw(command);
+    const end = this.counter.begin();
+    try {
+      return await shell.run(command);
+    } finally {
+      end();
+    }
+  }
+
+  private openChannel(command: string): Promise<import("ssh2").ClientChannel> {
+    const ssh = (this.client as unknown as { client: import("ssh2").Client }).client;
+    const end = this.counter.begin();
+    return new Promise((resolve, reject) =>
+      ssh.exec(command, (error, channel) => {
+        end();
+        if (error) reject(error);
+        else resolve(channel);
+      }),
+    );
   }
 
   private execRaw(command: string): Promise<{ code: number; stdout: Buffer; stderr: string }> {
@@ -474,6 +505,7 @@ export class SftpTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    (await this.shellSession)?.close();
     await this.client.end().catch(() => undefined);
   }
 

@@ -3,11 +3,11 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalTransport } from "../../src/transport/local-transport.js";
 import { probeMany } from "../../src/transport/read-many.js";
-import { openSftpTransport } from "../../src/transport/sftp-transport.js";
+import { openSftpTransport, type SftpTransport } from "../../src/transport/sftp-transport.js";
 import type { Transport } from "../../src/transport/transport.js";
 import { skipWithoutSshd, startSshd, type SshServer } from "../helpers/sshd.js";
 import { makeTempDir, removeTempDirs } from "../helpers/temp-repos.js";
@@ -165,6 +165,27 @@ describe("transport contract", function () {
         const expected = Buffer.concat(chunks);
         assert.ok(readFileSync(join(disk, "s/t/stream.bin")).equals(expected));
         assert.equal(reported, expected.length);
+      });
+
+      it("short commands share one shell session: exit codes, binary output, and it survives exit and syntax errors", async function () {
+        const sftp = transport as Partial<SftpTransport>;
+        if (sftp.runShort === undefined || !transport.capabilities.exec) this.skip();
+        const before = transport.networkStats!();
+        const answers = await Promise.all([
+          sftp.runShort!("printf 'a\\000b\\377'; exit 3"),
+          sftp.runShort!("if then fi"),
+          sftp.runShort!("echo oops >&2; pwd"),
+          sftp.runShort!("head -c 100000 /dev/zero"),
+        ]);
+        const after = transport.networkStats!();
+        assert.equal(answers[0]!.code, 3);
+        assert.deepEqual([...answers[0]!.stdout], [0x61, 0, 0x62, 0xff]);
+        assert.notEqual(answers[1]!.code, 0, "a syntax error fails that command only");
+        assert.equal(answers[2]!.code, 0);
+        assert.equal(answers[2]!.stdout.toString().trim(), realpathSync(disk));
+        assert.equal(answers[2]!.stderr, "oops\n");
+        assert.equal(answers[3]!.stdout.length, 100000);
+        assert.ok(after.roundTrips - before.roundTrips <= 3, `${after.roundTrips - before.roundTrips} round trips for four commands (one shell start)`);
       });
 
       it("refuses to read a file over the size limit", async () => {
