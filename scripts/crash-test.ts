@@ -1,4 +1,4 @@
-// `npm run crash-test [-- --kills N --seed S --executors shell,sftp-only,local --mv-delay SECONDS]`:
+// `npm run crash-test [-- --kills N --seed S --executors shell,shell-sh,sftp-only,local --mv-delay SECONDS]`:
 // the crash test for as long as you like (default 300 kills). A bounded, fixed-seed slice of it
 // is part of `npm test` (test/integration/crash.test.ts). Without --seed a random one is drawn
 // and printed: rerun with it to replay the same kills.
@@ -13,7 +13,7 @@ const kills = Number(option("--kills") ?? 300);
 const seed = option("--seed") === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(option("--seed"));
 const executors = (option("--executors")?.split(",") ?? [...EXECUTORS]) as Executor[];
 for (const executor of executors) {
-  if (!EXECUTORS.includes(executor)) throw new Error(`--executors: unknown executor ${executor} (shell, sftp-only, local)`);
+  if (!EXECUTORS.includes(executor)) throw new Error(`--executors: unknown executor ${executor} (${EXECUTORS.join(", ")})`);
 }
 const mvDelay = option("--mv-delay") === undefined ? undefined : Number(option("--mv-delay"));
 const stats = await runCrashTest({

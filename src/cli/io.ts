@@ -3,8 +3,12 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
-  /** Whether stdout is a terminal (progress bars only there). */
+  /** Whether stdout is a terminal. */
   isTty: boolean;
+  /** Whether stderr is a terminal (progress bars there; plain lines otherwise). */
+  stderrIsTty?: boolean;
+  /** Where a progress bar draws (process.stderr unless a test gives another). */
+  stderrStream?: NodeJS.WritableStream;
 }
 
 export const processIo: CliIo = {
@@ -12,4 +16,5 @@ export const processIo: CliIo = {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   isTty: Boolean(process.stdout.isTTY),
+  stderrIsTty: Boolean(process.stderr.isTTY),
 };

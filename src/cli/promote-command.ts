@@ -4,7 +4,7 @@ import { promote, type PromoteEvent } from "../api.js";
 import { parseDuration } from "../util/duration.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
-import { uploadProgress } from "./progress.js";
+import { phaseProgress, progressModeFor } from "./progress.js";
 import { promoteResultToJson, renderPromoteReport } from "./render-promote.js";
 import { addPlanOptions, planOptionsFrom, type SharedOptionValues } from "./shared-options.js";
 
@@ -13,12 +13,14 @@ interface PromoteOptionValues extends SharedOptionValues {
   wait: string;
   executor: "auto" | "shell" | "transport";
   commitRunner: "auto" | "perl" | "sh";
+  quiet?: boolean;
 }
 
 export function registerPromoteCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const command = addPlanOptions(program.command("promote").description("promote the staged release in --from into --to"))
     .option("--dry-run", "stop after planning: show the plan, change nothing")
     .option("--wait <duration>", "wait this long for another promotion's lock (e.g. 30s, 10m); then exit 3", "0")
+    .option("--quiet", "no progress on stderr (a bar on a terminal, a line every 10 s otherwise)")
     .addOption(
       new Option("--executor <kind>", "how the renames run: shell (a script over SSH), transport (fs or SFTP renames), auto")
         .choices(["auto", "shell", "transport"])
@@ -30,7 +32,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
         .default("auto"),
     );
   command.action(async (values: PromoteOptionValues) => {
-    const progress = uploadProgress(io, io.isTty && !values.json);
+    const progress = phaseProgress(io, progressModeFor(io, values.quiet));
     const stopAt = stopAtEvent(io.env.MAVEN_PROMOTE_STOP_AT);
     const result = await promote({
       ...(await planOptionsFrom(values, io)),
@@ -42,8 +44,9 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
         // For tools that watch a promotion (the crash tests): every event as one JSON line.
         if (io.env.MAVEN_PROMOTE_EVENTS === "1") io.stderr(JSON.stringify(event) + "\n");
         stopAt(event);
-        if (event.type === "upload:progress") progress.update(event.loaded, event.total);
-        if (event.type === "phase:end" && event.phase === "upload") progress.done();
+        if (event.type === "digest:progress") progress.update("digesting", event.loaded, event.total);
+        if (event.type === "upload:progress") progress.update("uploading", event.loaded, event.total);
+        if (event.type === "phase:end") progress.done();
       },
     });
     io.stdout(values.json ? JSON.stringify(promoteResultToJson(result), null, 2) + "\n" : renderPromoteReport(result, values.dryRun ?? false));

@@ -7,7 +7,7 @@ import { parseDuration } from "../util/duration.js";
 import { EXIT } from "./exit-codes.js";
 import { plural } from "./format.js";
 import type { CliIo } from "./io.js";
-import { uploadProgress } from "./progress.js";
+import { phaseProgress, progressModeFor } from "./progress.js";
 import { promoteResultToJson, renderPromoteReport } from "./render-promote.js";
 import { addSshOptions, sshSettingsFrom, type SshOptionValues } from "./ssh-options.js";
 
@@ -17,6 +17,7 @@ interface RecoveryValues extends SshOptionValues {
   wait: string;
   stop?: boolean;
   json?: boolean;
+  quiet?: boolean;
 }
 
 function addRecoveryOptions(command: Command): Command {
@@ -57,13 +58,14 @@ export function registerRecoveryCommands(program: Command, io: CliIo, setExit: (
       .command("resume")
       .argument("<id>", "the promotion id (see `maven-promote status`)")
       .description("finish an interrupted promotion from its journal, without uploading again what is there")
-      .option("--from <repo>", "the staging repository, if its files are no longer where the promotion read them"),
+      .option("--from <repo>", "the staging repository, if its files are no longer where the promotion read them")
+      .option("--quiet", "no progress on stderr (a bar on a terminal, a line every 10 s otherwise)"),
   ).action(async (id: string, values: RecoveryValues) => {
-    const progress = uploadProgress(io, io.isTty && !values.json);
+    const progress = phaseProgress(io, progressModeFor(io, values.quiet));
     const result = await resume({
       ...recoveryOptionsFrom(id, values, io),
       ...(values.from === undefined ? {} : { from: values.from }),
-      onEvent: recoveryEvents(io, values, (event) => event.type === "upload:progress" && progress.update(event.loaded, event.total)),
+      onEvent: recoveryEvents(io, values, (event) => event.type === "upload:progress" && progress.update("uploading", event.loaded, event.total)),
     });
     progress.done();
     if (values.json) io.stdout(JSON.stringify(promoteResultToJson(result), null, 2) + "\n");

@@ -16,11 +16,14 @@ interface Task {
   file: number;
   path: string;
   algorithms: DigestAlgorithm[];
+  /** Into how many tasks the file's algorithms were split. */
+  shares: number;
 }
 
 type Answer = { id: number; result: DigestResult } | { id: number; error: { message: string; code?: string; syscall?: string } };
 
-export async function digestFiles(paths: readonly string[], algorithms: readonly DigestAlgorithm[]): Promise<DigestResult[]> {
+/** `onProgress` is told the bytes of each file (or each share of one) as it is done. */
+export async function digestFiles(paths: readonly string[], algorithms: readonly DigestAlgorithm[], onProgress?: (bytes: number) => void): Promise<DigestResult[]> {
   if (paths.length === 0) return [];
   const unique = [...new Set(algorithms)];
   const cores = Math.max(1, Math.min(MAX_WORKERS, availableParallelism()));
@@ -44,6 +47,7 @@ export async function digestFiles(paths: readonly string[], algorithms: readonly
               if ("error" in answer) return reject(readError(task.path, answer.error));
               results[task.file]!.size = answer.result.size;
               Object.assign(results[task.file]!.digests, answer.result.digests);
+              onProgress?.(answer.result.size / task.shares);
               send();
             });
             worker.on("error", reject);
@@ -64,7 +68,7 @@ function splitIntoTasks(paths: readonly string[], algorithms: DigestAlgorithm[],
   paths.forEach((path, file) => {
     for (let part = 0; part < parts; part++) {
       const share = algorithms.filter((_, index) => index % parts === part);
-      tasks.push({ id: tasks.length, file, path, algorithms: share });
+      tasks.push({ id: tasks.length, file, path, algorithms: share, shares: parts });
     }
   });
   return tasks;

@@ -20,10 +20,17 @@ const BASE_ALGORITHMS: readonly DigestAlgorithm[] = ["md5", "sha1", "sha256"];
 export async function digestStagedFiles(
   files: readonly StagedFile[],
   extraAlgorithms: readonly DigestAlgorithm[],
+  onProgress?: (loaded: number, total: number) => void,
 ): Promise<Map<string, DigestResult>> {
   const needsSha512 = extraAlgorithms.includes("sha512") || files.some((file) => file.path.endsWith(CHECKSUM_EXTENSIONS.sha512));
   const algorithms = needsSha512 ? [...BASE_ALGORITHMS, "sha512" as const] : BASE_ALGORITHMS;
-  const results = await digestFiles(files.map((file) => file.absolutePath), algorithms);
+  const total = files.reduce((sum, file) => sum + file.size, 0);
+  let loaded = 0;
+  const results = await digestFiles(
+    files.map((file) => file.absolutePath),
+    algorithms,
+    onProgress === undefined ? undefined : (bytes) => onProgress((loaded += bytes), total),
+  );
   return new Map(files.map((file, index) => [file.path, results[index]!]));
 }
 

@@ -31,6 +31,8 @@ export interface PlanInput {
   requireSignatures?: boolean;
   requireMetadataSignatures?: boolean;
   maxMetadataBytes?: number;
+  /** Told how many of the staged bytes are digested so far (for a progress display). */
+  onDigestProgress?: (loaded: number, total: number) => void;
   /** The promotion's start time (tests pin it). */
   now?: Date;
   id?: string;
@@ -50,7 +52,7 @@ export async function createPlan(input: PlanInput): Promise<Plan> {
     problems.push({ code: "ERR_EMPTY_STAGING", path: input.source ?? input.stagingDirectory, message: `${input.source ?? input.stagingDirectory}: the staging repository holds no files` });
   }
 
-  const digests = await digestStagedFiles(scan.files, checksums);
+  const digests = await digestStagedFiles(scan.files, checksums, input.onDigestProgress);
   const checked = await checkStagedChecksums(layout, digests, checksums);
   problems.push(...checked.problems);
   problems.push(...(await checkStagedSignatures(layout, input.trustedKeys, input.requireSignatures ?? false)));

@@ -25,6 +25,8 @@ export type PromotionEvent =
   | { type: "phase:start"; phase: PhaseName }
   | { type: "phase:end"; phase: PhaseName }
   | { type: "upload:progress"; loaded: number; total: number }
+  /** Planning: how many of the staged bytes are digested. */
+  | { type: "digest:progress"; loaded: number; total: number }
   /** A step of the rename list done by the transport executor (the shell runs on the server). */
   | { type: "commit:step"; index: number; op: string }
   /** Recovery found the promotion's own work still running, and waits for it or stops it. */

@@ -60,7 +60,8 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
   const id = input.id ?? newPromotionId(now);
   // Plan first, without the lock: a stage that fails validation never touches the target.
   emit({ type: "phase:start", phase: "plan" });
-  let plan = await createPlan({ ...input, now, id });
+  const onDigestProgress = (loaded: number, total: number): void => emit({ type: "digest:progress", loaded, total });
+  let plan = await createPlan({ ...input, now, id, onDigestProgress });
   const result: PromoteResult = { plan, completed: "plan", state: "planned", verifyProblems: [], executor };
   if (!plan.ok || input.dryRun) {
     emit({ type: "phase:end", phase: "plan" });

@@ -7,6 +7,7 @@ import { appendFile, copyFile, link, mkdir, open, readdir, rename, rm, rmdir, st
 import { dirname, resolve, sep } from "node:path";
 import { PromoteError } from "../errors.js";
 import { mapLimit } from "../util/map-limit.js";
+import { digestFiles } from "../integrity/digest-pool.js";
 import { digestStream, readInPlace, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
 import type { DirEntry, FileStat, Transport } from "./transport.js";
 
@@ -71,6 +72,14 @@ export class LocalTransport implements Transport {
       if (!info.isFile()) return undefined;
       return digestStream(readInPlace(absolute), algorithms);
     });
+  }
+
+  /** sha256 of many files on every core (the digest pool): how verify reads back a local target. */
+  async sha256OnServer(paths: readonly string[]): Promise<Map<string, string> | undefined> {
+    const files = paths.map((path) => this.resolvePath(path));
+    const results = await digestFiles(files, ["sha256"]).catch(() => undefined);
+    if (results === undefined) return undefined; // a file is missing: digest() then names it
+    return new Map(paths.map((path, index) => [path, results[index]!.digests.sha256!]));
   }
 
   async writeFile(path: string, data: string | Uint8Array): Promise<void> {
