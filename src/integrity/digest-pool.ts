@@ -18,18 +18,29 @@ interface Task {
   algorithms: DigestAlgorithm[];
   /** Into how many tasks the file's algorithms were split. */
   shares: number;
+  /** Its size, where the caller knows it (for batching small files); else counted as large. */
+  size: number;
 }
+
+/** A batch for one worker: at most this many files, and this many bytes unless it is one file. */
+const BATCH_FILES = 64;
+const BATCH_BYTES = 4 * 1024 * 1024;
 
 type Answer = { id: number; result: DigestResult } | { id: number; error: { message: string; code?: string; syscall?: string } };
 
 /** `onProgress` is told the bytes of each file (or each share of one) as it is done. */
-export async function digestFiles(paths: readonly string[], algorithms: readonly DigestAlgorithm[], onProgress?: (bytes: number) => void): Promise<DigestResult[]> {
+export async function digestFiles(
+  paths: readonly string[],
+  algorithms: readonly DigestAlgorithm[],
+  onProgress?: (bytes: number) => void,
+  sizes?: readonly number[],
+): Promise<DigestResult[]> {
   if (paths.length === 0) return [];
   const unique = [...new Set(algorithms)];
   const cores = Math.max(1, Math.min(MAX_WORKERS, availableParallelism()));
   // Fewer files than cores: one worker per algorithm, as the four coreutils tools would run.
   const workerCount = paths.length < cores ? Math.min(MAX_WORKERS, unique.length * paths.length) : cores;
-  const tasks = splitIntoTasks(paths, unique, workerCount);
+  const tasks = splitIntoTasks(paths, unique, workerCount, sizes);
   const results: DigestResult[] = paths.map(() => ({ size: 0, digests: {} }));
   const workers = Array.from({ length: Math.min(workerCount, tasks.length) }, () => new Worker(WORKER_URL));
   let next = 0;
@@ -38,16 +49,27 @@ export async function digestFiles(paths: readonly string[], algorithms: readonly
       workers.map(
         (worker) =>
           new Promise<void>((resolve, reject) => {
+            // Small files go in batches (one message for many), large ones alone (so that the
+            // work stays spread when a few big jars remain).
             const send = (): void => {
               if (next >= tasks.length) return resolve();
-              worker.postMessage(tasks[next++]!);
+              const batch: Task[] = [];
+              let bytes = 0;
+              while (next < tasks.length && batch.length < BATCH_FILES && (batch.length === 0 || bytes + tasks[next]!.size <= BATCH_BYTES)) {
+                bytes += tasks[next]!.size;
+                batch.push(tasks[next++]!);
+              }
+              worker.postMessage(batch.map(({ id, path, algorithms: share }) => ({ id, path, algorithms: share })));
             };
-            worker.on("message", (answer: Answer) => {
-              const task = tasks[answer.id]!;
-              if ("error" in answer) return reject(readError(task.path, answer.error));
-              results[task.file]!.size = answer.result.size;
-              Object.assign(results[task.file]!.digests, answer.result.digests);
-              onProgress?.(answer.result.size / task.shares);
+            worker.on("message", (answers: Answer[]) => {
+              for (const answer of answers) {
+                const task = tasks[answer.id]!;
+                if ("error" in answer) return reject(readError(task.path, answer.error));
+                results[task.file]!.size = answer.result.size;
+                Object.assign(results[task.file]!.digests, answer.result.digests);
+                if (answer.result.content !== undefined) results[task.file]!.content = answer.result.content;
+                onProgress?.(answer.result.size / task.shares);
+              }
               send();
             });
             worker.on("error", reject);
@@ -62,13 +84,13 @@ export async function digestFiles(paths: readonly string[], algorithms: readonly
 }
 
 /** A task per file; with fewer files than workers, each file's algorithms spread over them. */
-function splitIntoTasks(paths: readonly string[], algorithms: DigestAlgorithm[], workers: number): Task[] {
+function splitIntoTasks(paths: readonly string[], algorithms: DigestAlgorithm[], workers: number, sizes: readonly number[] | undefined): Task[] {
   const parts = Math.max(1, Math.min(algorithms.length, Math.floor(workers / paths.length)));
   const tasks: Task[] = [];
   paths.forEach((path, file) => {
     for (let part = 0; part < parts; part++) {
       const share = algorithms.filter((_, index) => index % parts === part);
-      tasks.push({ id: tasks.length, file, path, algorithms: share, shares: parts });
+      tasks.push({ id: tasks.length, file, path, algorithms: share, shares: parts, size: sizes?.[file] ?? BATCH_BYTES });
     }
   });
   return tasks;

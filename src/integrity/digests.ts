@@ -9,6 +9,9 @@ import { PromoteError } from "../errors.js";
 
 export type DigestAlgorithm = "md5" | "sha1" | "sha256" | "sha512";
 
+/** Files up to this size come back with their bytes from the digest pool: no second read. */
+export const SMALL_FILE_BYTES = 1024;
+
 /** Every algorithm Maven repositories use, weakest first (the order Maven writes them in). */
 export const ALL_ALGORITHMS: readonly DigestAlgorithm[] = Object.freeze(["md5", "sha1", "sha256", "sha512"]);
 
@@ -36,6 +39,8 @@ export function algorithmOfChecksumFile(name: string): DigestAlgorithm | undefin
 export interface DigestResult {
   /** Number of bytes digested. */
   size: number;
+  /** The bytes themselves, for a file of at most SMALL_FILE_BYTES digested by the pool (checksum files). */
+  content?: Uint8Array;
   /** Lowercase hex digest for each requested algorithm. */
   digests: Partial<Record<DigestAlgorithm, string>>;
 }

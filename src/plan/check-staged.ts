@@ -30,6 +30,7 @@ export async function digestStagedFiles(
     files.map((file) => file.absolutePath),
     algorithms,
     onProgress === undefined ? undefined : (bytes) => onProgress((loaded += bytes), total),
+    files.map((file) => file.size),
   );
   return new Map(files.map((file, index) => [file.path, results[index]!]));
 }
@@ -54,7 +55,9 @@ export async function checkStagedChecksums(
     for (const [algorithm, file] of Object.entries(sidecars.checksums) as Array<[DigestAlgorithm, StagedFile]>) {
       const actual = digests.get(of)?.digests[algorithm];
       try {
-        const expected = parseChecksumFile(await readFile(file.absolutePath, "latin1"), algorithm, file.path);
+        const bytes = digests.get(file.path)?.content;
+        const text = bytes !== undefined ? Buffer.from(bytes).toString("latin1") : await readFile(file.absolutePath, "latin1");
+        const expected = parseChecksumFile(text, algorithm, file.path);
         if (actual !== expected) {
           problems.push({
             code: "ERR_CHECKSUM_MISMATCH",

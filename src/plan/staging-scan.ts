@@ -38,7 +38,10 @@ export async function scanStagingDirectory(root: string): Promise<StagingScan> {
       return;
     }
     const names = (await readdir(directory)).sort();
-    for (const name of names) {
+    // The entries' lstat all at once (a directory of a release holds a dozen files or so); the
+    // walk itself stays in name order, so files and problems come out sorted.
+    const infos = await Promise.all(names.map((name) => lstat(join(directory, name)).catch((error: unknown) => error as Error)));
+    for (const [index, name] of names.entries()) {
       const absolute = join(directory, name);
       const path = relativePath(root, absolute);
       const reason = unsafePathReason(path);
@@ -46,7 +49,9 @@ export async function scanStagingDirectory(root: string): Promise<StagingScan> {
         problems.push({ code: "ERR_UNSAFE_PATH", path: printablePath(path), message: `${printablePath(path)}: ${reason}` });
         continue;
       }
-      let info = await lstat(absolute);
+      const found = infos[index]!;
+      if (found instanceof Error) throw found;
+      let info = found;
       let real = absolute;
       if (info.isSymbolicLink()) {
         // A link may point inside the staging root (then it is read as what it points to),
