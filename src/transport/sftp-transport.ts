@@ -80,6 +80,9 @@ export async function openSftpTransport(options: SftpOptions): Promise<SftpTrans
     if (hostKeyError !== undefined) throw hostKeyError;
     throw translateConnectError(error, where, options.identityFile);
   }
+  // Small requests go out at once: with Nagle's algorithm a burst (the metadata flips) would
+  // leave its second packet waiting a round trip for the first one's acknowledgement.
+  (client as unknown as { client: import("ssh2").Client }).client.setNoDelay(true);
   const transport = new SftpTransport(client, options);
   if ((await transport.stat("")) ?.type !== "directory") {
     await transport.close();
@@ -164,17 +167,53 @@ export class SftpTransport implements Transport {
     });
   }
 
+  /**
+   * Reads the file with a window of reads in flight (a stream reads one piece per round trip)
+   * and hashes the pieces in order; at most READ_WINDOW pieces are held at once.
+   */
   async digest(path: string, algorithms: readonly DigestAlgorithm[]): Promise<DigestResult | undefined> {
-    const info = await this.stat(path);
-    if (info?.type !== "file") return undefined;
     return this.orMissing(path, "read", async () => {
-      const stream = this.client.createReadStream(this.remotePath(path));
-      const closed = new Promise<void>((resolve) => stream.once("close", () => resolve()));
-      const result = await digestStream(stream, algorithms);
-      // The handle is closed by a request of its own: wait for it, or closing the session
-      // right after would leave it unanswered ("No response from server").
-      await closed;
-      return result;
+      const sftp = this.sftp();
+      const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(this.remotePath(path), "r", (error, opened) => (error ? reject(error) : resolve(opened))));
+      try {
+        const info = await new Promise<import("ssh2").Stats>((resolve, reject) => sftp.fstat(handle, (error, stats) => (error ? reject(error) : resolve(stats))));
+        if (!info.isFile()) return undefined;
+        const readAt = async (offset: number): Promise<Buffer> => {
+          const length = Math.min(READ_PIECE, info.size - offset);
+          const piece = Buffer.allocUnsafe(length);
+          let filled = 0;
+          while (filled < length) {
+            // A server may answer with fewer bytes than asked: ask again for the rest.
+            const read = await new Promise<number>((resolve, reject) =>
+              sftp.read(handle, piece, filled, length - filled, offset + filled, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))),
+            );
+            if (read === 0) return piece.subarray(0, filled);
+            filled += read;
+          }
+          return piece;
+        };
+        const pending = new Map<number, Promise<Buffer>>();
+        let requested = 0;
+        const pieces = async function* (): AsyncGenerator<Buffer> {
+          for (let offset = 0; offset < info.size; offset += READ_PIECE) {
+            for (; requested < info.size && requested < offset + READ_PIECE * READ_WINDOW; requested += READ_PIECE) {
+              const piece = readAt(requested);
+              piece.catch(() => undefined); // awaited in turn below
+              pending.set(requested, piece);
+            }
+            const piece = await pending.get(offset)!;
+            pending.delete(offset);
+            yield piece;
+          }
+        };
+        try {
+          return await digestStream(pieces(), algorithms);
+        } finally {
+          await Promise.allSettled(pending.values());
+        }
+      } finally {
+        await new Promise<void>((resolve) => sftp.close(handle, () => resolve()));
+      }
     });
   }
 
@@ -575,6 +614,10 @@ export class SftpTransport implements Transport {
     return new PromoteError("ERR_IO", `${path}: cannot ${verb} on ${this.options.host} (${reason})`, { path, cause: error });
   }
 }
+
+/** digest's reads: this many bytes each, this many in flight. */
+const READ_PIECE = 128 * 1024;
+const READ_WINDOW = 16;
 
 /** uploadStream's writes: as many bytes each as OpenSSH takes in one request, this many at once. */
 const UPLOAD_PIECE = 32 * 1024;

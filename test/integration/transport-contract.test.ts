@@ -1,7 +1,7 @@
 // One contract, every transport: the local directory, SFTP with a shell, and SFTP on a
 // chrooted server without one, each against a real directory (and a real OpenSSH sshd).
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -186,6 +186,17 @@ describe("transport contract", function () {
         assert.equal(answers[2]!.stderr, "oops\n");
         assert.equal(answers[3]!.stdout.length, 100000);
         assert.ok(after.roundTrips - before.roundTrips <= 3, `${after.roundTrips - before.roundTrips} round trips for four commands (one shell start)`);
+      });
+
+      it("digests a file of many read pieces as it is on disk; a directory is no file", async () => {
+        const bytes = randomBytes(3 * 1024 * 1024 + 7);
+        writeFileSync(join(disk, "big.bin"), bytes);
+        const result = await transport.digest("big.bin", ["sha256", "md5"]);
+        assert.equal(result?.size, bytes.length);
+        assert.equal(result?.digests.sha256, createHash("sha256").update(bytes).digest("hex"));
+        assert.equal(result?.digests.md5, createHash("md5").update(bytes).digest("hex"));
+        mkdirSync(join(disk, "dir"));
+        assert.equal(await transport.digest("dir", ["sha256"]), undefined);
       });
 
       it("refuses to read a file over the size limit", async () => {
