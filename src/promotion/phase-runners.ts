@@ -169,7 +169,7 @@ export async function uploadItems(context: PhaseContext, items: readonly StagedI
 }
 
 /** Files uploaded at once with --sftp-only (and copied at once to a local directory). */
-const UPLOADS_IN_FLIGHT = 32;
+const UPLOADS_IN_FLIGHT = 64;
 
 function depthOf(path: string): number {
   return path.split("/").length;

@@ -423,8 +423,8 @@ export class SftpTransport implements Transport {
   async sync(paths: readonly string[]): Promise<boolean> {
     if (this.syncMethod() === null) return false;
     const sftp = this.sftp();
-    // Many requests in flight at once: the server answers them in order, each one fsync(2).
-    await mapLimit([...new Set(paths)], 32, (path) =>
+    // Many requests in flight at once: the server carries them out in order, each one fsync(2).
+    await mapLimit([...new Set(paths)], SYNCS_IN_FLIGHT, (path) =>
       this.orMissing(path, "sync", async () => {
         const remote = this.remotePath(path);
         // OpenSSH's sftp-server opens a directory read-only like a file; fsync of it makes its
@@ -614,6 +614,9 @@ export class SftpTransport implements Transport {
     return new PromoteError("ERR_IO", `${path}: cannot ${verb} on ${this.options.host} (${reason})`, { path, cause: error });
   }
 }
+
+/** sync's fsyncs in flight: each holds a handle on the server (well under its 1,024 files). */
+const SYNCS_IN_FLIGHT = 128;
 
 /** digest's reads: this many bytes each, this many in flight. */
 const READ_PIECE = 128 * 1024;
