@@ -1,11 +1,8 @@
-// The bundle: one zip holding every staged item under its .rip name plus the rename script,
-// uploaded in one transfer and unpacked in the target root with `unzip`. Files that are
-// already compressed (jars and friends) are stored, not deflated: deflating them again costs
-// time and saves nothing.
-import { createWriteStream } from "node:fs";
-import { stat } from "node:fs/promises";
+// The bundle: one zip holding every staged item under its .rip name plus the rename scripts,
+// made while it is uploaded in one transfer, and unpacked in the target root with `unzip`.
+// Files that are already compressed (jars and friends) are stored, not deflated: deflating them
+// again costs time and saves nothing.
 import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { ZipArchive } from "archiver";
 import type { Plan } from "../plan/plan-types.js";
 import type { StagedItem } from "./rename-list.js";
@@ -42,12 +39,6 @@ export function bundleStream(entries: readonly BundleEntry[]): Readable {
   }
   void archive.finalize().catch((error: unknown) => archive.destroy(error as Error));
   return archive;
-}
-
-/** Writes the zip to a file; resolves with its size. */
-export async function writeBundle(entries: readonly BundleEntry[], zipPath: string): Promise<number> {
-  await pipeline(bundleStream(entries), createWriteStream(zipPath));
-  return (await stat(zipPath)).size;
 }
 
 /** What the bundle will weigh, roughly (for progress while it is still being made). */

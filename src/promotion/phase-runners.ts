@@ -65,7 +65,6 @@ export interface PhaseContext {
   /** The repository root as the server's shell sees it. */
   remoteRoot: string;
   stateDirectory: string;
-  workDirectory: string;
   items: StagedItem[];
   steps: RenameStep[];
   script?: string;

@@ -4,9 +4,6 @@
 // checked again (and made again if another promotion committed meanwhile: merging with stale
 // metadata would drop that promotion's versions). Nothing on the target changes before the
 // upload phase, and then only `.rip` names and `.maven-promote/` until the commit.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PromoteError } from "../errors.js";
 import { acquireLock, lockFor, lockLost, releaseLock, stopHeartbeat } from "./lock.js";
 import { PHASE_RUNNERS, withdrawUpload, type CommitRunner, type PhaseContext, type PromoteResult, type PromotionEvent } from "./phase-runners.js";
@@ -87,40 +84,35 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
       ...(input.commitRunner === undefined ? {} : { commitRunner: input.commitRunner }),
       remoteRoot: input.remoteRoot ?? "/",
       stateDirectory: stateDirectory(plan.id),
-      workDirectory: await mkdtemp(join(tmpdir(), "maven-promote-")),
       items: stagedItemsOf(plan),
       steps: buildRenameList(plan),
       result,
       onEvent: emit,
     };
-    try {
-      for (const phase of PHASES.filter((row) => row.name !== "plan")) {
-        if (phase.hookMayStop && (await input.beforePhase?.(phase.name, plan)) === false) {
-          result.state = "stopped";
-          // Stopped after its upload, the promotion is on record and resumable: it keeps the lock.
-          keepLock = context.journal !== undefined;
-          return result;
-        }
-        if (lockLost(input.target, id)) {
-          keepLock = true; // it is the other process's lock now
-          throw new PromoteError("ERR_LOCK_LOST", `promotion ${id}: another process took over the target's lock before ${phase.name}; stopping here`, { path: id });
-        }
-        emit({ type: "phase:start", phase: phase.name });
-        try {
-          await PHASE_RUNNERS[phase.name as Exclude<PhaseName, "plan">](context);
-        } catch (error) {
-          if (phase.name === "upload") await withdrawUpload(context, error);
-          // From the commit on, the target is mid-promotion: the lock stays until resume or rollback.
-          else keepLock = phase.name === "commit";
-          throw stoppedDuring(phase.name, plan.id, error);
-        }
-        result.completed = phase.name;
-        emit({ type: "phase:end", phase: phase.name });
+    for (const phase of PHASES.filter((row) => row.name !== "plan")) {
+      if (phase.hookMayStop && (await input.beforePhase?.(phase.name, plan)) === false) {
+        result.state = "stopped";
+        // Stopped after its upload, the promotion is on record and resumable: it keeps the lock.
+        keepLock = context.journal !== undefined;
+        return result;
       }
-      return result;
-    } finally {
-      await rm(context.workDirectory, { recursive: true, force: true });
+      if (lockLost(input.target, id)) {
+        keepLock = true; // it is the other process's lock now
+        throw new PromoteError("ERR_LOCK_LOST", `promotion ${id}: another process took over the target's lock before ${phase.name}; stopping here`, { path: id });
+      }
+      emit({ type: "phase:start", phase: phase.name });
+      try {
+        await PHASE_RUNNERS[phase.name as Exclude<PhaseName, "plan">](context);
+      } catch (error) {
+        if (phase.name === "upload") await withdrawUpload(context, error);
+        // From the commit on, the target is mid-promotion: the lock stays until resume or rollback.
+        else keepLock = phase.name === "commit";
+        throw stoppedDuring(phase.name, plan.id, error);
+      }
+      result.completed = phase.name;
+      emit({ type: "phase:end", phase: phase.name });
     }
+    return result;
   } finally {
     await stopHeartbeat(input.target, id);
     if (!keepLock) await releaseLock(input.target, id).catch(() => undefined);

@@ -4,8 +4,6 @@
 // again what is already there and intact; rollback returns every metadata, checksum and
 // signature file to its bytes before the promotion (from the commit's backups) and removes
 // what the promotion added.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PromoteError } from "../errors.js";
 import { CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
@@ -145,23 +143,18 @@ async function resumeQuiet(input: ResumeInput): Promise<PromoteResult> {
     executor: journal.executor,
     remoteRoot: input.remoteRoot,
     stateDirectory: stateDirectory(id),
-    workDirectory: await mkdtemp(join(tmpdir(), "maven-promote-")),
     items: stagedItemsOf(plan),
     steps: journal.steps,
     journal,
     result,
     onEvent: input.onEvent ?? (() => {}),
   };
-  try {
-    if (state === "uploading" || state === "uploaded" || state === "failed") await completeUpload(context);
-    if (state !== "committed") await commitPhase(context);
-    await verifyPhase(context);
-    await finishPhase(context);
-    result.completed = "finish";
-    return result;
-  } finally {
-    await rm(context.workDirectory, { recursive: true, force: true });
-  }
+  if (state === "uploading" || state === "uploaded" || state === "failed") await completeUpload(context);
+  if (state !== "committed") await commitPhase(context);
+  await verifyPhase(context);
+  await finishPhase(context);
+  result.completed = "finish";
+  return result;
 }
 
 /** Uploads what is missing or damaged among the promotion's .rip items; keeps what is intact. */
