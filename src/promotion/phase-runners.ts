@@ -70,6 +70,8 @@ export interface PhaseContext {
   script?: string;
   /** What the shell executor's bundle holds (made by stagePhase, zipped while uploaded). */
   bundle?: BundleEntry[];
+  /** The shell executor's large files, uploaded beside the bundle rather than in it. */
+  directItems?: StagedItem[];
   journal?: Journal;
   result: PromoteResult;
   onEvent: (event: PromotionEvent) => void;
@@ -92,7 +94,11 @@ export const PHASE_RUNNERS: Record<Exclude<PhaseName, "plan">, (context: PhaseCo
 export async function stagePhase(context: PhaseContext): Promise<void> {
   context.script = renderScript(context);
   if (context.executor !== "shell") return;
-  context.bundle = bundleEntries(context.plan, context.items, [
+  // Large files go up on their own, beside the bundle: zipping them buys no round trip, and
+  // unzip would write their bytes on the server a second time.
+  const large = new Set(context.plan.uploads.filter((upload) => upload.localPath !== undefined && upload.size >= DIRECT_UPLOAD_BYTES).map((upload) => upload.path));
+  context.directItems = context.items.filter((item) => large.has(item.path));
+  context.bundle = bundleEntries(context.plan, context.items.filter((item) => !large.has(item.path)), [
     { name: `${context.stateDirectory}/rename.sh`, content: context.script },
     { name: `${context.stateDirectory}/rename.pl`, content: renderPerl(context) },
   ]);
@@ -134,10 +140,15 @@ async function uploadPhase(context: PhaseContext): Promise<void> {
     const entries = context.bundle!;
     const sizes = new Map(plan.uploads.map((upload) => [upload.path, upload.size]));
     const itemSizes = new Map(context.items.map((item) => [item.ripPath, sizes.get(item.path) ?? 0]));
-    const progress = progressReporter(context, estimatedBundleSize(entries, (entry) => itemSizes.get(entry.name) ?? Buffer.byteLength(entry.content ?? "")));
+    const direct = context.directItems ?? [];
+    const directBytes = direct.reduce((sum, item) => sum + (sizes.get(item.path) ?? 0), 0);
+    const progress = progressReporter(context, directBytes + estimatedBundleSize(entries, (entry) => itemSizes.get(entry.name) ?? Buffer.byteLength(entry.content ?? "")));
     const bundle = `${state}/bundle.zip`;
-    // Zipped as it goes up: the upload starts at once, and no copy of the release is written here.
-    await target.uploadStream(bundleStream(entries), bundle, progress);
+    // Zipped as it goes up: the upload starts at once, and no copy of the release is written
+    // here. The large files go up at the same time; a failure waits for the other to settle.
+    const sent = await Promise.allSettled([target.uploadStream(bundleStream(entries), bundle, progress), uploadItems(context, direct, progress)]);
+    const failed = sent.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
     // -o: the entries are this promotion's own .rip names (checked absent above); -q: quiet.
     await runRemote(target, fencedCommand(state, "unpacking the bundle", ["unzip", "-q", "-o", bundle]), "unpacking the bundle", UNZIP_FAILURES);
   } else {
@@ -166,6 +177,9 @@ export async function uploadItems(context: PhaseContext, items: readonly StagedI
     }
   });
 }
+
+/** Files of at least this size skip the shell executor's bundle and go up on their own. */
+const DIRECT_UPLOAD_BYTES = 4 * 1024 * 1024;
 
 /** Files uploaded at once with --sftp-only (and copied at once to a local directory). */
 const UPLOADS_IN_FLIGHT = 64;

@@ -2,7 +2,8 @@
 // tells what happened, and a run that is refused or stopped leaves the target byte-identical.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as openpgp from "openpgp";
 import { loadSigningKey, loadTrustedKeys, verifyDetachedSignature } from "../../../src/integrity/pgp.js";
@@ -10,6 +11,7 @@ import { readJournal } from "../../../src/promotion/journal.js";
 import { promote, type PromoteInput } from "../../../src/promotion/promote.js";
 import { verifyRepository } from "../../../src/promotion/verify-repository.js";
 import { LocalTransport } from "../../../src/transport/local-transport.js";
+import { writeWithChecksums } from "../../../scripts/example-repository.js";
 import { LocalShellTransport } from "../../helpers/local-shell-transport.js";
 import { copyRepoFixture, removeTempDirs, treeFingerprint } from "../../helpers/temp-repos.js";
 
@@ -57,6 +59,19 @@ describe("promote (local targets)", function () {
       assert.ok(viaPerl.result.metadataWindow !== undefined, "perl times the metadata window");
     });
   }
+
+  it("shell executor: a large file (uploaded beside the bundle) lands as with the transport executor", async () => {
+    const big = (dirs: { staging: string }) => writeWithChecksums(join(dirs.staging, "org/example/demo/1.2/demo-1.2-big.jar"), randomBytes(5 * 1024 * 1024));
+    const seed = copyRepoFixture("basic");
+    big(seed);
+    const sameStage = (dirs: { staging: string }) => cpSync(seed.staging, dirs.staging, { recursive: true, force: true });
+    const viaShell = await promoteFixture("basic", "shell", {}, sameStage);
+    const viaTransport = await promoteFixture("basic", "transport", {}, sameStage);
+    assert.equal(viaShell.result.state, "committed");
+    assert.deepEqual(viaShell.result.verifyProblems, []);
+    assert.deepEqual(visibleTree(viaShell.target), visibleTree(viaTransport.target));
+    assert.ok(existsSync(join(viaShell.target, "org/example/demo/1.2/demo-1.2-big.jar")));
+  });
 
   it("puts every staged file in place and records the promotion in its journal", async () => {
     const { result, target, transport } = await promoteFixture("basic", "transport");
