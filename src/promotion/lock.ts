@@ -9,6 +9,7 @@
 // Only the count is compared, never two machines' clocks.
 import { userInfo } from "node:os";
 import { PromoteError } from "../errors.js";
+import { asBackground } from "../transport/round-trips.js";
 import type { Transport } from "../transport/transport.js";
 import { formatDuration } from "../util/duration.js";
 import { localProcessAlive, processStart, thisHost } from "../util/process-identity.js";
@@ -182,7 +183,7 @@ function startHeartbeat(target: Transport, lock: LockInfo, intervalMs = HEARTBEA
     await writeLockAside(target, { ...lock, beat }).catch(() => undefined); // a lost connection: the next beat tries again
   };
   heartbeat.timer = setInterval(() => {
-    heartbeat.beating = heartbeat.beating.then(beatOnce);
+    heartbeat.beating = asBackground(() => heartbeat.beating.then(beatOnce));
   }, intervalMs);
   heartbeat.timer.unref();
   heartbeats.set(key, heartbeat);

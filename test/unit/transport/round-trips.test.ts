@@ -1,7 +1,8 @@
 // The round-trip counter: the depth of the longest chain of waits, whatever the number of
 // requests, as the benchmark and `--json` report it.
 import assert from "node:assert/strict";
-import { RoundTripCounter } from "../../../src/transport/round-trips.js";
+import type { SFTPWrapper } from "ssh2";
+import { asBackground, countSftpRequests, RoundTripCounter } from "../../../src/transport/round-trips.js";
 import { mapLimit } from "../../../src/util/map-limit.js";
 
 /** A request answered on a later turn of the event loop, as a server's answer is. */
@@ -49,6 +50,33 @@ describe("RoundTripCounter: bulk requests", () => {
       end();
     }
     await request(counter);
+    assert.deepEqual(counter.stats, { requests: 6, roundTrips: 1 });
+  });
+});
+
+describe("countSftpRequests", () => {
+  /** A stand-in for ssh2's SFTP object: each request is answered on a later turn. */
+  function fakeSftp(): SFTPWrapper {
+    return { stat: (_path: string, callback: () => void) => setImmediate(callback) } as unknown as SFTPWrapper;
+  }
+  const stat = (sftp: SFTPWrapper): Promise<void> => new Promise((resolve) => (sftp.stat as unknown as (path: string, cb: () => void) => void)("x", resolve));
+
+  it("counts each request, and one after another as a chain", async () => {
+    const counter = new RoundTripCounter();
+    const sftp = fakeSftp();
+    countSftpRequests(sftp, counter);
+    for (let index = 0; index < 3; index++) await stat(sftp);
+    assert.deepEqual(counter.stats, { requests: 3, roundTrips: 3 });
+  });
+
+  it("background work (the lock's heartbeat) is counted as requests, not as round trips", async () => {
+    const counter = new RoundTripCounter();
+    const sftp = fakeSftp();
+    countSftpRequests(sftp, counter);
+    await asBackground(async () => {
+      for (let index = 0; index < 5; index++) await stat(sftp);
+    });
+    await stat(sftp);
     assert.deepEqual(counter.stats, { requests: 6, roundTrips: 1 });
   });
 });
