@@ -87,22 +87,26 @@ interface RunContext {
 async function runTogether(run: Array<{ index: number; step: RenameStep }>, context: RunContext, pending: string[], fail: (message: string) => Promise<never>): Promise<void> {
   // A transport error stops the run (and the commit) as it does one step at a time.
   const outcomes = await mapLimit(run, STEPS_IN_FLIGHT, async ({ index, step }) => {
-    const problem = await runOne(step, context);
-    if (problem === undefined) context.onStep(index, step);
-    return problem;
+    const outcome = await runOne(step, context);
+    if (typeof outcome !== "string") context.onStep(index, step);
+    return outcome;
   });
   for (const [position, { step }] of run.entries()) {
-    const problem = outcomes[position];
-    if (problem !== undefined) await fail(problem);
+    const outcome = outcomes[position];
+    if (outcome === SKIPPED) continue; // nothing to do, nothing logged (a backup of a file the target lacks)
+    if (outcome !== undefined) await fail(outcome);
     pending.push(logLine(step));
   }
 }
 
+/** A step that had nothing to do and logs no line, as in executeSteps. */
+const SKIPPED = Symbol("skipped");
+
 /** One step, as executeSteps does it; a string names why it must stop the commit. */
-async function runOne(step: RenameStep, { transport, stateDirectory, typeOf }: RunContext): Promise<string | undefined> {
+async function runOne(step: RenameStep, { transport, stateDirectory, typeOf }: RunContext): Promise<string | undefined | typeof SKIPPED> {
   switch (step.op) {
     case "backup": {
-      if ((await typeOf(step.path)) !== "file") return undefined;
+      if ((await typeOf(step.path)) !== "file") return SKIPPED;
       const backup = `${stateDirectory}/backup/${step.path}`;
       if ((await typeOf(backup)) === undefined) await transport.linkOrCopy(step.path, backup);
       return undefined;
@@ -175,6 +179,11 @@ async function flipMetadata(
       if (answer.error !== undefined && step.op === "move-file" && !((await typeOf(step.from)) === undefined && (await typeOf(step.to)) === "file")) {
         pending.push(...groupLines);
         await fail(`cannot move ${step.from} to ${step.to}`);
+      }
+      // A removal of a file that is not there succeeds (rm -f); any other failure stops the commit.
+      if (answer.error !== undefined && step.op === "remove") {
+        pending.push(...groupLines);
+        await fail(`cannot remove ${step.path}: ${answer.error.message}`);
       }
       groupLines.push(step.op === "remove" ? `remove ${step.path}` : `move-file ${(step as Extract<RenameStep, { op: "move-file" }>).to}`);
     } else if (step.op === "mark" && step.label === "group-start") {
