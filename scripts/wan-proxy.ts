@@ -10,6 +10,7 @@
 // is the far end's TCP stack), so a reader that stops reading pauses its sender once 4 MiB wait.
 import { connect, createServer, type Socket } from "node:net";
 import { parseArgs } from "node:util";
+import { listenOnLoopback } from "../test/helpers/tcp-proxy.js";
 
 const HIGH_WATER = 4 * 1024 * 1024;
 
@@ -76,11 +77,9 @@ export async function startWanProxy(targetPort: number, link: LinkOptions): Prom
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("the proxy has no port");
+  const port = await listenOnLoopback(server);
   return {
-    port: address.port,
+    port,
     close() {
       for (const socket of sockets) socket.destroy();
       server.close();

@@ -19,27 +19,12 @@ export interface RenderScriptInput {
 }
 
 export function renderRenameScript(input: RenderScriptInput): string {
-  const template = readFileSync(TEMPLATE_URL, "utf8");
-  const values: Record<string, string> = {
-    // The id is checked where it is made; quoting it here would put quotes in a comment.
-    ID: isPromotionId(input.id) ? input.id : "(unnamed)",
-    ROOT: shellQuote(input.root),
-    STATE: shellQuote(input.stateDirectory),
-    STEPS: input.steps.map(renderStep).join("\n"),
-  };
-  return template.replace(/\{\{(ID|ROOT|STATE|STEPS)\}\}/g, (_, name: string) => values[name]!);
+  return fillTemplate(TEMPLATE_URL, input, shellQuote, (name, args) => [name, ...args.map(shellQuote)].join(" "));
 }
 
 /** The same steps as renderRenameScript, for perl (templates/rename.pl). */
 export function renderPerlScript(input: RenderScriptInput): string {
-  const template = readFileSync(PERL_TEMPLATE_URL, "utf8");
-  const values: Record<string, string> = {
-    ID: isPromotionId(input.id) ? input.id : "(unnamed)",
-    ROOT: perlQuote(input.root),
-    STATE: perlQuote(input.stateDirectory),
-    STEPS: input.steps.map(renderPerlStep).join("\n"),
-  };
-  return template.replace(/\{\{(ID|ROOT|STATE|STEPS)\}\}/g, (_, name: string) => values[name]!);
+  return fillTemplate(PERL_TEMPLATE_URL, input, perlQuote, (name, args) => `${name}(${args.map(perlQuote).join(", ")});`);
 }
 
 /** A perl single-quoted string: only the backslash and the quote itself are special there. */
@@ -47,41 +32,39 @@ export function perlQuote(text: string): string {
   return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
-function renderPerlStep(step: RenameStep): string {
-  const call = (name: string, ...args: string[]): string => `${name}(${args.map(perlQuote).join(", ")});`;
-  switch (step.op) {
-    case "state":
-      return call("step_state", step.state);
-    case "backup":
-      return call("step_backup", step.path);
-    case "move-dir":
-      return call("step_move_dir", step.from, step.to);
-    case "move-file":
-      return call("step_move_file", step.from, step.to, step.replace ? "replace" : "keep");
-    case "remove":
-      return call("step_remove", step.path);
-    case "sync":
-      return call("step_sync", step.label);
-    case "mark":
-      return "path" in step ? call("step_mark", step.label, step.path) : call("step_mark", step.label);
-  }
+/** Fills a template's placeholders; each step becomes a call of the template's step_* function. */
+function fillTemplate(
+  template: URL,
+  input: RenderScriptInput,
+  quote: (value: string) => string,
+  call: (name: string, args: string[]) => string,
+): string {
+  const values: Record<string, string> = {
+    // The id is checked where it is made; quoting it here would put quotes in a comment.
+    ID: isPromotionId(input.id) ? input.id : "(unnamed)",
+    ROOT: quote(input.root),
+    STATE: quote(input.stateDirectory),
+    STEPS: input.steps.map((step) => call(...stepCall(step))).join("\n"),
+  };
+  return readFileSync(template, "utf8").replace(/\{\{(ID|ROOT|STATE|STEPS)\}\}/g, (_, name: string) => values[name]!);
 }
 
-function renderStep(step: RenameStep): string {
+/** The script function that does a step, and its arguments (both scripts define the same ones). */
+function stepCall(step: RenameStep): [string, string[]] {
   switch (step.op) {
     case "state":
-      return `step_state ${shellQuote(step.state)}`;
+      return ["step_state", [step.state]];
     case "backup":
-      return `step_backup ${shellQuote(step.path)}`;
+      return ["step_backup", [step.path]];
     case "move-dir":
-      return `step_move_dir ${shellQuote(step.from)} ${shellQuote(step.to)}`;
+      return ["step_move_dir", [step.from, step.to]];
     case "move-file":
-      return `step_move_file ${shellQuote(step.from)} ${shellQuote(step.to)} ${step.replace ? "replace" : "keep"}`;
+      return ["step_move_file", [step.from, step.to, step.replace ? "replace" : "keep"]];
     case "remove":
-      return `step_remove ${shellQuote(step.path)}`;
+      return ["step_remove", [step.path]];
     case "sync":
-      return `step_sync ${shellQuote(step.label)}`;
+      return ["step_sync", [step.label]];
     case "mark":
-      return "path" in step ? `step_mark ${shellQuote(step.label)} ${shellQuote(step.path)}` : `step_mark ${shellQuote(step.label)}`;
+      return ["step_mark", "path" in step ? [step.label, step.path] : [step.label]];
   }
 }

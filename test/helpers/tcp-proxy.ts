@@ -15,6 +15,14 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+/** Listens on a free port of 127.0.0.1; resolves with the port. */
+export async function listenOnLoopback(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("the proxy has no port");
+  return address.port;
+}
+
 export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const track = (socket: Socket): void => {
@@ -38,11 +46,9 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
     });
     upstream.on("close", () => client.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("the proxy has no port");
+  const port = await listenOnLoopback(server);
   return {
-    port: address.port,
+    port,
     cutAll() {
       const count = sockets.size;
       for (const socket of sockets) socket.destroy();
