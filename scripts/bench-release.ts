@@ -44,27 +44,49 @@ function noise(seed: string, bytes: number): Buffer {
   return createCipheriv("aes-128-ctr", key, Buffer.alloc(16)).update(Buffer.alloc(bytes));
 }
 
-function pom(artifactId: string): string {
+/**
+ * A target that already holds `artifacts` other artifacts of the same group (org.bench:oldNNNN:0.9.0,
+ * a pom and a small jar each, with checksums and metadata): the release promoted into it touches
+ * none of them, so it should cost what an empty target costs (issue 9).
+ */
+export function writeExistingRepository(directory: string, artifacts: number): void {
+  const put = (path: string, content: Buffer): void => {
+    writeFileSync(path, content);
+    writeFileSync(`${path}.md5`, createHash("md5").update(content).digest("hex"));
+    writeFileSync(`${path}.sha1`, createHash("sha1").update(content).digest("hex"));
+  };
+  for (let index = 0; index < artifacts; index++) {
+    const artifactId = `old${String(index).padStart(5, "0")}`;
+    const versionDirectory = join(directory, "org/bench", artifactId, "0.9.0");
+    mkdirSync(versionDirectory, { recursive: true });
+    const base = join(versionDirectory, `${artifactId}-0.9.0`);
+    put(`${base}.pom`, Buffer.from(pom(artifactId, "0.9.0")));
+    put(`${base}.jar`, noise(`${artifactId}.jar`, 4096));
+    put(join(directory, "org/bench", artifactId, "maven-metadata.xml"), Buffer.from(metadata(artifactId, "0.9.0")));
+  }
+}
+
+function pom(artifactId: string, version = "1.0.0"): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>org.bench</groupId>
   <artifactId>${artifactId}</artifactId>
-  <version>1.0.0</version>
+  <version>${version}</version>
 </project>
 `;
 }
 
-function metadata(artifactId: string): string {
+function metadata(artifactId: string, version = "1.0.0"): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <metadata>
   <groupId>org.bench</groupId>
   <artifactId>${artifactId}</artifactId>
   <versioning>
-    <latest>1.0.0</latest>
-    <release>1.0.0</release>
+    <latest>${version}</latest>
+    <release>${version}</release>
     <versions>
-      <version>1.0.0</version>
+      <version>${version}</version>
     </versions>
     <lastUpdated>20261202120000</lastUpdated>
   </versioning>

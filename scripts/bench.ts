@@ -3,7 +3,7 @@
 // prints numbers and never fails on them. These machines are noisy: read the ratios.
 //
 //   npm run bench -- [--artifacts 300] [--runs 3] [--wan] [--wan-artifacts 100] [--wan-runs 1]
-//                    [--rtt-ms 40] [--mbit 100] [--only tar,sftp,...] [--json]
+//                    [--rtt-ms 40] [--mbit 100] [--only tar,sftp,...] [--existing 10000] [--json]
 //
 // Methods (each run alternates them in this order):
 //   tar          tar c | ssh tar x              the floor: one stream, no per-file round trips
@@ -13,6 +13,8 @@
 //   sftp-only    maven-promote --sftp-only
 //   cp           cp -r to a local directory     (loopback only)
 //   local        maven-promote to a local directory (loopback only)
+//   shell-existing, local-existing   (with --existing N) the same into a target that already
+//                holds N other artifacts; compared with the empty target's time
 // --wan repeats the network methods through scripts/wan-proxy.ts (delay each way, bandwidth cap).
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -23,7 +25,7 @@ import { parseArgs } from "node:util";
 import { digestFiles } from "../src/integrity/digest-pool.js";
 import { ALL_ALGORITHMS } from "../src/integrity/digests.js";
 import { startSshd, sshdAvailable, type SshServer } from "../test/helpers/sshd.js";
-import { writeRelease, type Release } from "./bench-release.js";
+import { writeExistingRepository, writeRelease, type Release } from "./bench-release.js";
 
 const { values: options } = parseArgs({
   options: {
@@ -36,6 +38,7 @@ const { values: options } = parseArgs({
     mbit: { type: "string", default: "100" },
     only: { type: "string" },
     "skip-digests": { type: "boolean", default: false },
+    existing: { type: "string", default: "0" },
     json: { type: "boolean", default: false },
   },
 });
@@ -46,7 +49,8 @@ const RSS_REPORTER = join(DIST, "scripts/report-rss.js");
 const PROXY = join(DIST, "scripts/wan-proxy.js");
 const NETWORK_METHODS = ["tar", "sftp", "rsync", "shell", "sftp-only"] as const;
 const LOCAL_METHODS = ["cp", "local"] as const;
-type Method = (typeof NETWORK_METHODS)[number] | (typeof LOCAL_METHODS)[number];
+const EXISTING_METHODS = ["shell-existing", "local-existing"] as const;
+type Method = (typeof NETWORK_METHODS)[number] | (typeof LOCAL_METHODS)[number] | (typeof EXISTING_METHODS)[number];
 const only = options.only === undefined ? undefined : new Set(options.only.split(","));
 
 interface Sample {
@@ -66,6 +70,8 @@ interface Row {
   vsFloor?: number;
   vsSftp?: number;
   vsCp?: number;
+  /** For a method into a populated target: its time over the same method's into an empty one. */
+  vsEmpty?: number;
 }
 
 const root = mkdtempSync(join(tmpdir(), "maven-promote-bench-"));
@@ -102,6 +108,8 @@ class Methods {
   constructor(
     private readonly server: SshServer | undefined,
     private readonly release: Release,
+    /** A repository of other artifacts the `-existing` methods start from (hard-linked in, untimed). */
+    private readonly existing?: string,
   ) {}
 
   private ssh(link: Link): string[] {
@@ -117,6 +125,10 @@ class Methods {
   async time(method: Method, link: Link): Promise<Sample> {
     const target = this.freshTarget();
     const source = this.release.directory;
+    if (method.endsWith("-existing")) {
+      await run("cp", ["-al", `${this.existing!}/.`, target]);
+      method = method.replace("-existing", "") as Method;
+    }
     const login = `${this.server?.user}@127.0.0.1`;
     const start = performance.now();
     let sample: Partial<Sample> = {};
@@ -136,6 +148,8 @@ class Methods {
       case "cp":
         await run("cp", ["-r", `${source}/.`, target]);
         break;
+      default:
+        throw new Error(`unknown method ${method}`);
       case "shell":
       case "sftp-only":
       case "local": {
@@ -185,7 +199,10 @@ async function measure(methods: Methods, link: Link, names: readonly Method[], r
   const sftp = rows.find((row) => row.method === "sftp")?.medianSeconds;
   const cp = rows.find((row) => row.method === "cp")?.medianSeconds;
   for (const row of rows) {
-    if (LOCAL_METHODS.includes(row.method as never)) {
+    if (row.method.endsWith("-existing")) {
+      const empty = rows.find((other) => other.method === row.method.replace("-existing", ""))?.medianSeconds;
+      if (empty !== undefined) row.vsEmpty = row.medianSeconds / empty;
+    } else if (LOCAL_METHODS.includes(row.method as never)) {
       if (cp !== undefined) row.vsCp = row.medianSeconds / cp;
     } else {
       if (floor !== undefined) row.vsFloor = row.medianSeconds / floor;
@@ -203,17 +220,24 @@ const LABELS: Record<Method, string> = {
   "sftp-only": "maven-promote `--sftp-only`",
   cp: "`cp -r` to a local directory",
   local: "maven-promote to a local directory",
+  "shell-existing": "shell executor, target holding the other artifacts",
+  "local-existing": "local directory holding the other artifacts",
 };
 
 function table(rows: Row[]): string {
   const ratio = (value: number | undefined): string => (value === undefined ? "" : `${value.toFixed(2)}×`);
-  const lines = ["| method | median | vs floor | vs `sftp put -r` | vs `cp -r` | round trips | metadata window (max / all) | peak RSS |", "| --- | --- | --- | --- | --- | --- | --- | --- |"];
+  const withEmpty = rows.some((row) => row.vsEmpty !== undefined);
+  const lines = [
+    `| method | median | vs floor | vs \`sftp put -r\` | vs \`cp -r\` |${withEmpty ? " vs empty target |" : ""} round trips | metadata window (max / all) | peak RSS |`,
+    `| --- | --- | --- | --- | --- |${withEmpty ? " --- |" : ""} --- | --- | --- |`,
+  ];
   for (const row of rows) {
     const last = row.samples[row.samples.length - 1]!;
     const window = last.metadataWindow ? `${last.metadataWindow.maxMs.toFixed(2)} / ${last.metadataWindow.totalMs.toFixed(0)} ms` : "";
     const trips = last.network ? `${last.network.roundTrips} (${last.network.requests} requests)` : "";
     const rss = last.peakRssBytes ? `${(last.peakRssBytes / 1048576).toFixed(0)} MiB` : "";
-    lines.push(`| ${LABELS[row.method]} | ${row.medianSeconds.toFixed(2)} s | ${ratio(row.vsFloor)} | ${ratio(row.vsSftp)} | ${ratio(row.vsCp)} | ${trips} | ${window} | ${rss} |`);
+    const empty = withEmpty ? ` ${ratio(row.vsEmpty)} |` : "";
+    lines.push(`| ${LABELS[row.method]} | ${row.medianSeconds.toFixed(2)} s | ${ratio(row.vsFloor)} | ${ratio(row.vsSftp)} | ${ratio(row.vsCp)} |${empty} ${trips} | ${window} | ${rss} |`);
   }
   const phases = rows.filter((row) => row.samples[0]?.timingsMs !== undefined);
   for (const row of phases) {
@@ -274,7 +298,15 @@ try {
   const pick = (names: readonly Method[]): Method[] => names.filter((name) => only === undefined || only.has(name));
   const loopback: Link = { name: "loopback", port: server.port, knownHosts: knownHostsFor(server, server.port) };
   out("loopback:\n");
-  const loopbackRows = await measure(new Methods(server, release), loopback, pick([...NETWORK_METHODS, ...LOCAL_METHODS]), Number(options.runs));
+  const existingArtifacts = Number(options.existing);
+  let existing: string | undefined;
+  if (existingArtifacts > 0) {
+    existing = join(root, "existing");
+    writeExistingRepository(existing, existingArtifacts);
+    out(`the -existing methods start from a target holding ${existingArtifacts} other artifacts of org.bench\n`);
+  }
+  const loopbackMethods = [...NETWORK_METHODS, ...LOCAL_METHODS, ...(existing !== undefined ? EXISTING_METHODS : [])];
+  const loopbackRows = await measure(new Methods(server, release, existing), loopback, pick(loopbackMethods), Number(options.runs));
   out(`\n${table(loopbackRows)}\n`);
   report.loopback = { release: { artifacts: release.artifacts, files: release.files, bytes: release.bytes }, rows: loopbackRows };
 

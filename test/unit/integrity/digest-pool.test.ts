@@ -45,4 +45,20 @@ describe("digestFiles (worker threads)", () => {
     const missing = join(dir, "missing");
     await assert.rejects(digestFiles([join(dir, "ok"), missing], ["sha1"]), (error: unknown) => isPromoteError(error) && error.code === "ERR_IO" && error.path === missing);
   });
+
+  it("a small file's bytes come back in a buffer of their own size (not a pooled 8 KiB slab each)", async () => {
+    // A pooled Buffer cloned across threads brings its whole slab: 45,000 checksum files cost
+    // 281 MiB of memory that way (issue 9).
+    const dir = makeTempDir();
+    const paths = Array.from({ length: 70 }, (_, index) => {
+      const path = join(dir, `c${index}`);
+      writeFileSync(path, "0123456789abcdef0123456789abcdef".slice(0, 1 + (index % 32)));
+      return path;
+    });
+    const results = await digestFiles(paths, ["md5"], undefined, paths.map(() => 32));
+    results.forEach((result, index) => {
+      assert.equal(Buffer.from(result.content!).toString(), "0123456789abcdef0123456789abcdef".slice(0, 1 + (index % 32)));
+      assert.equal(result.content!.buffer.byteLength, result.size, `file ${index}`);
+    });
+  });
 });
