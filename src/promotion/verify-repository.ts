@@ -6,6 +6,7 @@ import { isPromoteError } from "../errors.js";
 import { ALL_ALGORITHMS, CHECKSUM_EXTENSIONS, digestBytes } from "../integrity/digests.js";
 import { parseChecksumFile } from "../integrity/checksum-file.js";
 import { verifyDetachedSignature, type TrustedKeys } from "../integrity/pgp.js";
+import { isSnapshotVersion } from "../maven/comparable-version.js";
 import { parseMetadata, type MetadataDocument } from "../maven/metadata.js";
 import { METADATA_FILE, RIP_SUFFIX, SIGNATURE_EXTENSION, dirname, joinPath, unsafePathReason } from "../maven/repository-path.js";
 import type { Transport } from "../transport/transport.js";
@@ -110,6 +111,7 @@ async function checkMetadataFile(input: VerifyRepositoryInput, path: string, res
       }
       if ((await input.target.stat(joinPath(directory, name)))?.type !== "file") problem(`lists ${name}, which is missing`);
     }
+    await checkSnapshotPom(input.target, directory, artifactId, metadata.version, metadata.versioning, problem);
     return;
   }
   for (const version of metadata.versioning?.versions ?? []) {
@@ -124,8 +126,71 @@ async function checkMetadataFile(input: VerifyRepositoryInput, path: string, res
       problem(`lists version ${version}, whose directory is missing`);
       continue;
     }
-    const hasPom = names.some((name) => name.startsWith(`${artifactId}-`) && name.endsWith(".pom"));
-    if (!hasPom) problem(`lists version ${version}, which has no POM`);
+    if (isSnapshotVersion(version)) checkSnapshotVersion(names, version, problem);
+    else await checkReleaseVersion(input.target, versionDirectory, names, `${artifactId}-${version}.pom`, version, problem);
+  }
+}
+
+/** Maven reads a SNAPSHOT's own metadata to find its timestamped files (checked as a metadata file of its own). */
+function checkSnapshotVersion(names: readonly string[], version: string, problem: (message: string) => void): void {
+  if (!names.includes(METADATA_FILE)) problem(`lists version ${version}, whose ${version}/${METADATA_FILE} (where Maven finds its timestamped files) is missing`);
+}
+
+/**
+ * Maven resolves a SNAPSHOT's POM first: it must be among the snapshotVersions (Maven 3), or,
+ * in a Maven 2 file with only <snapshot>, at the name its timestamp and build number make.
+ */
+async function checkSnapshotPom(
+  target: Transport,
+  directory: string,
+  artifactId: string,
+  version: string,
+  versioning: MetadataDocument["metadata"]["versioning"],
+  problem: (message: string) => void,
+): Promise<void> {
+  const listed = versioning?.snapshotVersions ?? [];
+  if (listed.length > 0) {
+    if (!listed.some((entry) => entry.extension === "pom" && !entry.classifier)) problem("lists no POM among its snapshotVersions");
+    return;
+  }
+  const snapshot = versioning?.snapshot;
+  if (snapshot?.timestamp === undefined || snapshot.buildNumber === undefined) return; // a local copy: nothing to resolve by name
+  const pom = `${artifactId}-${version.replace(/-SNAPSHOT$/, "")}-${snapshot.timestamp}-${snapshot.buildNumber}.pom`;
+  if (unsafePathReason(pom) !== undefined || pom.includes("/")) problem(`names snapshot POM ${JSON.stringify(pom)}, which is not a safe name`);
+  else if ((await target.stat(joinPath(directory, pom)))?.type !== "file") problem(`names ${pom} (its <snapshot>), which is missing`);
+}
+
+/** Maven downloads a release's `artifactId-version.pom`, and with checksumPolicy=fail its .sha1 or .md5 must match. */
+async function checkReleaseVersion(
+  target: Transport,
+  versionDirectory: string,
+  names: readonly string[],
+  pom: string,
+  version: string,
+  problem: (message: string, at?: string) => void,
+): Promise<void> {
+  if (!names.includes(pom)) {
+    problem(`lists version ${version}, whose POM ${pom} is missing`);
+    return;
+  }
+  const pomPath = joinPath(versionDirectory, pom);
+  const present = ALL_ALGORITHMS.filter((algorithm) => names.includes(pom + CHECKSUM_EXTENSIONS[algorithm]));
+  if (!present.includes("sha1") && !present.includes("md5")) {
+    problem(`lists version ${version}, whose POM has no .sha1 or .md5 (Maven fails on that with checksumPolicy=fail)`);
+  }
+  if (present.length === 0) return;
+  const bytes = await target.readFile(pomPath);
+  if (bytes === undefined) return; // gone since the listing: reported by the next verify
+  const { digests } = await digestBytes(bytes, present);
+  for (const algorithm of present) {
+    const checksumPath = pomPath + CHECKSUM_EXTENSIONS[algorithm];
+    const text = (await target.readFile(checksumPath, 4096))?.toString("latin1");
+    if (text === undefined) continue;
+    try {
+      if (parseChecksumFile(text, algorithm, checksumPath) !== digests[algorithm]) problem(`does not match ${pom}`, checksumPath);
+    } catch (error) {
+      problem(isPromoteError(error) ? error.message.replace(`${checksumPath}: `, "") : String(error), checksumPath);
+    }
   }
 }
 

@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fakeJar, writeWithChecksums } from "../../scripts/example-repository.js";
 import { mavenAvailable, resolveWithMaven, type ResolveResult } from "../helpers/maven-client.js";
+import { verifyRepository } from "../../src/promotion/verify-repository.js";
+import { LocalTransport } from "../../src/transport/local-transport.js";
 
 const G = "org.example";
 
@@ -233,6 +235,33 @@ describe("integration: real Maven client (Debian mvn) against a repository direc
 
     assert.equal(refused.ok, false, refused.output);
     assert.match(refused.output, /Checksum validation failed, expected 0{40} but is [0-9a-f]{40} from promoted for \S*maven-metadata\.xml/);
+  });
+
+  it("(f) what Maven cannot resolve (or resolves without its POM), `verify` reports: a SNAPSHOT without its own metadata, a release without its POM", async function () {
+    // The oracle is Maven: each broken repository must fail to resolve, and verify must say why.
+    const snapshotRepo = await freshRepo("snapshot-no-own-metadata");
+    await writeSnapshot(snapshotRepo, "snap");
+    await writeArtifactMetadata(snapshotRepo, "snap", ["1.0-SNAPSHOT"]);
+    const own = join(snapshotRepo, "org/example/snap/1.0-SNAPSHOT/maven-metadata.xml");
+    const releaseRepo = await helloRepo("release-no-pom");
+    await rm(join(releaseRepo, "org/example/hello/1.1.0/hello-1.1.0.pom"));
+
+    const before = await verifyRepository({ target: new LocalTransport(snapshotRepo) });
+    assert.deepEqual(before.problems, [], "the SNAPSHOT repository verifies before its metadata is deleted");
+    for (const suffix of ["", ".md5", ".sha1"]) await rm(own + suffix);
+
+    const [snapshot, release] = await Promise.all([
+      resolve(snapshotRepo, [{ groupId: G, artifactId: "snap", version: "1.0-SNAPSHOT" }]),
+      resolve(releaseRepo, [{ groupId: G, artifactId: "hello", version: "1.1.0" }]),
+    ]);
+    assert.equal(snapshot.ok, false, snapshot.output);
+    // Maven goes on without a POM, but only with a warning and no dependency information.
+    assert.match(release.output, /The POM for \S*hello:jar:1\.1\.0 is missing, no dependency information available/, release.output);
+    const problems = async (repo: string): Promise<string[]> => (await verifyRepository({ target: new LocalTransport(repo) })).problems.map((problem) => problem.message);
+    assert.deepEqual(await problems(snapshotRepo), [
+      "org/example/snap/maven-metadata.xml: lists version 1.0-SNAPSHOT, whose 1.0-SNAPSHOT/maven-metadata.xml (where Maven finds its timestamped files) is missing",
+    ]);
+    assert.deepEqual(await problems(releaseRepo), ["org/example/hello/maven-metadata.xml: lists version 1.1.0, whose POM hello-1.1.0.pom is missing"]);
   });
 
   it("never reaches a network repository, even one a resolved POM declares, and does not hang", async function () {
