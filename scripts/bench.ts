@@ -127,6 +127,7 @@ class Methods {
     const source = this.release.directory;
     if (method.endsWith("-existing")) {
       await run("cp", ["-al", `${this.existing!}/.`, target]);
+      await run("sync", []); // the 70,000 new links' writeback is not the promotion's time
       method = method.replace("-existing", "") as Method;
     }
     const login = `${this.server?.user}@127.0.0.1`;

@@ -11,6 +11,7 @@ export interface SshOptionValues {
   knownHosts?: string;
   acceptNewHostKey?: boolean;
   sftpOnly?: boolean;
+  sshConfig?: string;
 }
 
 export function addSshOptions(command: Command): Command {
@@ -19,7 +20,8 @@ export function addSshOptions(command: Command): Command {
     .option("--identity-passphrase-env <var>", "environment variable holding the identity's passphrase")
     .option("--known-hosts <file>", "known_hosts file (default ~/.ssh/known_hosts; hashed entries are understood)")
     .option("--accept-new-host-key", "trust and record a host key the known_hosts file does not have yet (a changed key is always refused)")
-    .option("--sftp-only", "never run shell commands on the server: upload file by file and rename over SFTP");
+    .option("--sftp-only", "never run shell commands on the server: upload file by file and rename over SFTP")
+    .option("--ssh-config <file>", "OpenSSH client config that sftp://HOST is resolved through (default ~/.ssh/config; 'none' to ignore it)");
 }
 
 export function sshSettingsFrom(values: SshOptionValues, env: NodeJS.ProcessEnv): SshSettings {
@@ -29,6 +31,7 @@ export function sshSettingsFrom(values: SshOptionValues, env: NodeJS.ProcessEnv)
   };
   if (values.identity !== undefined) settings.identityFile = values.identity;
   if (values.knownHosts !== undefined) settings.knownHostsPath = values.knownHosts;
+  if (values.sshConfig !== undefined) settings.sshConfig = values.sshConfig;
   if (values.identityPassphraseEnv !== undefined) {
     if (values.identity === undefined) {
       throw new PromoteError("ERR_USAGE", "--identity-passphrase-env is given without --identity", { path: "--identity-passphrase-env" });

@@ -1,12 +1,13 @@
 // Parsing the locations users write for --from and --to: `/path`, `file:///path`, and
-// `sftp://user@host[:port]/absolute/path`.
+// `sftp://[user@]host[:port]/absolute/path` (host may be an alias of ~/.ssh/config, which may
+// give the user and port too).
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PromoteError } from "../errors.js";
 
 export type Location =
   | { kind: "local"; path: string; text: string }
-  | { kind: "sftp"; user: string; host: string; port: number; path: string; text: string };
+  | { kind: "sftp"; user?: string; host: string; port?: number; path: string; text: string };
 
 export function parseLocation(text: string, option: string): Location {
   const bad = (reason: string): never => {
@@ -31,12 +32,17 @@ export function parseLocation(text: string, option: string): Location {
       return bad("is not a valid sftp URL; write sftp://user@host[:port]/absolute/path");
     }
     if (url.password !== "") bad("must not contain a password; use --identity or ssh-agent");
-    if (url.username === "") bad("names no user; write sftp://user@host[:port]/absolute/path");
     if (url.hostname === "") bad("names no host");
     const path = decodeURIComponent(url.pathname);
     if (!path.startsWith("/") || path === "/") bad("needs an absolute repository path after the host");
-    const port = url.port === "" ? 22 : Number(url.port);
-    return { kind: "sftp", user: decodeURIComponent(url.username), host: url.hostname, port, path, text };
+    return {
+      kind: "sftp",
+      host: url.hostname,
+      path,
+      text,
+      ...(url.username === "" ? {} : { user: decodeURIComponent(url.username) }),
+      ...(url.port === "" ? {} : { port: Number(url.port) }),
+    };
   }
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) bad("uses an unsupported scheme; use a path, file:// or sftp://");
   return { kind: "local", path: isAbsolute(text) ? resolve(text) : resolve(process.cwd(), text), text };

@@ -1,11 +1,14 @@
 // Opens the transport for a location the user wrote (--from, --to): a local directory or an
 // SFTP server. SSH settings are the OpenSSH ones users know: an identity file, ssh-agent,
 // known_hosts with explicit trust of a new host key.
+import { userInfo } from "node:os";
 import { PromoteError } from "../errors.js";
+import { defaultSshConfigPath, resolveSshConfig, type ResolvedSshConfig } from "../ssh-config/ssh-config.js";
 import { defaultKnownHostsPath } from "./known-hosts.js";
 import { LocalTransport } from "./local-transport.js";
 import { parseLocation } from "./location.js";
-import { openSftpTransport } from "./sftp-transport.js";
+import { openSftpTransport, type SftpOptions } from "./sftp-transport.js";
+import type { HopEndpoint } from "./ssh-hops.js";
 import type { Transport } from "./transport.js";
 
 export interface SshSettings {
@@ -16,6 +19,8 @@ export interface SshSettings {
   knownHostsPath?: string;
   acceptNewHostKey?: boolean;
   sftpOnly?: boolean;
+  /** The OpenSSH client config to resolve hosts through (default ~/.ssh/config); "none" ignores it. */
+  sshConfig?: string;
 }
 
 export interface OpenedTransport {
@@ -34,18 +39,66 @@ export async function openTransport(text: string, option: "--from" | "--to", ssh
     }
     return { transport, root: location.path };
   }
+  const configPath = ssh.sshConfig ?? defaultSshConfigPath();
+  const resolve = (host: string, user?: string, port?: number): ResolvedSshConfig =>
+    configPath === "none"
+      ? { hostname: host, port: port ?? 22, user: user ?? localUser(), identityFiles: [], identityFilesAsWritten: [] }
+      : resolveSshConfig(configPath, { host, ...(user === undefined ? {} : { user }), ...(port === undefined ? {} : { port }) });
+  const resolved = resolve(location.host, location.user, location.port);
+  const endpoint = endpointOptions(resolved, ssh, configPath, location.host);
+  const jumps = (resolved.proxyJump?.split(",") ?? []).map((hop) => {
+    const parsed = parseHop(hop, configPath);
+    const hopConfig = resolve(parsed.host, parsed.user, parsed.port);
+    const options = endpointOptions(hopConfig, ssh, configPath, parsed.host);
+    return { ...options, identityFiles: options.identityFile !== undefined ? [options.identityFile] : (options.identityFiles ?? []) } satisfies HopEndpoint;
+  });
   const transport = await openSftpTransport({
-    host: location.host,
-    port: location.port,
-    user: location.user,
+    ...endpoint,
     root: location.path,
     location: text,
-    knownHostsPath: ssh.knownHostsPath ?? defaultKnownHostsPath(),
-    acceptNewHostKey: ssh.acceptNewHostKey ?? false,
     sftpOnly: ssh.sftpOnly ?? false,
-    ...(ssh.identityFile === undefined ? {} : { identityFile: ssh.identityFile }),
     ...(ssh.identityPassphrase === undefined ? {} : { identityPassphrase: ssh.identityPassphrase }),
-    ...(ssh.agent === undefined ? {} : { agent: ssh.agent }),
+    ...(jumps.length === 0 ? {} : { jumps }),
   });
   return { transport, root: location.path };
+}
+
+type EndpointOptions = Pick<SftpOptions, "host" | "port" | "user" | "knownHostsPath" | "acceptNewHostKey" | "identityFile" | "identityFiles" | "agent" | "readyTimeoutMs" | "keepaliveIntervalMs">;
+
+/** Command-line options beat the ssh config, which beats the defaults (as with ssh itself). */
+function endpointOptions(resolved: ResolvedSshConfig, ssh: SshSettings, configPath: string, alias: string): EndpointOptions {
+  const strict = resolved.strictHostKeyChecking;
+  if (strict === "no") {
+    throw new PromoteError("ERR_CONFIG", `${configPath}: StrictHostKeyChecking ${strict} for ${alias}: maven-promote checks host keys always (use yes or accept-new)`, { path: configPath });
+  }
+  const agent = resolved.identitiesOnly === true || resolved.identityAgent === "none" ? undefined : resolved.identityAgent !== undefined && resolved.identityAgent !== "SSH_AUTH_SOCK" ? resolved.identityAgent : ssh.agent;
+  const options: EndpointOptions = {
+    host: resolved.hostname,
+    port: resolved.port,
+    user: resolved.user,
+    knownHostsPath: ssh.knownHostsPath ?? resolved.userKnownHostsFiles?.[0] ?? defaultKnownHostsPath(),
+    // "ask" cannot ask here: an unknown host is refused, as with "yes".
+    acceptNewHostKey: (ssh.acceptNewHostKey ?? false) || strict === "accept-new",
+  };
+  if (ssh.identityFile !== undefined) options.identityFile = ssh.identityFile;
+  else if (resolved.identityFiles.length > 0) options.identityFiles = resolved.identityFiles;
+  if (agent !== undefined) options.agent = agent;
+  if (resolved.connectTimeoutSeconds !== undefined) options.readyTimeoutMs = resolved.connectTimeoutSeconds * 1000;
+  if (resolved.serverAliveIntervalSeconds !== undefined && resolved.serverAliveIntervalSeconds > 0) options.keepaliveIntervalMs = resolved.serverAliveIntervalSeconds * 1000;
+  return options;
+}
+
+/** One ProxyJump hop: `[user@]host[:port]` (or an ssh:// URL). */
+function parseHop(text: string, configPath: string): { host: string; user?: string; port?: number } {
+  const match = /^(?:ssh:\/\/)?(?:([^@]+)@)?(\[[^\]]+\]|[^:@/]+)(?::(\d+))?\/?$/.exec(text.trim());
+  if (match === null) throw new PromoteError("ERR_CONFIG", `${configPath}: ProxyJump ${JSON.stringify(text)}: expected [user@]host[:port]`, { path: configPath });
+  return {
+    host: match[2]!.replace(/^\[|\]$/g, ""),
+    ...(match[1] === undefined ? {} : { user: match[1] }),
+    ...(match[3] === undefined ? {} : { port: Number(match[3]) }),
+  };
+}
+
+function localUser(): string {
+  return userInfo().username;
 }

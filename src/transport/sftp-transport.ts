@@ -11,7 +11,7 @@ import { PromoteError } from "../errors.js";
 import { digestStream, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
 import { mapLimit } from "../util/map-limit.js";
 import { shellQuote } from "../util/shell-quote.js";
-import { checkHostKey } from "./known-hosts.js";
+import { authAttempts, hostVerifier, openJumpChain, type HopEndpoint, type JumpChain } from "./ssh-hops.js";
 import type { ProbeRequest, ProbeResult } from "./read-many.js";
 import { RemoteShell } from "./remote-shell.js";
 import { countSftpRequests, RoundTripCounter, type NetworkStats } from "./round-trips.js";
@@ -36,6 +36,11 @@ export interface SftpOptions {
   /** Never run shell commands, even if the server would allow them (SFTP-only servers). */
   sftpOnly?: boolean;
   readyTimeoutMs?: number;
+  /** Identity files from ~/.ssh/config, tried in order when no --identity is given. */
+  identityFiles?: readonly string[];
+  keepaliveIntervalMs?: number;
+  /** ProxyJump hops, first to last (each resolved through the ssh config already). */
+  jumps?: readonly HopEndpoint[];
 }
 
 const NO_SUCH_FILE = 2;
@@ -51,18 +56,12 @@ export async function openSftpTransport(options: SftpOptions): Promise<SftpTrans
     port: options.port,
     username: options.user,
     readyTimeout: options.readyTimeoutMs ?? 20_000,
-    hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
-      checkHostKey({ host: options.host, port: options.port, key, knownHostsPath: options.knownHostsPath, acceptNew: options.acceptNewHostKey })
-        .then((decision) => {
-          if (!decision.ok) hostKeyError = decision.error;
-          verify(decision.ok);
-        })
-        .catch((error: unknown) => {
-          hostKeyError = error instanceof PromoteError ? error : new PromoteError("ERR_CONFIG", `known_hosts check failed: ${String(error)}`, { cause: error });
-          verify(false);
-        });
-    },
+    hostVerifier: hostVerifier(
+      { host: options.host, port: options.port, knownHostsPath: options.knownHostsPath, acceptNewHostKey: options.acceptNewHostKey },
+      (error) => (hostKeyError = error),
+    ),
   } as ConnectConfig;
+  if (options.keepaliveIntervalMs !== undefined) config.keepaliveInterval = options.keepaliveIntervalMs;
   if (options.identityFile !== undefined) {
     try {
       config.privateKey = await readFile(options.identityFile);
@@ -70,20 +69,31 @@ export async function openSftpTransport(options: SftpOptions): Promise<SftpTrans
       throw new PromoteError("ERR_CONFIG", `--identity ${options.identityFile}: cannot read the key (${(error as NodeJS.ErrnoException).code ?? "error"})`, { path: "--identity", cause: error });
     }
     if (options.identityPassphrase !== undefined) config.passphrase = options.identityPassphrase;
+  } else if (options.identityFiles !== undefined && options.identityFiles.length > 0) {
+    // The ssh config's IdentityFile lines, then the agent: ssh2 takes one privateKey, so the
+    // attempts are listed for it in OpenSSH's order.
+    const attempts = await authAttempts({ user: options.user, identityFiles: options.identityFiles, ...(options.agent === undefined ? {} : { agent: options.agent }) });
+    if (attempts !== undefined) config.authHandler = attempts;
   }
   if (options.agent !== undefined) config.agent = options.agent;
+  let jumpChain: JumpChain | undefined;
+  if (options.jumps !== undefined && options.jumps.length > 0) {
+    jumpChain = await openJumpChain(options.jumps, { host: options.host, port: options.port });
+    config.sock = jumpChain.sock;
+  }
   const where = `${options.user}@${options.host}:${options.port}`;
   try {
     await client.connect(config);
   } catch (error) {
     await client.end().catch(() => undefined);
+    jumpChain?.close();
     if (hostKeyError !== undefined) throw hostKeyError;
     throw translateConnectError(error, where, options.identityFile);
   }
   // Small requests go out at once: with Nagle's algorithm a burst (the metadata flips) would
   // leave its second packet waiting a round trip for the first one's acknowledgement.
   (client as unknown as { client: import("ssh2").Client }).client.setNoDelay(true);
-  const transport = new SftpTransport(client, options);
+  const transport = new SftpTransport(client, options, jumpChain);
   if ((await transport.stat("")) ?.type !== "directory") {
     await transport.close();
     throw new PromoteError("ERR_REPOSITORY_NOT_FOUND", `${options.location}: ${options.root} is not a directory on ${options.host}`, { path: options.location });
@@ -121,6 +131,8 @@ export class SftpTransport implements Transport {
   constructor(
     private readonly client: SftpClient,
     private readonly options: SftpOptions,
+    /** The ProxyJump connections under this one, closed with it. */
+    private readonly jumpChain?: JumpChain,
   ) {
     this.location = options.location;
     this.capabilities = { exec: !options.sftpOnly };
@@ -549,6 +561,7 @@ export class SftpTransport implements Transport {
   async close(): Promise<void> {
     (await this.shellSession)?.close();
     await this.client.end().catch(() => undefined);
+    this.jumpChain?.close();
   }
 
   /**
