@@ -3,6 +3,7 @@
 // ssh-agent through SSH_AUTH_SOCK, ~/.ssh/known_hosts, and explicit trust of a new host key.
 import type { Command } from "commander";
 import { PromoteError } from "../errors.js";
+import { findServer } from "../maven-settings/settings.js";
 import type { SshSettings } from "../transport/open-transport.js";
 
 export interface SshOptionValues {
@@ -12,6 +13,11 @@ export interface SshOptionValues {
   acceptNewHostKey?: boolean;
   sftpOnly?: boolean;
   sshConfig?: string;
+  settings?: string;
+  globalSettings?: string;
+  settingsSecurity?: string;
+  serverId?: string;
+  fromServerId?: string;
 }
 
 export function addSshOptions(command: Command): Command {
@@ -21,6 +27,11 @@ export function addSshOptions(command: Command): Command {
     .option("--known-hosts <file>", "known_hosts file (default ~/.ssh/known_hosts; hashed entries are understood)")
     .option("--accept-new-host-key", "trust and record a host key the known_hosts file does not have yet (a changed key is always refused)")
     .option("--sftp-only", "never run shell commands on the server: upload file by file and rename over SFTP")
+    .option("--settings <file>", "Maven settings.xml whose <server> entries --server-id and --from-server-id name (default ~/.m2/settings.xml)")
+    .option("--global-settings <file>", "the global settings.xml the user's is merged over (default $MAVEN_HOME/conf/settings.xml)")
+    .option("--settings-security <file>", "the master password for encrypted settings values (default ~/.m2/settings-security.xml)")
+    .option("--server-id <id>", "the settings.xml <server> to log in to the target with (username, password, privateKey, passphrase)")
+    .option("--from-server-id <id>", "the settings.xml <server> to log in to an sftp:// staging repository with")
     .option("--ssh-config <file>", "OpenSSH client config that sftp://HOST is resolved through (default ~/.ssh/config; 'none' to ignore it)");
 }
 
@@ -43,5 +54,12 @@ export function sshSettingsFrom(values: SshOptionValues, env: NodeJS.ProcessEnv)
     settings.identityPassphrase = passphrase;
   }
   if (env.SSH_AUTH_SOCK) settings.agent = env.SSH_AUTH_SOCK;
+  const locations = {
+    ...(values.settings === undefined ? {} : { settings: values.settings }),
+    ...(values.globalSettings === undefined ? {} : { globalSettings: values.globalSettings }),
+    ...(values.settingsSecurity === undefined ? {} : { settingsSecurity: values.settingsSecurity }),
+  };
+  if (values.serverId !== undefined) (settings.servers ??= {})["--to"] = findServer(values.serverId, "--server-id", locations, env);
+  if (values.fromServerId !== undefined) (settings.servers ??= {})["--from"] = findServer(values.fromServerId, "--from-server-id", locations, env);
   return settings;
 }

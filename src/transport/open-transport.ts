@@ -3,6 +3,7 @@
 // known_hosts with explicit trust of a new host key.
 import { userInfo } from "node:os";
 import { PromoteError } from "../errors.js";
+import type { MavenServer } from "../maven-settings/settings.js";
 import { defaultSshConfigPath, resolveSshConfig, type ResolvedSshConfig } from "../ssh-config/ssh-config.js";
 import { defaultKnownHostsPath } from "./known-hosts.js";
 import { LocalTransport } from "./local-transport.js";
@@ -21,6 +22,8 @@ export interface SshSettings {
   sftpOnly?: boolean;
   /** The OpenSSH client config to resolve hosts through (default ~/.ssh/config); "none" ignores it. */
   sshConfig?: string;
+  /** settings.xml <server> entries (--server-id, --from-server-id), decrypted. */
+  servers?: { "--to"?: MavenServer; "--from"?: MavenServer };
 }
 
 export interface OpenedTransport {
@@ -44,8 +47,11 @@ export async function openTransport(text: string, option: "--from" | "--to", ssh
     configPath === "none"
       ? { hostname: host, port: port ?? 22, user: user ?? localUser(), identityFiles: [], identityFilesAsWritten: [] }
       : resolveSshConfig(configPath, { host, ...(user === undefined ? {} : { user }), ...(port === undefined ? {} : { port }) });
-  const resolved = resolve(location.host, location.user, location.port);
-  const endpoint = endpointOptions(resolved, ssh, configPath, location.host);
+  // The URL beats settings.xml, which beats the ssh config (and flags beat them all).
+  const server = ssh.servers?.[option];
+  const resolved = resolve(location.host, location.user ?? server?.username, location.port);
+  const credentials = withServer(ssh, server);
+  const endpoint = endpointOptions(resolved, credentials, configPath, location.host);
   const jumps = (resolved.proxyJump?.split(",") ?? []).map((hop) => {
     const parsed = parseHop(hop, configPath);
     const hopConfig = resolve(parsed.host, parsed.user, parsed.port);
@@ -57,10 +63,20 @@ export async function openTransport(text: string, option: "--from" | "--to", ssh
     root: location.path,
     location: text,
     sftpOnly: ssh.sftpOnly ?? false,
-    ...(ssh.identityPassphrase === undefined ? {} : { identityPassphrase: ssh.identityPassphrase }),
+    ...(credentials.identityPassphrase === undefined ? {} : { identityPassphrase: credentials.identityPassphrase }),
+    ...(server?.password === undefined ? {} : { password: server.password }),
     ...(jumps.length === 0 ? {} : { jumps }),
   });
   return { transport, root: location.path };
+}
+
+/** A settings.xml server's key and passphrase where no flag gives them. */
+function withServer(ssh: SshSettings, server: MavenServer | undefined): SshSettings {
+  if (server === undefined || ssh.identityFile !== undefined) return ssh;
+  const merged: SshSettings = { ...ssh };
+  if (server.privateKey !== undefined) merged.identityFile = server.privateKey;
+  if (server.passphrase !== undefined && merged.identityPassphrase === undefined) merged.identityPassphrase = server.passphrase;
+  return merged;
 }
 
 type EndpointOptions = Pick<SftpOptions, "host" | "port" | "user" | "knownHostsPath" | "acceptNewHostKey" | "identityFile" | "identityFiles" | "agent" | "readyTimeoutMs" | "keepaliveIntervalMs">;

@@ -39,6 +39,8 @@ export interface SftpOptions {
   /** Identity files from ~/.ssh/config, tried in order when no --identity is given. */
   identityFiles?: readonly string[];
   keepaliveIntervalMs?: number;
+  /** A password to log in with (a settings.xml server's); never printed. */
+  password?: string;
   /** ProxyJump hops, first to last (each resolved through the ssh config already). */
   jumps?: readonly HopEndpoint[];
 }
@@ -76,6 +78,7 @@ export async function openSftpTransport(options: SftpOptions): Promise<SftpTrans
     if (attempts !== undefined) config.authHandler = attempts;
   }
   if (options.agent !== undefined) config.agent = options.agent;
+  if (options.password !== undefined) config.password = options.password;
   let jumpChain: JumpChain | undefined;
   if (options.jumps !== undefined && options.jumps.length > 0) {
     jumpChain = await openJumpChain(options.jumps, { host: options.host, port: options.port });

@@ -1,0 +1,121 @@
+// settings.xml servers against the real thing: Debian's `mvn --encrypt-master-password` and
+// `mvn --encrypt-password` encrypt the master password and a key's passphrase; maven-promote
+// decrypts them, logs in to the test sshd with the passphrase-protected key the server entry
+// names, and promotes. A wrong master password and an unknown id are one line each, target untouched.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { appendFileSync, cpSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeExampleRepositories } from "../../scripts/example-repository.js";
+import { decryptValue, MASTER_PASSWORD_KEY } from "../../src/maven-settings/settings-cipher.js";
+import { runCliProcess } from "../helpers/cli.js";
+import { mavenAvailable } from "../helpers/maven-client.js";
+import { skipWithoutSshd, startSshd, type SshServer } from "../helpers/sshd.js";
+import { makeTempDir, removeTempDirs, treeFingerprint } from "../helpers/temp-repos.js";
+
+/** mvn's encrypted output: the `{…}` line. */
+function mvnEncrypt(args: string[]): string {
+  const output = execFileSync("mvn", ["-q", "-B", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const line = output.split("\n").map((text) => text.replace(/\u001b\[[0-9;]*m/g, "").trim()).find((text) => /^\{[A-Za-z0-9+/=]+\}$/.test(text));
+  assert.ok(line, `no encrypted value in mvn's output:\n${output}`);
+  return line;
+}
+
+describe("integration: settings.xml servers, encrypted by real Maven", function () {
+  this.timeout(120_000);
+  let server: SshServer;
+  let example: { staging: string; target: string };
+  const master = "correct horse battery staple";
+  const keyPassphrase = "pass phrase with spaces & <xml> chars";
+  let dir: string;
+  let securityFile: string;
+  let encryptedPassphrase: string;
+
+  before(async function () {
+    skipWithoutSshd(this);
+    if (!mavenAvailable()) return assert.fail("mvn is missing: run scripts/install-maven-test-deps.sh");
+    server = await startSshd();
+    example = writeExampleRepositories(makeTempDir());
+    dir = makeTempDir();
+    // A passphrase-protected key the server accepts.
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", keyPassphrase, "-C", "settings-test", "-f", join(dir, "deploy_key")]);
+    appendFileSync(join(server.dir, "authorized_keys"), readFileSync(join(dir, "deploy_key.pub"), "utf8"));
+    securityFile = join(dir, "settings-security.xml");
+    writeFileSync(securityFile, `<settingsSecurity><master>${mvnEncrypt(["--encrypt-master-password", master])}</master></settingsSecurity>\n`);
+    encryptedPassphrase = mvnEncrypt(["--encrypt-password", keyPassphrase, `-Dsettings.security=${securityFile}`]);
+  });
+
+  after(async () => {
+    await server?.stop();
+    removeTempDirs();
+  });
+
+  function settingsFile(passphrase = encryptedPassphrase): string {
+    const path = join(makeTempDir(), "settings.xml");
+    writeFileSync(
+      path,
+      `<settings>
+  <servers>
+    <server>
+      <id>releases</id>
+      <username>\${env.DEPLOY_USER}</username>
+      <privateKey>\${env.KEY_DIR}/deploy_key</privateKey>
+      <passphrase>${passphrase.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</passphrase>
+    </server>
+  </servers>
+</settings>
+`,
+    );
+    return path;
+  }
+
+  function freshTarget(): string {
+    const target = join(makeTempDir(), "target");
+    cpSync(example.target, target, { recursive: true });
+    return target;
+  }
+
+  const env = () => ({ DEPLOY_USER: server.user, KEY_DIR: dir });
+  const to = (target: string) => ["--to", `sftp://127.0.0.1:${server.port}${target}`, "--known-hosts", server.knownHostsPath, "--ssh-config", "none"];
+
+  it("our decryption gives back what mvn encrypted (master and value)", () => {
+    const xml = readFileSync(securityFile, "utf8");
+    assert.equal(decryptValue(/<master>(.*)<\/master>/.exec(xml)![1]!, MASTER_PASSWORD_KEY), master);
+    assert.equal(decryptValue(encryptedPassphrase, master), keyPassphrase);
+    // Maven allows text around the braces (a comment).
+    assert.equal(decryptValue(`rotated 2026-11 ${encryptedPassphrase} by ops`, master), keyPassphrase);
+  });
+
+  it("--server-id: logs in as the server's user with its key, whose encrypted passphrase mvn made", async () => {
+    const target = freshTarget();
+    const result = await runCliProcess(["promote", "--json", "--from", example.staging, ...to(target), "--server-id", "releases", "--settings", settingsFile(), "--settings-security", securityFile], env());
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).state, "committed");
+    assert.doesNotMatch(result.stdout + result.stderr, new RegExp(keyPassphrase.slice(0, 10)), "the passphrase is never printed");
+  });
+
+  it("<relocation> in settings-security.xml points to the file holding the master", async () => {
+    const relocating = join(makeTempDir(), "settings-security.xml");
+    writeFileSync(relocating, `<settingsSecurity><relocation>${securityFile}</relocation></settingsSecurity>\n`);
+    const result = await runCliProcess(["plan", "--from", example.staging, ...to(freshTarget()), "--server-id", "releases", "--settings", settingsFile(), "--settings-security", relocating], env());
+    assert.equal(result.code, 0, result.stderr);
+  });
+
+  it("a wrong master password, and an unknown server id: one line naming the file, the target unchanged", async () => {
+    const target = freshTarget();
+    const before = treeFingerprint(target);
+    const wrong = join(makeTempDir(), "settings-security.xml");
+    writeFileSync(wrong, `<settingsSecurity><master>${mvnEncrypt(["--encrypt-master-password", "not the master"])}</master></settingsSecurity>\n`);
+    const settings = settingsFile();
+    const refused = await runCliProcess(["promote", "--from", example.staging, ...to(target), "--server-id", "releases", "--settings", settings, "--settings-security", wrong], env());
+    assert.notEqual(refused.code, 0);
+    assert.equal(
+      refused.stderr.split("\n")[0],
+      `maven-promote: ${settings}: cannot decrypt the passphrase of server releases with the master password of ${wrong} (is it the right master password?) [ERR_CONFIG]`,
+    );
+    const unknown = await runCliProcess(["promote", "--from", example.staging, ...to(target), "--server-id", "nope", "--settings", settings, "--global-settings", join(dir, "absent.xml")], env());
+    assert.notEqual(unknown.code, 0);
+    assert.equal(unknown.stderr.split("\n")[0], `maven-promote: --server-id nope: no <server> with that id in ${settings} or ${join(dir, "absent.xml")} [ERR_CONFIG]`);
+    assert.deepEqual(treeFingerprint(target), before);
+  });
+});
