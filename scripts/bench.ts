@@ -214,7 +214,7 @@ async function measure(methods: Methods, link: Link, names: readonly Method[], r
 }
 
 const LABELS: Record<Method, string> = {
-  tar: "`tar c | ssh tar x` (the floor)",
+  tar: "`tar c \\| ssh tar x` (the floor)",
   sftp: "`sftp -b` with `put -r`",
   rsync: "`rsync -a` over ssh",
   shell: "maven-promote, shell executor",
