@@ -10,6 +10,8 @@ import { registerPromoteCommand } from "./promote-command.js";
 import { registerVerifyCommand } from "./verify-command.js";
 import { registerRecoveryCommands } from "./recovery-commands.js";
 import { registerAdminCommands } from "./admin-commands.js";
+import { registerConfigCommand } from "./config-command.js";
+import { applyToCommand, findConfigFile, loadProjectConfig, type ProjectConfig } from "./project-config.js";
 
 export const VERSION = "0.1.0";
 
@@ -26,9 +28,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerVerifyCommand(program, io, setExit);
   registerRecoveryCommands(program, io, setExit);
   registerAdminCommands(program, io, setExit);
-  for (const command of program.commands) command.exitOverride().configureOutput(outputFor(io));
+  let config: ProjectConfig | undefined;
+  registerConfigCommand(program, io, () => config);
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput(outputFor(io));
+    command.option("--config <file>", `project config file (default: the nearest maven-promote.json from the current directory up)`);
+  }
+  // Settings from the environment and the config file go in before the command parses its
+  // flags, which then win; a repeatable flag is fixed up once parsed.
+  program.hook("preSubcommand", (_program, subcommand) => {
+    subcommand.hook("preAction", applyToCommand(subcommand, config, io.env));
+  });
 
   try {
+    const configPath = findConfigFile(argv, process.cwd());
+    if (configPath !== undefined) config = loadProjectConfig(configPath, program.commands.filter((command) => command.name() !== "config"));
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;
   } catch (error) {

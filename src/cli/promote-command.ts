@@ -6,6 +6,7 @@ import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { phaseProgress, progressModeFor } from "./progress.js";
 import { promoteResultToJson, renderPromoteReport } from "./render-promote.js";
+import { settingSources } from "./project-config.js";
 import { addPlanOptions, planOptionsFrom, type SharedOptionValues } from "./shared-options.js";
 
 interface PromoteOptionValues extends SharedOptionValues {
@@ -31,7 +32,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
         .choices(["auto", "perl", "sh"])
         .default("auto"),
     );
-  command.action(async (values: PromoteOptionValues) => {
+  command.action(async (values: PromoteOptionValues, self: Command) => {
     const progress = phaseProgress(io, progressModeFor(io, values.quiet));
     const stopAt = stopAtEvent(io.env.MAVEN_PROMOTE_STOP_AT);
     const result = await promote({
@@ -49,7 +50,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
         if (event.type === "phase:end") progress.done();
       },
     });
-    io.stdout(values.json ? JSON.stringify(promoteResultToJson(result), null, 2) + "\n" : renderPromoteReport(result, values.dryRun ?? false));
+    io.stdout(values.json ? JSON.stringify({ ...promoteResultToJson(result), settings: settingSources(self) }, null, 2) + "\n" : renderPromoteReport(result, values.dryRun ?? false));
     setExit(result.plan.ok ? EXIT.ok : EXIT.failed);
   });
 }

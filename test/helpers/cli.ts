@@ -12,9 +12,10 @@ export interface CliResult {
 }
 
 /** The environment is minimal on purpose: no SSH_AUTH_SOCK, no HOME keys, a pinned clock. */
-export async function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export async function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliResult> {
   try {
     const { stdout, stderr } = await run(process.execPath, [cliPath, ...args], {
+      ...(cwd === undefined ? {} : { cwd }),
       env: { PATH: process.env.PATH, MAVEN_PROMOTE_NOW: "2026-11-22T10:15:00Z", ...env },
       maxBuffer: 64 * 1024 * 1024,
     });
