@@ -5,6 +5,7 @@
 #   unzip               (unzip)
 #   gpg                 (gpg)
 #   rsync               (rsync)           - a baseline of `npm run bench`
+#   /usr/sbin/nginx     (nginx-light)     - the tests start their own nginx to serve an HTTP stage
 #
 # Silent and fast when everything is present. When something is missing and we are root with
 # apt-get, it installs the packages without starting or enabling a system sshd service. Otherwise
@@ -19,6 +20,7 @@ if ! have ssh || ! have ssh-keygen; then missing+=(openssh-client); fi
 have unzip || missing+=(unzip)
 have gpg || missing+=(gpg)
 have rsync || missing+=(rsync)
+[[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
 
 ((${#missing[@]} == 0)) && exit 0
 

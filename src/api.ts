@@ -16,6 +16,7 @@ import { cleanup as runCleanup, type CleanupResult } from "./promotion/cleanup.j
 import { readTargetStatus, type TargetStatus } from "./promotion/history.js";
 import type { LockInfo } from "./promotion/lock.js";
 import { forceUnlock, resume as resumePromotion, rollback as rollbackPromotion, type RollbackResult } from "./promotion/recovery.js";
+import { HttpSource } from "./transport/http-source.js";
 import { downloadTree } from "./transport/download-tree.js";
 import { parseLocation } from "./transport/location.js";
 import { openTransport, type OpenedTransport, type SshSettings } from "./transport/open-transport.js";
@@ -206,6 +207,16 @@ function planInput(options: PlanOptions, stagingDirectory: string, target: Opene
   };
 }
 
+/** An HTTP(S) stage, with a settings.xml server's credentials (--from-server-id) and --ca-file. */
+function httpSource(url: string, ssh: SshSettings | undefined): HttpSource {
+  const server = ssh?.servers?.["--from"];
+  return new HttpSource(url, {
+    ...(server?.username === undefined ? {} : { username: server.username }),
+    ...(server?.password === undefined ? {} : { password: server.password }),
+    ...(ssh?.caFile === undefined ? {} : { caFile: ssh.caFile }),
+  });
+}
+
 /**
  * Opens the target, and makes the stage a local directory: a local stage is used where it is,
  * an SFTP stage is pulled into a temporary directory first (DESIGN.md, fetch).
@@ -221,12 +232,12 @@ async function withRepositories<T>(options: PlanOptions, action: (stagingDirecto
     } else {
       fetched = await mkdtemp(join(tmpdir(), "maven-promote-stage-"));
       stagingDirectory = join(fetched, "stage");
-      const remote = await openTransport(options.from, "--from", options.ssh);
+      const remote = source.kind === "http" ? httpSource(source.url, options.ssh) : (await openTransport(options.from, "--from", options.ssh)).transport;
       try {
-        const files = await downloadTree(remote.transport, stagingDirectory);
+        const files = await downloadTree(remote, stagingDirectory);
         options.onEvent?.({ type: "fetch:done", files });
       } finally {
-        await remote.transport.close();
+        await remote.close();
       }
     }
     return await action(stagingDirectory, target);

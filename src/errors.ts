@@ -38,6 +38,7 @@ export const ERROR_TABLE = {
   ERR_COMMIT_FAILED: { exit: 1, hint: "The steps done are in .maven-promote/<id>/steps.log; every step is idempotent, so the commit can be run again." },
   ERR_VERIFY_FAILED: { exit: 1, hint: "The target is not consistent; see the listed files." },
   ERR_REMOTE_COMMAND: { exit: 1, hint: "The server needs sh, unzip, mv and ln (see README, 'What the server needs')." },
+  ERR_HTTP: { exit: 1, hint: "Check the URL, and the credentials (--from-server-id) for a 401 or 403." },
   ERR_SSH_CONNECT: { exit: 1, hint: "Check the host, the port and that the server runs sshd." },
   ERR_SSH_AUTH: { exit: 2, hint: "Check --identity, its passphrase variable, or ssh-agent (SSH_AUTH_SOCK)." },
   ERR_PERMISSION: { exit: 1, hint: "The user needs write access to the repository directory." },

@@ -18,6 +18,7 @@ export interface SshOptionValues {
   settingsSecurity?: string;
   serverId?: string;
   fromServerId?: string;
+  caFile?: string;
 }
 
 export function addSshOptions(command: Command): Command {
@@ -32,6 +33,7 @@ export function addSshOptions(command: Command): Command {
     .option("--settings-security <file>", "the master password for encrypted settings values (default ~/.m2/settings-security.xml)")
     .option("--server-id <id>", "the settings.xml <server> to log in to the target with (username, password, privateKey, passphrase)")
     .option("--from-server-id <id>", "the settings.xml <server> to log in to an sftp:// staging repository with")
+    .option("--ca-file <file>", "PEM CA certificates trusted besides the system's, for an https:// stage")
     .option("--ssh-config <file>", "OpenSSH client config that sftp://HOST is resolved through (default ~/.ssh/config; 'none' to ignore it)");
 }
 
@@ -43,6 +45,7 @@ export function sshSettingsFrom(values: SshOptionValues, env: NodeJS.ProcessEnv)
   if (values.identity !== undefined) settings.identityFile = values.identity;
   if (values.knownHosts !== undefined) settings.knownHostsPath = values.knownHosts;
   if (values.sshConfig !== undefined) settings.sshConfig = values.sshConfig;
+  if (values.caFile !== undefined) settings.caFile = values.caFile;
   if (values.identityPassphraseEnv !== undefined) {
     if (values.identity === undefined) {
       throw new PromoteError("ERR_USAGE", "--identity-passphrase-env is given without --identity", { path: "--identity-passphrase-env" });

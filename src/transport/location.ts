@@ -7,7 +7,8 @@ import { PromoteError } from "../errors.js";
 
 export type Location =
   | { kind: "local"; path: string; text: string }
-  | { kind: "sftp"; user?: string; host: string; port?: number; path: string; text: string };
+  | { kind: "sftp"; user?: string; host: string; port?: number; path: string; text: string }
+  | { kind: "http"; url: string; text: string };
 
 export function parseLocation(text: string, option: string): Location {
   const bad = (reason: string): never => {
@@ -44,6 +45,19 @@ export function parseLocation(text: string, option: string): Location {
       ...(url.port === "" ? {} : { port: Number(url.port) }),
     };
   }
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) bad("uses an unsupported scheme; use a path, file:// or sftp://");
+  if (/^https?:\/\//i.test(text)) {
+    // A stage only: a web server's listing is read, never written.
+    if (option !== "--from") bad("is an HTTP URL; a target must be a path, file:// or sftp:// (HTTP(S) is for --from)");
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      return bad("is not a valid URL");
+    }
+    if (url.username !== "" || url.password !== "") bad("must not contain credentials; use --from-server-id");
+    if (url.search !== "" || url.hash !== "") bad("must not have a query or a fragment");
+    return { kind: "http", url: url.href, text };
+  }
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) bad("uses an unsupported scheme; use a path, file://, sftp:// or (for --from) http(s)://");
   return { kind: "local", path: isAbsolute(text) ? resolve(text) : resolve(process.cwd(), text), text };
 }

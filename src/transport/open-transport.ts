@@ -24,6 +24,8 @@ export interface SshSettings {
   sshConfig?: string;
   /** settings.xml <server> entries (--server-id, --from-server-id), decrypted. */
   servers?: { "--to"?: MavenServer; "--from"?: MavenServer };
+  /** Extra CA certificates (PEM) for an https:// stage. */
+  caFile?: string;
 }
 
 export interface OpenedTransport {
@@ -41,6 +43,9 @@ export async function openTransport(text: string, option: "--from" | "--to", ssh
       throw new PromoteError("ERR_REPOSITORY_NOT_FOUND", `${option} ${text}: ${which} repository ${location.path} is not a directory`, { path: option });
     }
     return { transport, root: location.path };
+  }
+  if (location.kind === "http") {
+    throw new PromoteError("ERR_CONFIG", `${option} ${text}: an HTTP(S) stage is downloaded, not opened (use plan or promote --from)`, { path: option });
   }
   const configPath = ssh.sshConfig ?? defaultSshConfigPath();
   const resolve = (host: string, user?: string, port?: number): ResolvedSshConfig =>

@@ -1,0 +1,227 @@
+// An HTTP(S) staging repository, read by walking its directory listings: nginx autoindex (HTML
+// or `autoindex_format json`), Apache httpd mod_autoindex, and listings with absolute links
+// (Nexus 2 style). Only links one level below the directory listed are followed (no `../`,
+// other hosts, query links such as Apache's `?C=N;O=D` sort links), so a listing cannot lead the
+// walk out of the base URL or round in a loop. Files stream to disk; a connection reset, a 5xx,
+// a 429 (honouring Retry-After) or a truncated body is retried with backoff.
+import { createWriteStream } from "node:fs";
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { Agent as HttpAgent } from "node:http";
+import { dirname } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { rootCertificates } from "node:tls";
+import { PromoteError } from "../errors.js";
+import type { DirEntry } from "./transport.js";
+
+export interface HttpSourceOptions {
+  /** HTTP Basic credentials (a settings.xml server's); the password is never printed. */
+  username?: string;
+  password?: string;
+  /** PEM file of CA certificates trusted besides the system's. */
+  caFile?: string;
+  /** Attempts per request for transient failures. */
+  attempts?: number;
+  /** First backoff delay; doubled each retry. */
+  backoffMs?: number;
+}
+
+const MAX_LISTING_BYTES = 16 * 1024 * 1024;
+
+export class HttpSource {
+  private readonly base: URL;
+  private agent: HttpAgent | HttpsAgent | undefined;
+
+  constructor(
+    base: string,
+    private readonly options: HttpSourceOptions = {},
+  ) {
+    this.base = new URL(base.endsWith("/") ? base : `${base}/`);
+  }
+
+  /** The entries of a directory (repository-relative path, "" for the base), or undefined if it is not there. */
+  async list(path: string): Promise<DirEntry[] | undefined> {
+    const url = new URL(path === "" ? "" : `${encodePath(path)}/`, this.base);
+    const response = await this.fetch(url, "list");
+    if (response === undefined && path === "") {
+      throw new PromoteError("ERR_REPOSITORY_NOT_FOUND", `--from ${this.base.href}: 404 Not Found (no staging repository listed there)`, { path: "--from" });
+    }
+    if (response === undefined) return undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_LISTING_BYTES) throw new PromoteError("ERR_HTTP", `${url.href}: the listing is over ${MAX_LISTING_BYTES} bytes`, { path: url.href });
+      chunks.push(chunk);
+    }
+    const body = Buffer.concat(chunks).toString("utf8");
+    const json = /json/i.test(String(response.headers["content-type"] ?? "")) || /^\s*\[/.test(body);
+    return json ? parseJsonListing(body, url) : parseHtmlListing(body, url);
+  }
+
+  async download(path: string, localPath: string): Promise<void> {
+    const url = new URL(encodePath(path), this.base);
+    await mkdir(dirname(localPath), { recursive: true });
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.fetch(url, "download");
+      if (response === undefined) throw new PromoteError("ERR_HTTP", `${url.href}: 404 Not Found (it was listed)`, { path: url.href });
+      const expected = Number(response.headers["content-length"] ?? Number.NaN);
+      let received = 0;
+      response.on("data", (chunk: Buffer) => (received += chunk.length));
+      try {
+        await pipeline(response, createWriteStream(localPath));
+        if (!Number.isNaN(expected) && received !== expected) throw Object.assign(new Error(`${received} of ${expected} bytes`), { code: "ETRUNCATED" });
+        return;
+      } catch (error) {
+        await rm(localPath, { force: true });
+        if (!isTransient(error) || attempt >= this.attempts()) {
+          throw new PromoteError("ERR_HTTP", `${url.href}: the download failed (${describe(error)})`, { path: url.href, cause: error });
+        }
+        await delay(this.backoff(attempt));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.agent?.destroy();
+  }
+
+  /** GET with retries; undefined for a 404. Other 4xx are one line naming the URL and the user. */
+  private async fetch(url: URL, what: "list" | "download"): Promise<IncomingMessage | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      let response: IncomingMessage;
+      try {
+        response = await this.get(url);
+      } catch (error) {
+        if (isTransient(error) && attempt < this.attempts()) {
+          await delay(this.backoff(attempt));
+          continue;
+        }
+        throw new PromoteError("ERR_HTTP", `${url.href}: cannot ${what === "list" ? "read the listing" : "download"} (${describe(error)})`, { path: url.href, cause: error });
+      }
+      const status = response.statusCode ?? 0;
+      if (status === 200) return response;
+      response.resume();
+      if (status === 404) return undefined;
+      if ((status >= 500 || status === 429) && attempt < this.attempts()) {
+        await delay(retryAfterMs(response) ?? this.backoff(attempt));
+        continue;
+      }
+      const who = this.options.username === undefined ? "without credentials" : `as ${this.options.username}`;
+      throw new PromoteError("ERR_HTTP", `${url.href}: ${status} ${response.statusMessage ?? ""}`.trim() + (status === 401 || status === 403 ? ` (${who})` : ""), { path: url.href });
+    }
+  }
+
+  private async get(url: URL): Promise<IncomingMessage> {
+    const https = url.protocol === "https:";
+    this.agent ??= https ? new HttpsAgent({ keepAlive: true, maxSockets: 8, ca: await this.trustedCas() }) : new HttpAgent({ keepAlive: true, maxSockets: 8 });
+    const headers: Record<string, string> = { "user-agent": "maven-promote" };
+    if (this.options.username !== undefined) {
+      headers.authorization = `Basic ${Buffer.from(`${this.options.username}:${this.options.password ?? ""}`).toString("base64")}`;
+    }
+    return new Promise((resolve, reject) => {
+      const request = (https ? httpsRequest : httpRequest)(url, { agent: this.agent, headers }, resolve);
+      request.setTimeout(60_000, () => request.destroy(Object.assign(new Error("no answer for 60 s"), { code: "ETIMEDOUT" })));
+      request.on("error", reject);
+      request.end();
+    });
+  }
+
+  private async trustedCas(): Promise<string[] | undefined> {
+    if (this.options.caFile === undefined) return undefined; // Node's default: the system CAs
+    try {
+      return [...rootCertificates, await readFile(this.options.caFile, "utf8")];
+    } catch (error) {
+      throw new PromoteError("ERR_CONFIG", `--ca-file ${this.options.caFile}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { path: "--ca-file" });
+    }
+  }
+
+  private attempts(): number {
+    return this.options.attempts ?? 4;
+  }
+
+  private backoff(attempt: number): number {
+    return (this.options.backoffMs ?? 250) * 2 ** (attempt - 1);
+  }
+}
+
+/** Links of an HTML listing that name an entry directly below `directory`. */
+export function parseHtmlListing(html: string, directory: URL): DirEntry[] {
+  const entries = new Map<string, DirEntry>();
+  for (const match of html.matchAll(/<a\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) {
+    const href = decodeHtml(match[1] ?? match[2] ?? match[3] ?? "");
+    const entry = entryBelow(href, directory);
+    if (entry !== undefined && !entries.has(entry.name)) entries.set(entry.name, entry);
+  }
+  return [...entries.values()];
+}
+
+/** nginx's `autoindex_format json`: [{ "name", "type": "directory" | "file" | … }]. */
+export function parseJsonListing(body: string, directory: URL): DirEntry[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new PromoteError("ERR_HTTP", `${directory.href}: the JSON listing is not valid JSON`, { path: directory.href });
+  }
+  if (!Array.isArray(parsed)) throw new PromoteError("ERR_HTTP", `${directory.href}: the JSON listing is not an array`, { path: directory.href });
+  return parsed.flatMap((item: { name?: unknown; type?: unknown }) => {
+    if (typeof item?.name !== "string") return [];
+    const type = item.type === "directory" ? "directory" : item.type === "file" ? "file" : "other";
+    return [{ name: item.name, type } as DirEntry];
+  });
+}
+
+function entryBelow(href: string, directory: URL): DirEntry | undefined {
+  if (href === "" || href.startsWith("?") || href.startsWith("#")) return undefined;
+  let url: URL;
+  try {
+    url = new URL(href, directory);
+  } catch {
+    return undefined;
+  }
+  if (url.origin !== directory.origin || url.search !== "" || !url.pathname.startsWith(directory.pathname)) return undefined;
+  const rest = url.pathname.slice(directory.pathname.length);
+  if (!/^[^/]+\/?$/.test(rest)) return undefined; // the directory itself, or deeper than one level
+  let name: string;
+  try {
+    name = decodeURIComponent(rest.replace(/\/$/, ""));
+  } catch {
+    return undefined;
+  }
+  if (name === "." || name === "..") return undefined;
+  return { name, type: rest.endsWith("/") ? "directory" : "file" } as DirEntry;
+}
+
+function encodePath(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+
+function decodeHtml(text: string): string {
+  return text.replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+}
+
+function isTransient(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ECONNRESET" || code === "ETIMEDOUT" || code === "EPIPE" || code === "ECONNREFUSED" || code === "ETRUNCATED" || code === "ERR_STREAM_PREMATURE_CLOSE";
+}
+
+function retryAfterMs(response: IncomingMessage): number | undefined {
+  const header = response.headers["retry-after"];
+  if (header === undefined || Array.isArray(header)) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.min(30, Math.max(0, seconds)) * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.min(30_000, Math.max(0, date - Date.now()));
+}
+
+function describe(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

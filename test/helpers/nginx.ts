@@ -1,0 +1,90 @@
+// A private nginx on 127.0.0.1 serving a directory with autoindex, for the HTTP stage tests:
+// `/html/` lists as HTML, `/json/` with `autoindex_format json`. Its own config, pid and logs in a
+// temporary directory; stop() ends it (it is also killed when this process exits).
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const NGINX = "/usr/sbin/nginx";
+
+export interface NginxServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export function nginxAvailable(): boolean {
+  return existsSync(NGINX);
+}
+
+export async function startNginx(root: string): Promise<NginxServer> {
+  const dir = mkdtempSync(join(tmpdir(), "nginx-test-"));
+  const port = await freePort();
+  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((name) => `${name}_temp_path ${dir}/${name};`).join("\n    ");
+  writeFileSync(
+    join(dir, "nginx.conf"),
+    `daemon off;
+master_process off;
+${process.getuid?.() === 0 ? "user root;" : ""}
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    ${temp}
+    server {
+        listen 127.0.0.1:${port};
+        location /html/ { alias ${root}/; autoindex on; }
+        location /json/ { alias ${root}/; autoindex on; autoindex_format json; }
+    }
+}
+`,
+  );
+  const child: ChildProcess = spawn(NGINX, ["-c", join(dir, "nginx.conf"), "-p", dir], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const kill = (): void => void child.kill("SIGKILL");
+  process.once("exit", kill);
+  await untilListening(port, child, () => stderr);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      process.removeListener("exit", kill);
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Connects until nginx accepts (it has no readiness signal of its own), exits, or 10 s pass. */
+async function untilListening(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+    if (child.exitCode !== null) throw new Error(`nginx exited ${child.exitCode}: ${stderr()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => (socket.destroy(), resolve(true)));
+      socket.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`nginx did not listen on ${port}: ${stderr()}`);
+}

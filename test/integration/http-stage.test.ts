@@ -1,0 +1,147 @@
+// An HTTP(S) stage: nginx (from apt) serves the example stage with autoindex as HTML and as JSON,
+// and maven-promote promotes from each; a hostile server of our own tries links up and out, a
+// listing loop, a 500 then success and a truncated body; 401 and 404 are one line naming the URL.
+import assert from "node:assert/strict";
+import { cpSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { writeExampleRepositories } from "../../scripts/example-repository.js";
+import { HttpSource, parseHtmlListing } from "../../src/transport/http-source.js";
+import { downloadTree } from "../../src/transport/download-tree.js";
+import { runCliProcess } from "../helpers/cli.js";
+import { nginxAvailable, startNginx, type NginxServer } from "../helpers/nginx.js";
+import { makeTempDir, removeTempDirs, treeFingerprint } from "../helpers/temp-repos.js";
+
+describe("integration: an HTTP(S) staging repository", function () {
+  this.timeout(120_000);
+  let nginx: NginxServer;
+  let example: { staging: string; target: string };
+
+  before(async function () {
+    if (!nginxAvailable()) return assert.fail("/usr/sbin/nginx is missing: run scripts/install-test-deps.sh");
+    example = writeExampleRepositories(makeTempDir());
+    nginx = await startNginx(example.staging);
+  });
+
+  after(async () => {
+    await nginx?.stop();
+    removeTempDirs();
+  });
+
+  function freshTarget(): string {
+    const target = join(makeTempDir(), "target");
+    cpSync(example.target, target, { recursive: true });
+    return target;
+  }
+
+  for (const format of ["html", "json"]) {
+    it(`promotes from nginx autoindex (${format}) as from the same stage on disk`, async () => {
+      const viaHttp = freshTarget();
+      const local = freshTarget();
+      const http = await runCliProcess(["promote", "--json", "--from", `${nginx.url}/${format}/`, "--to", viaHttp]);
+      assert.equal(http.code, 0, http.stderr);
+      assert.equal(JSON.parse(http.stdout).state, "committed");
+      const disk = await runCliProcess(["promote", "--json", "--from", example.staging, "--to", local]);
+      assert.equal(disk.code, 0, disk.stderr);
+      const tree = (root: string) => Object.fromEntries(Object.entries(treeFingerprint(root)).filter(([path]) => !path.startsWith(".maven-promote")));
+      assert.deepEqual(tree(viaHttp), tree(local));
+    });
+  }
+
+  it("a missing stage URL is one line naming it; the target is unchanged", async () => {
+    const target = freshTarget();
+    const before = treeFingerprint(target);
+    const result = await runCliProcess(["plan", "--from", `${nginx.url}/nothing-here/`, "--to", target]);
+    assert.notEqual(result.code, 0);
+    assert.equal(result.stderr.split("\n")[0], `maven-promote: --from ${nginx.url}/nothing-here/: 404 Not Found (no staging repository listed there) [ERR_REPOSITORY_NOT_FOUND]`);
+    assert.deepEqual(treeFingerprint(target), before);
+  });
+
+  describe("a hostile server", () => {
+    let server: Server;
+    let base = "";
+    const hits = new Map<string, number>();
+    const secretFile = "/outside/secret.txt";
+
+    before(async () => {
+      server = createServer((request, response) => {
+        const url = request.url ?? "/";
+        hits.set(url, (hits.get(url) ?? 0) + 1);
+        if (request.headers.authorization !== undefined && url.startsWith("/private/")) {
+          response.writeHead(401).end();
+          return;
+        }
+        switch (url) {
+          case "/stage/":
+            response.setHeader("content-type", "text/html");
+            // Up, out, another host, a query link, the directory itself and a loop back to it.
+            response.end(`<a href="../">..</a><a href="${secretFile}">x</a><a href="http://evil.example/a.jar">y</a>
+              <a href="?C=N;O=D">sort</a><a href="./">self</a><a href="/stage/">again</a><a href="sub/">sub/</a><a href="flaky.txt">f</a><a href="short.txt">s</a>`);
+            return;
+          case "/stage/sub/":
+            response.end(`<a href="/stage/">loop</a><a href="/stage/sub/">self</a><a href="deep.txt">d</a>`);
+            return;
+          case "/stage/sub/deep.txt":
+            response.end("deep");
+            return;
+          case "/stage/flaky.txt":
+            if (hits.get(url) === 1) response.writeHead(500).end("try again");
+            else response.end("flaky but fine");
+            return;
+          case "/stage/short.txt":
+            // The first answer promises 100 bytes and stops at 5; the second is whole.
+            if (hits.get(url) === 1) {
+              response.writeHead(200, { "content-length": "100" });
+              response.write("short");
+              response.socket?.destroy();
+            } else response.end("short, then whole");
+            return;
+          default:
+            response.writeHead(404).end();
+        }
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    });
+
+    after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it("follows only links one level below each directory, retries a 500 and a truncated body", async () => {
+      const local = makeTempDir();
+      const source = new HttpSource(`${base}/stage/`, { backoffMs: 1 });
+      try {
+        assert.equal(await downloadTree(source, local), 3);
+      } finally {
+        await source.close();
+      }
+      assert.equal(readFileSync(join(local, "sub/deep.txt"), "utf8"), "deep");
+      assert.equal(readFileSync(join(local, "flaky.txt"), "utf8"), "flaky but fine");
+      assert.equal(readFileSync(join(local, "short.txt"), "utf8"), "short, then whole");
+      assert.equal(hits.get(secretFile), undefined, "never left the base URL");
+      assert.equal(hits.get("/stage/"), 1, "the loop back to the base was not followed");
+    });
+
+    it("parses links in every quoting, decodes names, and keeps only direct children", () => {
+      const directory = new URL("http://h/repo/org/");
+      const html = `<a href='a/'>a</a><a href=b%20c.jar>b</a><a HREF="http://h/repo/org/d/">abs (Nexus 2)</a><a href="http://h/repo/">up</a><a href="e/f/">deeper</a><a href="x?y">q</a>`;
+      assert.deepEqual(parseHtmlListing(html, directory), [
+        { name: "a", type: "directory" },
+        { name: "b c.jar", type: "file" },
+        { name: "d", type: "directory" },
+      ]);
+    });
+
+    it("401 names the URL and the user, never the password", async () => {
+      const source = new HttpSource(`${base}/private/`, { username: "ci", password: "s3cr3t-pw", attempts: 1 });
+      try {
+        await assert.rejects(source.list(""), (error: Error) => {
+          assert.equal(error.message, `${base}/private/: 401 Unauthorized (as ci)`);
+          assert.doesNotMatch(error.message, /s3cr3t/);
+          return true;
+        });
+      } finally {
+        await source.close();
+      }
+    });
+  });
+});
