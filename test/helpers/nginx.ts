@@ -12,6 +12,8 @@ const NGINX = "/usr/sbin/nginx";
 export interface NginxServer {
   url: string;
   port: number;
+  /** https://127.0.0.1:PORT when started with a certificate. */
+  httpsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -19,9 +21,19 @@ export function nginxAvailable(): boolean {
   return existsSync(NGINX);
 }
 
-export async function startNginx(root: string): Promise<NginxServer> {
+export async function startNginx(root: string, tls?: { certificate: string; key: string }): Promise<NginxServer> {
   const dir = mkdtempSync(join(tmpdir(), "nginx-test-"));
   const port = await freePort();
+  const httpsPort = tls === undefined ? undefined : await freePort();
+  const httpsServer =
+    tls === undefined
+      ? ""
+      : `server {
+        listen 127.0.0.1:${httpsPort} ssl;
+        ssl_certificate ${tls.certificate};
+        ssl_certificate_key ${tls.key};
+        location /html/ { alias ${root}/; autoindex on; }
+    }`;
   const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((name) => `${name}_temp_path ${dir}/${name};`).join("\n    ");
   writeFileSync(
     join(dir, "nginx.conf"),
@@ -39,6 +51,7 @@ http {
         location /html/ { alias ${root}/; autoindex on; }
         location /json/ { alias ${root}/; autoindex on; autoindex_format json; }
     }
+    ${httpsServer}
 }
 `,
   );
@@ -48,9 +61,11 @@ http {
   const kill = (): void => void child.kill("SIGKILL");
   process.once("exit", kill);
   await untilListening(port, child, () => stderr);
+  if (httpsPort !== undefined) await untilListening(httpsPort, child, () => stderr);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    ...(httpsPort === undefined ? {} : { httpsUrl: `https://127.0.0.1:${httpsPort}` }),
     async stop() {
       process.removeListener("exit", kill);
       if (child.exitCode === null) {

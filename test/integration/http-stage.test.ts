@@ -2,7 +2,8 @@
 // and maven-promote promotes from each; a hostile server of our own tries links up and out, a
 // listing loop, a 500 then success and a truncated body; 401 and 404 are one line naming the URL.
 import assert from "node:assert/strict";
-import { cpSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { writeExampleRepositories } from "../../scripts/example-repository.js";
@@ -17,10 +18,20 @@ describe("integration: an HTTP(S) staging repository", function () {
   let nginx: NginxServer;
   let example: { staging: string; target: string };
 
+  let caFile = "";
+
   before(async function () {
     if (!nginxAvailable()) return assert.fail("/usr/sbin/nginx is missing: run scripts/install-test-deps.sh");
     example = writeExampleRepositories(makeTempDir());
-    nginx = await startNginx(example.staging);
+    // A CA made here, and a certificate it signs for 127.0.0.1.
+    const pki = makeTempDir();
+    const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: pki, stdio: ["ignore", "pipe", "pipe"] });
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=maven-promote test CA");
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+    writeFileSync(join(pki, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext");
+    caFile = join(pki, "ca.pem");
+    nginx = await startNginx(example.staging, { certificate: join(pki, "server.pem"), key: join(pki, "server.key") });
   });
 
   after(async () => {
@@ -47,6 +58,18 @@ describe("integration: an HTTP(S) staging repository", function () {
       assert.deepEqual(tree(viaHttp), tree(local));
     });
   }
+
+  it("over HTTPS: verified against --ca-file; without it, refused in one line", async () => {
+    const target = freshTarget();
+    const before = treeFingerprint(target);
+    const refused = await runCliProcess(["plan", "--from", `${nginx.httpsUrl}/html/`, "--to", target]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr.split("\n")[0]!, new RegExp(`^maven-promote: ${nginx.httpsUrl}/html/: cannot read the listing \\(.*(self-signed|unable to (get|verify)).*\\) \\[ERR_HTTP\\]$`, "i"));
+    assert.deepEqual(treeFingerprint(target), before);
+    const trusted = await runCliProcess(["promote", "--json", "--from", `${nginx.httpsUrl}/html/`, "--ca-file", caFile, "--to", target]);
+    assert.equal(trusted.code, 0, trusted.stderr);
+    assert.equal(JSON.parse(trusted.stdout).state, "committed");
+  });
 
   it("a missing stage URL is one line naming it; the target is unchanged", async () => {
     const target = freshTarget();
