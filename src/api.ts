@@ -17,6 +17,7 @@ import { readTargetStatus, type TargetStatus } from "./promotion/history.js";
 import type { LockInfo } from "./promotion/lock.js";
 import { forceUnlock, resume as resumePromotion, rollback as rollbackPromotion, type RollbackResult } from "./promotion/recovery.js";
 import { HttpSource } from "./transport/http-source.js";
+import { netrcCredentials } from "./transport/netrc.js";
 import { downloadTree } from "./transport/download-tree.js";
 import { parseLocation } from "./transport/location.js";
 import { openTransport, type OpenedTransport, type SshSettings } from "./transport/open-transport.js";
@@ -207,12 +208,16 @@ function planInput(options: PlanOptions, stagingDirectory: string, target: Opene
   };
 }
 
-/** An HTTP(S) stage, with a settings.xml server's credentials (--from-server-id) and --ca-file. */
-function httpSource(url: string, ssh: SshSettings | undefined): HttpSource {
+/** An HTTP(S) stage, with a settings.xml server's credentials (--from-server-id) or ~/.netrc's, and --ca-file. */
+function httpSource(url: string, ssh: SshSettings | undefined, env: NodeJS.ProcessEnv): HttpSource {
   const server = ssh?.servers?.["--from"];
+  // A settings.xml server's credentials, else ~/.netrc's for the host.
+  const netrc = server === undefined ? netrcCredentials(new URL(url).hostname, env) : undefined;
+  const username = server?.username ?? netrc?.login;
+  const password = server?.password ?? netrc?.password;
   return new HttpSource(url, {
-    ...(server?.username === undefined ? {} : { username: server.username }),
-    ...(server?.password === undefined ? {} : { password: server.password }),
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password }),
     ...(ssh?.caFile === undefined ? {} : { caFile: ssh.caFile }),
   });
 }
@@ -232,7 +237,7 @@ async function withRepositories<T>(options: PlanOptions, action: (stagingDirecto
     } else {
       fetched = await mkdtemp(join(tmpdir(), "maven-promote-stage-"));
       stagingDirectory = join(fetched, "stage");
-      const remote = source.kind === "http" ? httpSource(source.url, options.ssh) : (await openTransport(options.from, "--from", options.ssh)).transport;
+      const remote = source.kind === "http" ? httpSource(source.url, options.ssh, process.env) : (await openTransport(options.from, "--from", options.ssh)).transport;
       try {
         const files = await downloadTree(remote, stagingDirectory);
         options.onEvent?.({ type: "fetch:done", files });

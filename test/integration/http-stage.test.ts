@@ -90,8 +90,11 @@ describe("integration: an HTTP(S) staging repository", function () {
       server = createServer((request, response) => {
         const url = request.url ?? "/";
         hits.set(url, (hits.get(url) ?? 0) + 1);
-        if (request.headers.authorization !== undefined && url.startsWith("/private/")) {
-          response.writeHead(401).end();
+        if (url.startsWith("/private/")) {
+          // Only ci:right-pw may list it (an empty listing).
+          const right = `Basic ${Buffer.from("ci:right-pw").toString("base64")}`;
+          if (request.headers.authorization === right) response.end("<html></html>");
+          else response.writeHead(401).end();
           return;
         }
         switch (url) {
@@ -154,8 +157,23 @@ describe("integration: an HTTP(S) staging repository", function () {
       ]);
     });
 
+    it("~/.netrc ($NETRC) gives the credentials when no --from-server-id does", async () => {
+      const target = freshTarget();
+      const netrc = join(makeTempDir(), "netrc");
+      const run = (password: string) => {
+        writeFileSync(netrc, `machine other.example login nobody password x\nmachine 127.0.0.1\n  login ci\n  password ${password}\ndefault login anon password y\n`);
+        return runCliProcess(["plan", "--from", `${base}/private/`, "--to", target], { NETRC: netrc });
+      };
+      const wrong = await run("wrong-pw");
+      assert.equal(wrong.stderr.split("\n")[0], `maven-promote: ${base}/private/: 401 Unauthorized (as ci) [ERR_HTTP]`);
+      assert.doesNotMatch(wrong.stderr, /wrong-pw/);
+      const right = await run("right-pw");
+      assert.match(right.stderr.split("\n")[0]! + right.stdout, /ERR_EMPTY_STAGING/, `logged in: the (empty) listing was read\n${right.stderr}\n${right.stdout}`);
+    });
+
     it("401 names the URL and the user, never the password", async () => {
       const source = new HttpSource(`${base}/private/`, { username: "ci", password: "s3cr3t-pw", attempts: 1 });
+      // (the server answers 401 to any password but right-pw)
       try {
         await assert.rejects(source.list(""), (error: Error) => {
           assert.equal(error.message, `${base}/private/: 401 Unauthorized (as ci)`);
