@@ -6,6 +6,7 @@
 #   gpg                 (gpg)
 #   rsync               (rsync)           - a baseline of `npm run bench`
 #   /usr/sbin/nginx     (nginx-light)     - the tests start their own nginx to serve an HTTP stage
+#   /usr/sbin/apache2   (apache2)         - and their own Apache httpd (mod_autoindex listings)
 #
 # Silent and fast when everything is present. When something is missing and we are root with
 # apt-get, it installs the packages without starting or enabling a system sshd service. Otherwise
@@ -21,6 +22,7 @@ have unzip || missing+=(unzip)
 have gpg || missing+=(gpg)
 have rsync || missing+=(rsync)
 [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+[[ -x /usr/sbin/apache2 ]] || missing+=(apache2)
 
 ((${#missing[@]} == 0)) && exit 0
 
@@ -108,6 +110,8 @@ still_missing=()
 if ! have ssh || ! have ssh-keygen; then still_missing+=(openssh-client); fi
 have unzip || still_missing+=(unzip)
 have gpg || still_missing+=(gpg)
+[[ -x /usr/sbin/nginx ]] || still_missing+=(nginx-light)
+[[ -x /usr/sbin/apache2 ]] || still_missing+=(apache2)
 if ((${#still_missing[@]} > 0)); then
   echo "install-test-deps: still missing after apt-get install: ${still_missing[*]}" >&2
   exit 1

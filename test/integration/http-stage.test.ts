@@ -10,6 +10,7 @@ import { writeExampleRepositories } from "../../scripts/example-repository.js";
 import { HttpSource, parseHtmlListing } from "../../src/transport/http-source.js";
 import { downloadTree } from "../../src/transport/download-tree.js";
 import { runCliProcess } from "../helpers/cli.js";
+import { apacheAvailable, startApache } from "../helpers/apache.js";
 import { nginxAvailable, startNginx, type NginxServer } from "../helpers/nginx.js";
 import { makeTempDir, removeTempDirs, treeFingerprint } from "../helpers/temp-repos.js";
 
@@ -58,6 +59,27 @@ describe("integration: an HTTP(S) staging repository", function () {
       assert.deepEqual(tree(viaHttp), tree(local));
     });
   }
+
+  it("promotes from Apache httpd mod_autoindex (FancyIndexing, with its ?C=N;O=D sort links)", async function () {
+    if (!apacheAvailable()) return assert.fail("/usr/sbin/apache2 is missing: run scripts/install-test-deps.sh");
+    const served = join(makeTempDir(), "stage");
+    cpSync(example.staging, served, { recursive: true });
+    const apache = await startApache(served);
+    try {
+      const listing = await (await fetch(`${apache.url}/stage/`)).text();
+      assert.match(listing, /href="\?C=N;O=D"/, "the listing has sort links to skip");
+      const viaHttp = freshTarget();
+      const local = freshTarget();
+      const http = await runCliProcess(["promote", "--json", "--from", `${apache.url}/stage/`, "--to", viaHttp]);
+      assert.equal(http.code, 0, http.stderr);
+      assert.equal(JSON.parse(http.stdout).state, "committed");
+      assert.equal((await runCliProcess(["promote", "--from", example.staging, "--to", local])).code, 0);
+      const tree = (root: string) => Object.fromEntries(Object.entries(treeFingerprint(root)).filter(([path]) => !path.startsWith(".maven-promote")));
+      assert.deepEqual(tree(viaHttp), tree(local));
+    } finally {
+      await apache.stop();
+    }
+  });
 
   it("over HTTPS: verified against --ca-file; without it, refused in one line", async () => {
     const target = freshTarget();
