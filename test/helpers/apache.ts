@@ -4,7 +4,7 @@
 // parents are made world-readable.
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { freePort, untilListening } from "./listening.js";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -52,7 +52,7 @@ Alias /stage/ ${root}/
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const kill = (): void => void child.kill("SIGKILL");
   process.once("exit", kill);
-  await untilListening(port, child, () => stderr);
+  await untilListening("apache2", port, child, () => stderr);
   return {
     url: `http://127.0.0.1:${port}`,
     async stop() {
@@ -78,30 +78,4 @@ function readableByAll(root: string): void {
     if (stat.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
   };
   walk(root);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Connects until httpd accepts (it has no readiness signal of its own here), exits, or 10 s pass. */
-async function untilListening(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-    if (child.exitCode !== null) throw new Error(`apache2 exited ${child.exitCode}: ${stderr()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => (socket.destroy(), resolve(true)));
-      socket.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`apache2 did not listen on ${port}: ${stderr()}`);
 }

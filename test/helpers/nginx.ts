@@ -3,7 +3,7 @@
 // temporary directory; stop() ends it (it is also killed when this process exits).
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { freePort, untilListening } from "./listening.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -60,8 +60,8 @@ http {
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const kill = (): void => void child.kill("SIGKILL");
   process.once("exit", kill);
-  await untilListening(port, child, () => stderr);
-  if (httpsPort !== undefined) await untilListening(httpsPort, child, () => stderr);
+  await untilListening("nginx", port, child, () => stderr);
+  if (httpsPort !== undefined) await untilListening("nginx", httpsPort, child, () => stderr);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -76,30 +76,4 @@ http {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Connects until nginx accepts (it has no readiness signal of its own), exits, or 10 s pass. */
-async function untilListening(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-    if (child.exitCode !== null) throw new Error(`nginx exited ${child.exitCode}: ${stderr()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => (socket.destroy(), resolve(true)));
-      socket.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`nginx did not listen on ${port}: ${stderr()}`);
 }
