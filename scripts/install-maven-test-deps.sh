@@ -2,14 +2,18 @@
 # Installs what the real-Maven-client interop test (test/integration/maven-client.test.ts)
 # needs: Debian's Maven, its dependency plugin (libmaven-dependency-plugin-java, which puts
 # maven-dependency-plugin 3.5.0 into /usr/share/maven-repo) and junit4 (the plugin's dependency
-# tree, as Debian packages it, resolves junit:junit:4.x from /usr/share/maven-repo).
+# tree, as Debian packages it, resolves junit:junit:4.x from /usr/share/maven-repo), and the
+# plugins test/integration/real-maven-deploy.test.ts builds and deploys a project with
+# (compiler, resources, surefire, install, deploy, source, javadoc; the jar plugin comes with maven).
 # Everything comes from Debian packages; Maven itself never reaches the internet
 # (see test/helpers/maven-client.ts).
 #
 # Silent and fast when everything is already installed.
 set -euo pipefail
 
-packages=(maven libmaven-dependency-plugin-java junit4)
+packages=(maven libmaven-dependency-plugin-java junit4
+  libmaven-compiler-plugin-java libmaven-resources-plugin-java libsurefire-java libmaven-install-plugin-java
+  libmaven-deploy-plugin-java libmaven-source-plugin-java libmaven-javadoc-plugin-java)
 
 missing=()
 for pkg in "${packages[@]}"; do
