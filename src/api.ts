@@ -219,6 +219,7 @@ function httpSource(url: string, ssh: SshSettings | undefined, env: NodeJS.Proce
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
     ...(ssh?.caFile === undefined ? {} : { caFile: ssh.caFile }),
+    ...(ssh?.httpListing === undefined ? {} : { listing: ssh.httpListing }),
   });
 }
 

@@ -1,9 +1,10 @@
 // SSH options shared by every command that can reach an sftp:// repository. They follow
 // OpenSSH: an identity file (its passphrase from an environment variable, never an argument),
 // ssh-agent through SSH_AUTH_SOCK, ~/.ssh/known_hosts, and explicit trust of a new host key.
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { PromoteError } from "../errors.js";
 import { findServer } from "../maven-settings/settings.js";
+import { HTTP_LISTINGS, type HttpListing } from "../transport/http-source.js";
 import type { SshSettings } from "../transport/open-transport.js";
 
 export interface SshOptionValues {
@@ -19,6 +20,7 @@ export interface SshOptionValues {
   serverId?: string;
   fromServerId?: string;
   caFile?: string;
+  fromListing?: HttpListing;
 }
 
 export function addSshOptions(command: Command): Command {
@@ -34,6 +36,11 @@ export function addSshOptions(command: Command): Command {
     .option("--server-id <id>", "the settings.xml <server> to log in to the target with (username, password, privateKey, passphrase)")
     .option("--from-server-id <id>", "the settings.xml <server> to log in to an sftp:// staging repository with")
     .option("--ca-file <file>", "PEM CA certificates trusted besides the system's, for an https:// stage")
+    .addOption(
+      new Option("--from-listing <kind>", "how an http(s):// stage is listed: directory listings (index), Nexus 3's asset API (nexus3), or auto: nexus3 when the server says Nexus/3 and the URL is …/repository/NAME/")
+        .choices([...HTTP_LISTINGS])
+        .default("auto"),
+    )
     .option("--ssh-config <file>", "OpenSSH client config that sftp://HOST is resolved through (default ~/.ssh/config; 'none' to ignore it)");
 }
 
@@ -46,6 +53,7 @@ export function sshSettingsFrom(values: SshOptionValues, env: NodeJS.ProcessEnv)
   if (values.knownHosts !== undefined) settings.knownHostsPath = values.knownHosts;
   if (values.sshConfig !== undefined) settings.sshConfig = values.sshConfig;
   if (values.caFile !== undefined) settings.caFile = values.caFile;
+  if (values.fromListing !== undefined) settings.httpListing = values.fromListing;
   if (values.identityPassphraseEnv !== undefined) {
     if (values.identity === undefined) {
       throw new PromoteError("ERR_USAGE", "--identity-passphrase-env is given without --identity", { path: "--identity-passphrase-env" });

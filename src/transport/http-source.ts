@@ -1,6 +1,7 @@
 // An HTTP(S) staging repository, read by walking its directory listings: nginx autoindex (HTML
-// or `autoindex_format json`), Apache httpd mod_autoindex, and listings with absolute links
-// (Nexus 2 style). Only links one level below the directory listed are followed (no `../`,
+// or `autoindex_format json`), Apache httpd mod_autoindex, Artifactory's listing, and listings
+// with absolute links (Nexus 2 style); or, for Nexus Repository 3, which lists no directories,
+// through its REST asset list (nexus3-assets.ts). Only links one level below the directory listed are followed (no `../`,
 // other hosts, query links such as Apache's `?C=N;O=D` sort links), so a listing cannot lead the
 // walk out of the base URL or round in a loop. Files stream to disk; a connection reset, a 5xx,
 // a 429 (honouring Retry-After) or a truncated body is retried with backoff.
@@ -13,7 +14,17 @@ import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { rootCertificates } from "node:tls";
 import { PromoteError } from "../errors.js";
+import { assetsPageUrl, assetTree, nexus3RepositoryOf, parseAssetsPage } from "./nexus3-assets.js";
 import type { DirEntry } from "./transport.js";
+
+/**
+ * How the stage is listed: "auto" reads directory listings, unless the server says it is Nexus 3
+ * (a `Server: Nexus/3…` header) and the URL is …/repository/NAME/…, when its asset API is used;
+ * "index" always reads listings; "nexus3" always uses the asset API (for a proxy that hides the
+ * Server header).
+ */
+export type HttpListing = "auto" | "index" | "nexus3";
+export const HTTP_LISTINGS: readonly HttpListing[] = ["auto", "index", "nexus3"];
 
 export interface HttpSourceOptions {
   /** HTTP Basic credentials (a settings.xml server's); the password is never printed. */
@@ -25,13 +36,20 @@ export interface HttpSourceOptions {
   attempts?: number;
   /** First backoff delay; doubled each retry. */
   backoffMs?: number;
+  listing?: HttpListing;
 }
 
 const MAX_LISTING_BYTES = 16 * 1024 * 1024;
+/** A Nexus 3 asset list longer than this many pages is taken for a loop. */
+const MAX_ASSET_PAGES = 100_000;
 
 export class HttpSource {
   private readonly base: URL;
   private agent: HttpAgent | HttpsAgent | undefined;
+  /** The whole tree, once a Nexus 3 asset list has been read. */
+  private assets: Map<string, DirEntry[]> | undefined;
+  /** The Server header of the last answer, 404s included (Nexus 3 answers 404 for a directory). */
+  private lastServerHeader: string | undefined;
 
   constructor(
     base: string,
@@ -42,22 +60,54 @@ export class HttpSource {
 
   /** The entries of a directory (repository-relative path, "" for the base), or undefined if it is not there. */
   async list(path: string): Promise<DirEntry[] | undefined> {
+    if (this.assets !== undefined) return this.assets.get(path);
+    const listing = this.options.listing ?? "auto";
+    if (path === "" && listing === "nexus3") return this.listNexus3Assets();
     const url = new URL(path === "" ? "" : `${encodePath(path)}/`, this.base);
     const response = await this.fetch(url, "list");
+    if (path === "" && listing === "auto" && this.isNexus3(this.lastServerHeader)) {
+      response?.resume();
+      return this.listNexus3Assets();
+    }
     if (response === undefined && path === "") {
       throw new PromoteError("ERR_REPOSITORY_NOT_FOUND", `--from ${this.base.href}: 404 Not Found (no staging repository listed there)`, { path: "--from" });
     }
     if (response === undefined) return undefined;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_LISTING_BYTES) throw new PromoteError("ERR_HTTP", `${url.href}: the listing is over ${MAX_LISTING_BYTES} bytes`, { path: url.href });
-      chunks.push(chunk);
-    }
-    const body = Buffer.concat(chunks).toString("utf8");
+    const body = await readBody(response, url);
     const json = /json/i.test(String(response.headers["content-type"] ?? "")) || /^\s*\[/.test(body);
     return json ? parseJsonListing(body, url) : parseHtmlListing(body, url);
+  }
+
+  /** A Nexus 3 server (by its Server header) whose URL names a repository. */
+  private isNexus3(server: string | undefined): boolean {
+    return server !== undefined && /^Nexus\/3\./i.test(server) && nexus3RepositoryOf(this.base) !== undefined;
+  }
+
+  /** Reads every page of the Nexus 3 asset list and keeps the tree it makes. */
+  private async listNexus3Assets(): Promise<DirEntry[]> {
+    const repository = nexus3RepositoryOf(this.base);
+    if (repository === undefined) {
+      throw new PromoteError("ERR_CONFIG", `--from ${this.base.href}: --from-listing nexus3 needs a Nexus 3 repository URL, …/repository/NAME/`, { path: "--from" });
+    }
+    const paths: string[] = [];
+    const tokens = new Set<string>();
+    let token: string | undefined;
+    do {
+      const url = assetsPageUrl(repository, token);
+      const response = await this.fetch(url, "list");
+      if (response === undefined) {
+        throw new PromoteError("ERR_REPOSITORY_NOT_FOUND", `--from ${this.base.href}: Nexus 3 has no repository ${repository.name} (404 from ${url.href})`, { path: "--from" });
+      }
+      const page = parseAssetsPage(await readBody(response, url), url);
+      paths.push(...page.paths);
+      token = page.continuationToken;
+      if (token !== undefined && (tokens.has(token) || tokens.size >= MAX_ASSET_PAGES)) {
+        throw new PromoteError("ERR_HTTP", `${url.href}: the Nexus 3 asset list does not end (continuationToken ${JSON.stringify(token)} again)`, { path: url.href });
+      }
+      if (token !== undefined) tokens.add(token);
+    } while (token !== undefined);
+    this.assets = assetTree(paths, repository.prefix);
+    return this.assets.get("") ?? [];
   }
 
   async download(path: string, localPath: string): Promise<void> {
@@ -101,6 +151,7 @@ export class HttpSource {
         throw new PromoteError("ERR_HTTP", `${url.href}: cannot ${what === "list" ? "read the listing" : "download"} (${describe(error)})`, { path: url.href, cause: error });
       }
       const status = response.statusCode ?? 0;
+      this.lastServerHeader = String(response.headers.server ?? "");
       if (status === 200) return response;
       response.resume();
       if (status === 404) return undefined;
@@ -144,6 +195,17 @@ export class HttpSource {
   private backoff(attempt: number): number {
     return (this.options.backoffMs ?? 250) * 2 ** (attempt - 1);
   }
+}
+
+async function readBody(response: IncomingMessage, url: URL): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_LISTING_BYTES) throw new PromoteError("ERR_HTTP", `${url.href}: the listing is over ${MAX_LISTING_BYTES} bytes`, { path: url.href });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Links of an HTML listing that name an entry directly below `directory`. */

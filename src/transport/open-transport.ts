@@ -5,6 +5,7 @@ import { userInfo } from "node:os";
 import { PromoteError } from "../errors.js";
 import type { MavenServer } from "../maven-settings/settings.js";
 import { defaultSshConfigPath, resolveSshConfig, type ResolvedSshConfig } from "../ssh-config/ssh-config.js";
+import type { HttpListing } from "./http-source.js";
 import { defaultKnownHostsPath } from "./known-hosts.js";
 import { LocalTransport } from "./local-transport.js";
 import { parseLocation } from "./location.js";
@@ -26,6 +27,8 @@ export interface SshSettings {
   servers?: { "--to"?: MavenServer; "--from"?: MavenServer };
   /** Extra CA certificates (PEM) for an https:// stage. */
   caFile?: string;
+  /** How an http(s):// stage is listed (--from-listing). */
+  httpListing?: HttpListing;
 }
 
 export interface OpenedTransport {

@@ -12,6 +12,7 @@ import { downloadTree } from "../../src/transport/download-tree.js";
 import { runCliProcess } from "../helpers/cli.js";
 import { apacheAvailable, startApache } from "../helpers/apache.js";
 import { nginxAvailable, startNginx, type NginxServer } from "../helpers/nginx.js";
+import { startRepositoryManager, type RepositoryManagerServer } from "../helpers/repository-manager.js";
 import { makeTempDir, removeTempDirs, treeFingerprint } from "../helpers/temp-repos.js";
 
 describe("integration: an HTTP(S) staging repository", function () {
@@ -100,6 +101,80 @@ describe("integration: an HTTP(S) staging repository", function () {
     assert.notEqual(result.code, 0);
     assert.equal(result.stderr.split("\n")[0], `maven-promote: --from ${nginx.url}/nothing-here/: 404 Not Found (no staging repository listed there) [ERR_REPOSITORY_NOT_FOUND]`);
     assert.deepEqual(treeFingerprint(target), before);
+  });
+
+  describe("repository managers: Nexus 2, Artifactory, Nexus 3", () => {
+    let manager: RepositoryManagerServer;
+    const tree = (root: string) => Object.fromEntries(Object.entries(treeFingerprint(root)).filter(([path]) => !path.startsWith(".maven-promote")));
+    let expected: Record<string, string>;
+
+    before(async () => {
+      manager = await startRepositoryManager(example.staging);
+      const local = freshTarget();
+      assert.equal((await runCliProcess(["promote", "--from", example.staging, "--to", local])).code, 0);
+      expected = tree(local);
+    });
+
+    after(() => manager?.stop());
+
+    for (const [name, path] of [
+      ["Nexus 2 (absolute links)", "/nexus/content/repositories/staging/"],
+      ["Artifactory", "/artifactory/libs-staging-local/"],
+      ["Nexus 3, recognised by its Server header (the asset API, 10 a page)", "/nexus3/repository/staging/"],
+    ]) {
+      it(`promotes from ${name} as from the same stage on disk`, async () => {
+        const target = freshTarget();
+        const result = await runCliProcess(["promote", "--json", "--from", `${manager.url}${path}`, "--to", target]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(JSON.parse(result.stdout).state, "committed");
+        assert.deepEqual(tree(target), expected);
+        if (path.startsWith("/nexus3/")) {
+          // Two pages were read, and the files came from the URL given: each asset's
+          // downloadUrl names http://nexus.internal:8081/, which does not even resolve.
+          assert.equal(manager.hits.get("/nexus3/service/rest/v1/assets?repository=staging&continuationToken=10"), 1);
+          assert.equal(manager.hits.get("/nexus3/repository/staging/org/example/hello/1.2.0/hello-1.2.0.jar"), 1);
+        }
+      });
+    }
+
+    it("Nexus 3 behind a proxy that hides its Server header: --from-listing nexus3 uses the asset API", async () => {
+      manager.hideNexus3Header = true;
+      try {
+        const target = freshTarget();
+        const before = treeFingerprint(target);
+        const guessed = await runCliProcess(["plan", "--from", `${manager.url}/nexus3/repository/staging/`, "--to", target]);
+        assert.equal(guessed.stderr.split("\n")[0], `maven-promote: --from ${manager.url}/nexus3/repository/staging/: 404 Not Found (no staging repository listed there) [ERR_REPOSITORY_NOT_FOUND]`);
+        assert.deepEqual(treeFingerprint(target), before);
+        const told = await runCliProcess(["promote", "--json", "--from-listing", "nexus3", "--from", `${manager.url}/nexus3/repository/staging/`, "--to", target]);
+        assert.equal(told.code, 0, told.stderr);
+        assert.deepEqual(tree(target), expected);
+      } finally {
+        manager.hideNexus3Header = false;
+      }
+    });
+
+    it("Nexus 3: an asset list that never ends is one line naming the URL; the target is unchanged", async () => {
+      manager.loopAssetPages = true;
+      try {
+        const target = freshTarget();
+        const before = treeFingerprint(target);
+        const result = await runCliProcess(["plan", "--from", `${manager.url}/nexus3/repository/staging/`, "--to", target]);
+        assert.notEqual(result.code, 0);
+        assert.equal(
+          result.stderr.split("\n")[0],
+          `maven-promote: ${manager.url}/nexus3/service/rest/v1/assets?repository=staging&continuationToken=same-token: the Nexus 3 asset list does not end (continuationToken "same-token" again) [ERR_HTTP]`,
+        );
+        assert.deepEqual(treeFingerprint(target), before);
+      } finally {
+        manager.loopAssetPages = false;
+      }
+    });
+
+    it("--from-listing nexus3 on a URL that names no Nexus 3 repository is one line", async () => {
+      const result = await runCliProcess(["plan", "--from-listing", "nexus3", "--from", `${manager.url}/artifactory/libs-staging-local/`, "--to", freshTarget()]);
+      assert.notEqual(result.code, 0);
+      assert.equal(result.stderr.split("\n")[0], `maven-promote: --from ${manager.url}/artifactory/libs-staging-local/: --from-listing nexus3 needs a Nexus 3 repository URL, …/repository/NAME/ [ERR_CONFIG]`);
+    });
   });
 
   describe("a hostile server", () => {
