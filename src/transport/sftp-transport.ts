@@ -74,7 +74,12 @@ export async function openSftpTransport(options: SftpOptions): Promise<SftpTrans
   } else if (options.identityFiles !== undefined && options.identityFiles.length > 0) {
     // The ssh config's IdentityFile lines, then the agent: ssh2 takes one privateKey, so the
     // attempts are listed for it in OpenSSH's order.
-    const attempts = await authAttempts({ user: options.user, identityFiles: options.identityFiles, ...(options.agent === undefined ? {} : { agent: options.agent }) });
+    const attempts = await authAttempts({
+      user: options.user,
+      identityFiles: options.identityFiles,
+      ...(options.agent === undefined ? {} : { agent: options.agent }),
+      ...(options.password === undefined ? {} : { password: options.password }),
+    });
     if (attempts !== undefined) config.authHandler = attempts;
   }
   if (options.agent !== undefined) config.agent = options.agent;
@@ -91,7 +96,7 @@ export async function openSftpTransport(options: SftpOptions): Promise<SftpTrans
     await client.end().catch(() => undefined);
     jumpChain?.close();
     if (hostKeyError !== undefined) throw hostKeyError;
-    throw translateConnectError(error, where, options.identityFile);
+    throw translateConnectError(error, where, options.identityFile, options.password !== undefined);
   }
   // Small requests go out at once: with Nagle's algorithm a burst (the metadata flips) would
   // leave its second packet waiting a round trip for the first one's acknowledgement.
@@ -104,11 +109,12 @@ export async function openSftpTransport(options: SftpOptions): Promise<SftpTrans
   return transport;
 }
 
-function translateConnectError(error: unknown, where: string, identityFile: string | undefined): PromoteError {
+function translateConnectError(error: unknown, where: string, identityFile: string | undefined, withPassword: boolean): PromoteError {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string }).code;
   if (/authentication methods failed|All configured authentication/i.test(message)) {
-    return new PromoteError("ERR_SSH_AUTH", `${where}: authentication failed${identityFile ? ` with ${identityFile}` : ""} (no key was accepted)`, { cause: error });
+    const refused = withPassword ? "neither a key nor the settings.xml server's password was accepted" : "no key was accepted";
+    return new PromoteError("ERR_SSH_AUTH", `${where}: authentication failed${identityFile ? ` with ${identityFile}` : ""} (${refused})`, { cause: error });
   }
   if (/encrypted private key|passphrase/i.test(message)) {
     return new PromoteError("ERR_SSH_AUTH", `--identity ${identityFile ?? ""}: the key is encrypted and the passphrase is missing or wrong`, { path: "--identity", cause: error });

@@ -29,7 +29,7 @@ export interface HopEndpoint {
  * The authentication attempts for an endpoint, in OpenSSH's order: each identity file that can
  * be read without a passphrase, then the agent. Undefined when there is nothing to offer.
  */
-export async function authAttempts(endpoint: Pick<HopEndpoint, "user" | "identityFiles" | "agent">): Promise<AnyAuthMethod[] | undefined> {
+export async function authAttempts(endpoint: Pick<HopEndpoint, "user" | "identityFiles" | "agent"> & { password?: string }): Promise<AnyAuthMethod[] | undefined> {
   const attempts: AnyAuthMethod[] = [];
   for (const file of endpoint.identityFiles) {
     let bytes: Buffer;
@@ -43,6 +43,8 @@ export async function authAttempts(endpoint: Pick<HopEndpoint, "user" | "identit
     attempts.push({ type: "publickey", username: endpoint.user, key: Array.isArray(parsed) ? parsed[0]! : parsed });
   }
   if (endpoint.agent !== undefined) attempts.push({ type: "agent", username: endpoint.user, agent: endpoint.agent });
+  // A settings.xml server's password comes last, after every key, as ssh tries them.
+  if (endpoint.password !== undefined) attempts.push({ type: "password", username: endpoint.user, password: endpoint.password });
   return attempts.length > 0 ? attempts : undefined;
 }
 

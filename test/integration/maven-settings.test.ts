@@ -4,7 +4,8 @@
 // names, and promotes. A wrong master password and an unknown id are one line each, target untouched.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { appendFileSync, cpSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, cpSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { writeExampleRepositories } from "../../scripts/example-repository.js";
 import { decryptValue, MASTER_PASSWORD_KEY } from "../../src/maven-settings/settings-cipher.js";
@@ -117,5 +118,102 @@ describe("integration: settings.xml servers, encrypted by real Maven", function 
     assert.notEqual(unknown.code, 0);
     assert.equal(unknown.stderr.split("\n")[0], `maven-promote: --server-id nope: no <server> with that id in ${settings} or ${join(dir, "absent.xml")} [ERR_CONFIG]`);
     assert.deepEqual(treeFingerprint(target), before);
+  });
+
+  describe("password login (a throwaway user, an sshd with PasswordAuthentication)", () => {
+    // sshd checks a password against /etc/shadow, so the test makes a user of its own with a
+    // random password for the length of this block, and removes it after.
+    const user = "maven-promote-pwtest";
+    const password = randomBytes(18).toString("base64");
+    let passwordServer: SshServer;
+    let home: string;
+
+    before(async function () {
+      if (process.getuid?.() !== 0) return assert.fail("making a throwaway user needs root (CI runs as root)");
+      home = makeTempDir();
+      chmodSync(home, 0o755);
+      try {
+        execFileSync("userdel", ["-f", user], { stdio: "ignore" }); // left by a killed run
+      } catch {
+        // there was none
+      }
+      execFileSync("useradd", ["-d", home, "-M", "-s", "/bin/sh", user]);
+      execFileSync("chpasswd", { input: `${user}:${password}\n` });
+      execFileSync("chown", [user, home]);
+      passwordServer = await startSshd({ extraConfig: ["PasswordAuthentication yes", `AllowUsers ${user}`] });
+    });
+
+    after(async () => {
+      await passwordServer?.stop();
+      try {
+        execFileSync("userdel", ["-f", user], { stdio: "ignore" });
+      } catch {
+        // never made
+      }
+    });
+
+    function passwordSettings(encrypted: string): string {
+      const path = join(makeTempDir(), "settings.xml");
+      writeFileSync(path, `<settings><servers><server><id>pw</id><username>${user}</username><password>${encrypted}</password></server></servers></settings>\n`);
+      return path;
+    }
+
+    /** A copy of the example target the throwaway user owns, under directories it can enter. */
+    function ownedTarget(): string {
+      const parent = makeTempDir();
+      chmodSync(parent, 0o755);
+      const target = join(parent, "target");
+      cpSync(example.target, target, { recursive: true });
+      execFileSync("chown", ["-R", user, target]);
+      return target;
+    }
+
+    const toPasswordServer = (target: string) => ["--to", `sftp://127.0.0.1:${passwordServer.port}${target}`, "--known-hosts", passwordServer.knownHostsPath, "--ssh-config", "none"];
+
+    it("--server-id: logs in with the server's password, which mvn encrypted, and promotes", async () => {
+      const target = ownedTarget();
+      const encrypted = mvnEncrypt(["--encrypt-password", password, `-Dsettings.security=${securityFile}`]);
+      const result = await runCliProcess(
+        ["promote", "--json", "--from", example.staging, ...toPasswordServer(target), "--server-id", "pw", "--settings", passwordSettings(encrypted), "--settings-security", securityFile],
+        { SSH_AUTH_SOCK: "" },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(JSON.parse(result.stdout).state, "committed");
+      assert.doesNotMatch(result.stdout + result.stderr, new RegExp(password.replace(/[+/=]/g, "\\$&")), "the password is never printed");
+      assert.match(readFileSync(passwordServer.logPath, "utf8"), new RegExp(`Accepted password for ${user}`));
+    });
+
+    it("after the ssh config's IdentityFile is refused, the password is tried (ssh's order)", async () => {
+      const target = ownedTarget();
+      const config = join(makeTempDir(), "ssh_config");
+      // A key the password server does not accept (the other test server's).
+      writeFileSync(config, `Host pwhost\n  HostName 127.0.0.1\n  Port ${passwordServer.port}\n  IdentityFile ${server.clientKeyPath}\n`);
+      const encrypted = mvnEncrypt(["--encrypt-password", password, `-Dsettings.security=${securityFile}`]);
+      const result = await runCliProcess(
+        ["plan", "--from", example.staging, "--to", `sftp://pwhost${target}`, "--known-hosts", passwordServer.knownHostsPath, "--ssh-config", config, "--server-id", "pw", "--settings", passwordSettings(encrypted), "--settings-security", securityFile],
+        { SSH_AUTH_SOCK: "" },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      const log = readFileSync(passwordServer.logPath, "utf8");
+      assert.match(log, new RegExp(`Failed publickey for ${user}`), "the key was offered first");
+      assert.match(log, new RegExp(`Accepted password for ${user}`));
+    });
+
+    it("a wrong password is one line, and the target is unchanged", async () => {
+      const target = ownedTarget();
+      const before = treeFingerprint(target);
+      const encrypted = mvnEncrypt(["--encrypt-password", "not-the-password", `-Dsettings.security=${securityFile}`]);
+      const result = await runCliProcess(
+        ["promote", "--from", example.staging, ...toPasswordServer(target), "--server-id", "pw", "--settings", passwordSettings(encrypted), "--settings-security", securityFile],
+        { SSH_AUTH_SOCK: "" },
+      );
+      assert.equal(result.code, 2, result.stderr);
+      assert.equal(
+        result.stderr.split("\n")[0],
+        `maven-promote: ${user}@127.0.0.1:${passwordServer.port}: authentication failed (neither a key nor the settings.xml server's password was accepted) [ERR_SSH_AUTH]`,
+      );
+      assert.doesNotMatch(result.stderr, /not-the-password/);
+      assert.deepEqual(treeFingerprint(target), before);
+    });
   });
 });
