@@ -5,13 +5,15 @@ import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { settingSources } from "./project-config.js";
 import { planToJson, renderPlanReport } from "./render-plan.js";
-import { addPlanOptions, planOptionsFrom, type SharedOptionValues } from "./shared-options.js";
+import { addPlanOptions, connectionSources, planOptionsFrom, type SharedOptionValues } from "./shared-options.js";
 
 export function registerPlanCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   addPlanOptions(program.command("plan").description("show what promoting --from into --to would do; changes nothing")).action(
     async (values: SharedOptionValues, self: Command) => {
-      const result = await plan(await planOptionsFrom(values, io));
-      io.stdout(values.json ? JSON.stringify({ ...planToJson(result), settings: settingSources(self) }, null, 2) + "\n" : renderPlanReport(result));
+      const options = await planOptionsFrom(values, io);
+      const result = await plan(options);
+      const json = () => ({ ...planToJson(result), settings: settingSources(self), connections: connectionSources(options, io.env) });
+      io.stdout(values.json ? JSON.stringify(json(), null, 2) + "\n" : renderPlanReport(result));
       setExit(result.ok ? EXIT.ok : EXIT.failed);
     },
   );

@@ -7,7 +7,7 @@ import type { CliIo } from "./io.js";
 import { phaseProgress, progressModeFor } from "./progress.js";
 import { promoteResultToJson, renderPromoteReport } from "./render-promote.js";
 import { settingSources } from "./project-config.js";
-import { addPlanOptions, planOptionsFrom, type SharedOptionValues } from "./shared-options.js";
+import { addPlanOptions, connectionSources, planOptionsFrom, type SharedOptionValues } from "./shared-options.js";
 
 interface PromoteOptionValues extends SharedOptionValues {
   dryRun?: boolean;
@@ -35,8 +35,9 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
   command.action(async (values: PromoteOptionValues, self: Command) => {
     const progress = phaseProgress(io, progressModeFor(io, values.quiet));
     const stopAt = stopAtEvent(io.env.MAVEN_PROMOTE_STOP_AT);
+    const planOptions = await planOptionsFrom(values, io);
     const result = await promote({
-      ...(await planOptionsFrom(values, io)),
+      ...planOptions,
       dryRun: values.dryRun ?? false,
       waitMs: parseDuration(values.wait, "--wait"),
       executor: values.sftpOnly ? "transport" : values.executor,
@@ -50,7 +51,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
         if (event.type === "phase:end") progress.done();
       },
     });
-    io.stdout(values.json ? JSON.stringify({ ...promoteResultToJson(result), settings: settingSources(self) }, null, 2) + "\n" : renderPromoteReport(result, values.dryRun ?? false));
+    io.stdout(values.json ? JSON.stringify({ ...promoteResultToJson(result), settings: settingSources(self), connections: connectionSources(planOptions, io.env) }, null, 2) + "\n" : renderPromoteReport(result, values.dryRun ?? false));
     setExit(result.plan.ok ? EXIT.ok : EXIT.failed);
   });
 }

@@ -7,6 +7,7 @@ import { ALL_ALGORITHMS, type DigestAlgorithm } from "../integrity/digests.js";
 import { loadSigningKey, loadTrustedKeys, type Signer, type TrustedKeys } from "../integrity/pgp.js";
 import { METADATA_MODES, type MetadataMode } from "../maven/metadata-merge.js";
 import type { PlanOptions } from "../api.js";
+import { describeConnection, type ConnectionReport } from "../transport/connection-report.js";
 import type { CliIo } from "./io.js";
 import { addSshOptions, sshSettingsFrom, type SshOptionValues } from "./ssh-options.js";
 
@@ -103,4 +104,14 @@ export async function planOptionsFrom(values: SharedOptionValues, io: CliIo): Pr
     options.now = date;
   }
   return options;
+}
+
+/** Where each connection setting of --from and --to came from (a local directory has none). */
+export function connectionSources(options: PlanOptions, env: NodeJS.ProcessEnv): Record<string, ConnectionReport> {
+  const reports: Record<string, ConnectionReport> = {};
+  for (const [key, option] of [["from", "--from"], ["to", "--to"]] as const) {
+    const report = describeConnection(options[key], option, options.ssh, env);
+    if (report !== undefined) reports[key] = report;
+  }
+  return reports;
 }

@@ -23,6 +23,8 @@ export interface ResolvedSshConfig {
   connectTimeoutSeconds?: number;
   serverAliveIntervalSeconds?: number;
   proxyJump?: string;
+  /** Where each keyword that gave a value was written, "file:line" (for `where from` reports). */
+  origins: Record<string, string>;
 }
 
 export interface SshConfigQuery {
@@ -51,13 +53,14 @@ export function resolveSshConfig(path: string, query: SshConfigQuery): ResolvedS
   const values = new Map<string, string[]>();
   const identityFiles: string[] = [];
   const localUser = userInfo().username;
-  const state = { values, identityFiles, query, localUser };
+  const state = { values, origins: new Map<string, string>(), identityFiles, query, localUser };
   readConfigFile(path, state, 0);
   return finish(state);
 }
 
 interface State {
   values: Map<string, string[]>;
+  origins: Map<string, string>;
   identityFiles: string[];
   query: SshConfigQuery;
   localUser: string;
@@ -84,10 +87,13 @@ function readConfigFile(path: string, state: State, depth: number): void {
       for (const pattern of line.args) for (const file of expandInclude(pattern)) readConfigFile(file, state, depth + 1);
     } else if (active && KNOWN.has(line.keyword)) {
       if (line.args.length === 0) throw new PromoteError("ERR_CONFIG", `${line.file}:${line.number}: ${line.keyword} needs a value`, { path: line.file });
-      if (line.keyword === "identityfile") state.identityFiles.push(line.args[0]!);
-      else if (!state.values.has(line.keyword)) {
+      if (line.keyword === "identityfile") {
+        state.identityFiles.push(line.args[0]!);
+        if (!state.origins.has("identityfile")) state.origins.set("identityfile", `${line.file}:${line.number}`);
+      } else if (!state.values.has(line.keyword)) {
         checkValue(line);
         state.values.set(line.keyword, line.args);
+        state.origins.set(line.keyword, `${line.file}:${line.number}`);
       }
     }
   }
@@ -250,6 +256,7 @@ function finish(state: State): ResolvedSshConfig {
     user,
     identityFiles: state.identityFiles.map((file) => expandPath(file, tokens)),
     identityFilesAsWritten: [...state.identityFiles],
+    origins: Object.fromEntries(state.origins),
   };
   const yes = (value: string | undefined): boolean | undefined => (value === undefined ? undefined : /^(yes|true)$/i.test(value));
   const only = yes(first("identitiesonly"));

@@ -53,7 +53,7 @@ export async function openTransport(text: string, option: "--from" | "--to", ssh
   const configPath = ssh.sshConfig ?? defaultSshConfigPath();
   const resolve = (host: string, user?: string, port?: number): ResolvedSshConfig =>
     configPath === "none"
-      ? { hostname: host, port: port ?? 22, user: user ?? localUser(), identityFiles: [], identityFilesAsWritten: [] }
+      ? { hostname: host, port: port ?? 22, user: user ?? localUser(), identityFiles: [], identityFilesAsWritten: [], origins: {} }
       : resolveSshConfig(configPath, { host, ...(user === undefined ? {} : { user }), ...(port === undefined ? {} : { port }) });
   // The URL beats settings.xml, which beats the ssh config (and flags beat them all).
   const server = ssh.servers?.[option];

@@ -91,7 +91,10 @@ describe("integration: an HTTP(S) staging repository", function () {
     assert.deepEqual(treeFingerprint(target), before);
     const trusted = await runCliProcess(["promote", "--json", "--from", `${nginx.httpsUrl}/html/`, "--ca-file", caFile, "--to", target]);
     assert.equal(trusted.code, 0, trusted.stderr);
-    assert.equal(JSON.parse(trusted.stdout).state, "committed");
+    const json = JSON.parse(trusted.stdout);
+    assert.equal(json.state, "committed");
+    assert.deepEqual(json.connections, { from: { caFile: { value: caFile, source: "option" } } });
+    assert.deepEqual(json.settings["from-listing"], { source: "default", value: "auto" });
   });
 
   it("a missing stage URL is one line naming it; the target is unchanged", async () => {

@@ -173,12 +173,17 @@ describe("integration: settings.xml servers, encrypted by real Maven", function 
     it("--server-id: logs in with the server's password, which mvn encrypted, and promotes", async () => {
       const target = ownedTarget();
       const encrypted = mvnEncrypt(["--encrypt-password", password, `-Dsettings.security=${securityFile}`]);
+      const settings = passwordSettings(encrypted);
       const result = await runCliProcess(
-        ["promote", "--json", "--from", example.staging, ...toPasswordServer(target), "--server-id", "pw", "--settings", passwordSettings(encrypted), "--settings-security", securityFile],
+        ["promote", "--json", "--from", example.staging, ...toPasswordServer(target), "--server-id", "pw", "--settings", settings, "--settings-security", securityFile],
         { SSH_AUTH_SOCK: "" },
       );
       assert.equal(result.code, 0, result.stderr);
-      assert.equal(JSON.parse(result.stdout).state, "committed");
+      const json = JSON.parse(result.stdout);
+      assert.equal(json.state, "committed");
+      // --json says the user and the password came from the settings.xml server, never the password itself.
+      assert.deepEqual(json.connections.to.user, { value: user, source: "settings.xml", from: `${settings} <server> pw` });
+      assert.deepEqual(json.connections.to.password, { value: "***", source: "settings.xml", from: `${settings} <server> pw` });
       assert.doesNotMatch(result.stdout + result.stderr, new RegExp(password.replace(/[+/=]/g, "\\$&")), "the password is never printed");
       assert.match(readFileSync(passwordServer.logPath, "utf8"), new RegExp(`Accepted password for ${user}`));
     });

@@ -67,10 +67,36 @@ describe("integration: sftp://ALIAS resolved through an ssh config", function ()
 
   it("promotes to sftp://ALIAS/path with every connection setting from the config", async () => {
     const dir = freshTarget();
-    const result = await runCliProcess(["promote", "--json", "--from", example.staging, "--to", `sftp://repo-alias${dir}`, "--ssh-config", writeConfig()]);
+    const config = writeConfig();
+    const result = await runCliProcess(["promote", "--json", "--from", example.staging, "--to", `sftp://repo-alias${dir}`, "--ssh-config", config]);
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(JSON.parse(result.stdout).state, "committed");
+    const json = JSON.parse(result.stdout);
+    assert.equal(json.state, "committed");
     assert.match(readFileSync(join(dir, "org/example/hello/maven-metadata.xml"), "utf8"), /<release>1\.2\.0<\/release>/);
+    // --json says where each connection setting came from: the config's file and line.
+    assert.equal(json.connections.from, undefined, "a local stage has no connection");
+    assert.deepEqual(json.connections.to.host, { value: "127.0.0.1", source: "ssh-config", from: `${config}:2` });
+    assert.deepEqual(json.connections.to.port, { value: target.port, source: "ssh-config", from: `${config}:3` });
+    assert.deepEqual(json.connections.to.user, { value: target.user, source: "ssh-config", from: `${config}:4` });
+    assert.deepEqual(json.connections.to.identityFile.from, `${config}:5`);
+    assert.deepEqual(json.connections.to.knownHosts, { value: target.knownHostsPath, source: "ssh-config", from: `${config}:7` });
+    assert.deepEqual(json.connections.to.strictHostKeyChecking, { value: "yes", source: "ssh-config", from: `${config}:15` });
+    assert.deepEqual(json.connections.to.agent, { value: "none", source: "ssh-config", from: `${config}:16` });
+    assert.deepEqual(json.settings["ssh-config"], { source: "cli", value: config });
+  });
+
+  it("--json: the URL and flags beat the config, and say so", async () => {
+    const dir = freshTarget();
+    const result = await runCliProcess([
+      "plan", "--json", "--from", example.staging, "--to", `sftp://${target.user}@repo-alias:${target.port}${dir}`,
+      "--ssh-config", writeConfig(), "--identity", target.clientKeyPath, "--known-hosts", target.knownHostsPath,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const to = JSON.parse(result.stdout).connections.to;
+    assert.deepEqual(to.port, { value: target.port, source: "url" });
+    assert.deepEqual(to.user, { value: target.user, source: "url" });
+    assert.deepEqual(to.identityFile, { value: target.clientKeyPath, source: "option" });
+    assert.deepEqual(to.knownHosts, { value: target.knownHostsPath, source: "option" });
   });
 
   it("ProxyJump: connects through the jump host, whose sshd forwards the connection", async () => {
