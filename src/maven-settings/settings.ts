@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { PromoteError } from "../errors.js";
+import { parseMode, type TargetPermissions } from "../transport/permissions.js";
 import { childElements, parseXml, textOf, type XmlElement } from "../maven/xml-tree.js";
 import { MASTER_PASSWORD_KEY, decryptValue, encryptedPart } from "./settings-cipher.js";
 
@@ -41,7 +42,10 @@ export function findServer(id: string, option: string, locations: SettingsLocati
   // The user file first: its entry wins (Maven's SettingsUtils.merge keeps the dominant id).
   for (const file of files) {
     const server = readServers(file, locations.settings !== undefined && file === userFile, env).get(id);
-    if (server !== undefined) return decryptServer(server, locations, env);
+    if (server !== undefined) {
+      serverPermissions(server); // a bad mode is one line naming the file and the entry, before anything connects
+      return decryptServer(server, locations, env);
+    }
   }
   throw new PromoteError("ERR_CONFIG", `${option} ${id}: no <server> with that id in ${files.join(" or ")}`, { path: option });
 }
@@ -128,4 +132,13 @@ function masterPassword(locations: SettingsLocations, env: NodeJS.ProcessEnv): {
     }
   }
   throw new PromoteError("ERR_CONFIG", `${file}: too many <relocation> steps (a loop?)`, { path: file });
+}
+
+/** The modes a server's <filePermissions> and <directoryPermissions> give (checked when read). */
+export function serverPermissions(server: MavenServer | undefined): TargetPermissions | undefined {
+  if (server === undefined || (server.filePermissions === undefined && server.directoryPermissions === undefined)) return undefined;
+  return {
+    ...(server.filePermissions === undefined ? {} : { file: parseMode(server.filePermissions, "filePermissions", server) }),
+    ...(server.directoryPermissions === undefined ? {} : { directory: parseMode(server.directoryPermissions, "directoryPermissions", server) }),
+  };
 }

@@ -32,9 +32,9 @@ export function bundleEntries(plan: Plan, items: readonly StagedItem[], extra: r
  * The zip as a stream, made while it is read: uploaded as it is zipped, a release is never
  * written to this machine's disk a second time. Errors (an unreadable file) end it with an error.
  */
-export function bundleStream(entries: readonly BundleEntry[]): Readable {
+export function bundleStream(entries: readonly BundleEntry[], fileMode = 0o644): Readable {
   const archive = new ZipArchive({ zlib: { level: 6 } });
-  void feed(archive, entries)
+  void feed(archive, entries, fileMode)
     .then(() => archive.finalize())
     .catch((error: unknown) => archive.destroy(error as Error));
   return archive;
@@ -57,7 +57,7 @@ const READ_AHEAD_BYTES = 16 * 1024 * 1024;
  * left the upload waiting on the zip. Memory stays bounded: a file is read only while the bytes
  * read but not yet zipped stay under READ_AHEAD_BYTES (one file at a time above that).
  */
-async function feed(archive: ZipArchive, entries: readonly BundleEntry[]): Promise<void> {
+async function feed(archive: ZipArchive, entries: readonly BundleEntry[], fileMode: number): Promise<void> {
   const sizes = entries.map((entry) => (entry.localPath === undefined ? Buffer.byteLength(entry.content ?? "") : (entry.size ?? READ_AHEAD_BYTES)));
   const reads = new Map<number, Promise<Buffer>>();
   let started = 0;
@@ -93,7 +93,7 @@ async function feed(archive: ZipArchive, entries: readonly BundleEntry[]): Promi
     reads.delete(index);
     if (stopped) return;
     const entry = entries[index]!;
-    archive.append(data, { name: entry.name, store: data.length < DEFLATE_FROM_BYTES || ALREADY_COMPRESSED.test(entry.name.replace(/\.rip$/, "")), mode: 0o644 });
+    archive.append(data, { name: entry.name, store: data.length < DEFLATE_FROM_BYTES || ALREADY_COMPRESSED.test(entry.name.replace(/\.rip$/, "")), mode: fileMode });
   }
 }
 /** What the bundle will weigh, roughly (for progress while it is still being made). */

@@ -9,6 +9,7 @@ import { mapLimit } from "../util/map-limit.js";
 import type { NetworkStats } from "../transport/round-trips.js";
 import type { Transport } from "../transport/transport.js";
 import { bundleEntries, bundleStream, estimatedBundleSize, type BundleEntry } from "./bundle.js";
+import { umaskFor } from "../transport/permissions.js";
 import { executeSteps } from "./execute-steps.js";
 import { FENCE_HELD_EXIT, fencedCommand } from "./fence.js";
 import { commitDurable, metadataWindow, newJournal, readJournal, writeJournal, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
@@ -146,17 +147,25 @@ async function uploadPhase(context: PhaseContext): Promise<void> {
     const bundle = `${state}/bundle.zip`;
     // Zipped as it goes up: the upload starts at once, and no copy of the release is written
     // here. The large files go up at the same time; a failure waits for the other to settle.
-    const sent = await Promise.allSettled([target.uploadStream(bundleStream(entries), bundle, progress), uploadItems(context, direct, progress)]);
+    // unzip gives each file the mode stored in the zip (filePermissions, else 0644) whatever the
+    // umask, and each directory it makes 0777 less the umask: directoryPermissions set the umask.
+    const sent = await Promise.allSettled([target.uploadStream(bundleStream(entries, target.permissions?.file), bundle, progress), uploadItems(context, direct, progress)]);
     const failed = sent.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
     if (failed !== undefined) throw failed.reason;
     // -o: the entries are this promotion's own .rip names (checked absent above); -q: quiet.
-    await runRemote(target, fencedCommand(state, "unpacking the bundle", ["unzip", "-q", "-o", bundle]), "unpacking the bundle", UNZIP_FAILURES);
+    await runRemote(target, fencedCommand(state, "unpacking the bundle", unzipCommand(bundle, target.permissions?.directory)), "unpacking the bundle", UNZIP_FAILURES);
   } else {
     await target.writeFile(`${state}/rename.sh`, context.script ?? renderScript(context));
     await uploadItems(context, context.items, progressReporter(context, totalSize(plan.uploads)));
   }
   context.journal.state = "uploaded";
   await writeJournal(target, state, context.journal);
+}
+
+/** unzip in the target root; under the umask that makes new directories `directoryMode`, when one is given. */
+export function unzipCommand(bundle: string, directoryMode: number | undefined): string[] {
+  if (directoryMode === undefined) return ["unzip", "-q", "-o", bundle];
+  return ["sh", "-c", 'umask "$1" && exec unzip -q -o "$2"', "maven-promote-unzip", umaskFor(directoryMode), bundle];
 }
 
 /** Uploads staged items one by one to their .rip names (no shell, or a resumed upload). */

@@ -3,19 +3,25 @@ import { execFile } from "node:child_process";
 import { constants, createWriteStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { appendFile, copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { appendFile, chmod, copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, resolve, sep } from "node:path";
 import { PromoteError } from "../errors.js";
 import { mapLimit } from "../util/map-limit.js";
 import { digestFiles } from "../integrity/digest-pool.js";
 import { digestStream, readInPlace, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
+import type { TargetPermissions } from "./permissions.js";
 import type { DirEntry, FileStat, Transport } from "./transport.js";
 
 export class LocalTransport implements Transport {
   readonly root: string;
   readonly capabilities = { exec: false };
 
-  constructor(root: string, readonly location: string = root) {
+  constructor(
+    root: string,
+    readonly location: string = root,
+    /** Modes for what is written and the directories made (a settings.xml server's). */
+    readonly permissions?: TargetPermissions,
+  ) {
     this.root = resolve(root);
   }
 
@@ -129,7 +135,7 @@ export class LocalTransport implements Transport {
   }
 
   async mkdirp(path: string): Promise<void> {
-    await ioOrMissing(path, "create", async () => mkdir(this.resolvePath(path), { recursive: true }));
+    await ioOrMissing(path, "create", async () => this.makeDirectories(this.resolvePath(path)));
   }
 
   async rename(from: string, to: string, options: { replace: boolean }): Promise<void> {
@@ -139,7 +145,7 @@ export class LocalTransport implements Transport {
       if (!options.replace && (await stat(target).catch(() => undefined)) !== undefined) {
         throw new PromoteError("ERR_TARGET_EXISTS", `${to}: already exists on the target; refusing to overwrite it`, { path: to });
       }
-      await mkdir(dirname(target), { recursive: true });
+      await this.makeDirectories(dirname(target));
       await rename(this.resolvePath(from), target);
     }, true);
   }
@@ -202,9 +208,30 @@ export class LocalTransport implements Transport {
   private async write(path: string, action: (absolute: string) => Promise<unknown>): Promise<void> {
     const absolute = this.resolvePath(path);
     await ioOrMissing(path, "write", async () => {
-      await mkdir(dirname(absolute), { recursive: true });
+      await this.makeDirectories(dirname(absolute));
       await action(absolute);
+      if (this.permissions?.file !== undefined) await chmod(absolute, this.permissions.file);
     }, true);
+  }
+
+  /** mkdir -p; with a directory mode, each directory made gets exactly it (the umask cut mkdir's mode), and those already there are left alone. */
+  private async makeDirectories(absolute: string): Promise<void> {
+    const mode = this.permissions?.directory;
+    if (mode === undefined) {
+      await mkdir(absolute, { recursive: true });
+      return;
+    }
+    const missing: string[] = [];
+    for (let directory = absolute; (await stat(directory).catch(() => undefined)) === undefined && directory !== dirname(directory); directory = dirname(directory)) {
+      missing.unshift(directory);
+    }
+    for (const directory of missing) {
+      const made = await mkdir(directory).then(() => true, (error: NodeJS.ErrnoException) => {
+        if (error.code === "EEXIST") return false; // made by someone else meanwhile
+        throw error;
+      });
+      if (made) await chmod(directory, mode);
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 // known_hosts with explicit trust of a new host key.
 import { userInfo } from "node:os";
 import { PromoteError } from "../errors.js";
-import type { MavenServer } from "../maven-settings/settings.js";
+import { serverPermissions, type MavenServer } from "../maven-settings/settings.js";
 import { defaultSshConfigPath, resolveSshConfig, type ResolvedSshConfig } from "../ssh-config/ssh-config.js";
 import type { HttpListing } from "./http-source.js";
 import { defaultKnownHostsPath } from "./known-hosts.js";
@@ -39,8 +39,10 @@ export interface OpenedTransport {
 
 export async function openTransport(text: string, option: "--from" | "--to", ssh: SshSettings = {}): Promise<OpenedTransport> {
   const location = parseLocation(text, option);
+  // A settings.xml server's filePermissions and directoryPermissions, for what is written to the target.
+  const permissions = option === "--to" ? serverPermissions(ssh.servers?.[option]) : undefined;
   if (location.kind === "local") {
-    const transport = new LocalTransport(location.path, text);
+    const transport = new LocalTransport(location.path, text, permissions);
     if ((await transport.stat(""))?.type !== "directory") {
       const which = option === "--to" ? "target" : "staging";
       throw new PromoteError("ERR_REPOSITORY_NOT_FOUND", `${option} ${text}: ${which} repository ${location.path} is not a directory`, { path: option });
@@ -74,6 +76,7 @@ export async function openTransport(text: string, option: "--from" | "--to", ssh
     ...(credentials.identityPassphrase === undefined ? {} : { identityPassphrase: credentials.identityPassphrase }),
     ...(server?.password === undefined ? {} : { password: server.password }),
     ...(jumps.length === 0 ? {} : { jumps }),
+    ...(permissions === undefined ? {} : { permissions }),
   });
   return { transport, root: location.path };
 }

@@ -18,6 +18,7 @@ import { countSftpRequests, RoundTripCounter, type NetworkStats } from "./round-
 import { readTarFiles } from "./tar-reader.js";
 import { isoNow } from "../util/iso-now.js";
 import type { DirEntry, ExecResult, FileStat, OrderedOperation, Transport } from "./transport.js";
+import type { TargetPermissions } from "./permissions.js";
 
 export interface SftpOptions {
   host: string;
@@ -43,6 +44,8 @@ export interface SftpOptions {
   password?: string;
   /** ProxyJump hops, first to last (each resolved through the ssh config already). */
   jumps?: readonly HopEndpoint[];
+  /** Modes for what is uploaded and the directories made (a settings.xml server's). */
+  permissions?: TargetPermissions;
 }
 
 const NO_SUCH_FILE = 2;
@@ -135,6 +138,7 @@ export class SftpTransport implements Transport {
   readonly capabilities: { exec: boolean };
   private readonly counter = new RoundTripCounter();
   private readonly knownDirectories = new Set<string>();
+  readonly permissions?: TargetPermissions;
   private shellSession: Promise<RemoteShell | undefined> | undefined;
 
   constructor(
@@ -145,6 +149,7 @@ export class SftpTransport implements Transport {
   ) {
     this.location = options.location;
     this.capabilities = { exec: !options.sftpOnly };
+    if (options.permissions !== undefined) this.permissions = options.permissions;
     countSftpRequests(this.sftp(), this.counter);
     // ssh2-sftp-client adds listeners to the connection for each call in flight; hundreds at once
     // are intended here (src/transport/read-many.ts), not a leak.
@@ -241,7 +246,8 @@ export class SftpTransport implements Transport {
   async writeFile(path: string, data: string | Uint8Array): Promise<void> {
     await this.orFail(path, "write", async () => {
       await this.makeDirectory(posix.dirname(this.remotePath(path)));
-      await this.client.put(Buffer.from(data), this.remotePath(path), { writeStreamOptions: { mode: FILE_MODE } });
+      await this.client.put(Buffer.from(data), this.remotePath(path), { writeStreamOptions: { mode: this.fileMode() } });
+      await this.applyFileMode(this.remotePath(path));
     });
   }
 
@@ -262,7 +268,7 @@ export class SftpTransport implements Transport {
     const sftp = this.sftp();
     return new Promise<boolean>((resolve, reject) => {
       // "wx" is O_CREAT|O_EXCL over SFTP: the server refuses when the name exists.
-      sftp.open(remote, "wx", { mode: FILE_MODE }, (openError, handle) => {
+      sftp.open(remote, "wx", { mode: this.fileMode() }, (openError, handle) => {
         if (openError) {
           const code = (openError as { code?: number }).code;
           if (code === 4 /* FAILURE, how OpenSSH reports EEXIST */ || code === 11) return resolve(false);
@@ -270,7 +276,9 @@ export class SftpTransport implements Transport {
         }
         const bytes = Buffer.from(data);
         sftp.write(handle, bytes, 0, bytes.length, 0, (writeError) => {
-          sftp.close(handle, () => (writeError ? reject(this.translate(writeError, path, "write")) : resolve(true)));
+          const close = (error: unknown) => sftp.close(handle, () => (error ? reject(this.translate(error, path, "write")) : resolve(true)));
+          if (writeError || this.permissions?.file === undefined) return close(writeError);
+          sftp.fchmod(handle, this.permissions.file, close);
         });
       });
     });
@@ -304,7 +312,7 @@ export class SftpTransport implements Transport {
       await this.makeDirectory(posix.dirname(this.remotePath(path)));
       let previous = 0;
       await this.client.fastPut(localPath, this.remotePath(path), {
-        mode: FILE_MODE,
+        mode: this.fileMode(),
         // 1 MiB in flight per file (32 writes of 32 KiB): a 100 Mbit/s, 40 ms link's worth,
         // and with 64 files at once the memory stays bounded.
         concurrency: 32,
@@ -313,6 +321,7 @@ export class SftpTransport implements Transport {
           previous = transferred;
         },
       });
+      await this.applyFileMode(this.remotePath(path));
     });
   }
 
@@ -325,7 +334,7 @@ export class SftpTransport implements Transport {
     await this.orFail(path, "write", () => this.makeDirectory(posix.dirname(remote)));
     const sftp = this.sftp();
     const handle = await new Promise<Buffer>((resolve, reject) =>
-      sftp.open(remote, "w", { mode: FILE_MODE }, (error, opened) => (error ? reject(this.translate(error, path, "write")) : resolve(opened))),
+      sftp.open(remote, "w", { mode: this.fileMode() }, (error, opened) => (error ? reject(this.translate(error, path, "write")) : resolve(opened))),
     );
     let offset = 0;
     let inFlight = 0;
@@ -352,6 +361,10 @@ export class SftpTransport implements Transport {
       }
       while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
       if (failure !== undefined) throw failure;
+      const mode = this.permissions?.file;
+      if (mode !== undefined) {
+        await new Promise<void>((resolve, reject) => sftp.fchmod(handle, mode, (error) => (error ? reject(this.translate(error, path, "set the mode of")) : resolve())));
+      }
     } finally {
       while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
       await new Promise<void>((resolve) => sftp.close(handle, () => resolve()));
@@ -582,6 +595,7 @@ export class SftpTransport implements Transport {
     // A directory this session made or found is not asked for again (each ask is a round trip
     // per level); removing or renaming through this transport forgets it.
     if (this.knownDirectories.has(remote)) return;
+    if (this.permissions?.directory !== undefined) return this.makeDirectoryWithMode(remote, this.permissions.directory);
     for (let attempt = 1; ; attempt++) {
       try {
         await this.client.mkdir(remote, true);
@@ -595,6 +609,41 @@ export class SftpTransport implements Transport {
     for (let directory = remote; directory.startsWith(this.options.root) && !this.knownDirectories.has(directory); directory = posix.dirname(directory)) {
       this.knownDirectories.add(directory);
     }
+  }
+
+  /**
+   * mkdir -p that gives each directory it makes `mode` (chmod after mkdir: the server's umask
+   * applies to mkdir's mode, as wagon-ssh found), and leaves the ones already there alone.
+   */
+  private async makeDirectoryWithMode(remote: string, mode: number): Promise<void> {
+    const root = posix.normalize(this.options.root).replace(/\/$/, "") || "/";
+    const missing: string[] = [];
+    for (let directory = remote; !this.knownDirectories.has(directory); directory = posix.dirname(directory)) {
+      const type = await this.client.stat(directory).then((info) => (info.isDirectory ? "directory" : "other"), () => undefined);
+      if (type === "directory") break;
+      if (type === "other") throw new PromoteError("ERR_IO", `${directory}: is in the way of a directory`, { path: directory });
+      missing.unshift(directory);
+      if (directory === root || directory === "/") break;
+    }
+    for (const directory of missing) {
+      const made = await this.client.mkdir(directory, false).then(() => true, () => false);
+      if (made) await this.client.chmod(directory, mode);
+      else if (!(await this.client.stat(directory).then((info) => info.isDirectory, () => false))) {
+        throw new PromoteError("ERR_IO", `${directory}: cannot create the directory`, { path: directory });
+      }
+    }
+    for (let directory = remote; directory.startsWith(this.options.root) && !this.knownDirectories.has(directory); directory = posix.dirname(directory)) {
+      this.knownDirectories.add(directory);
+    }
+  }
+
+  /** A file made under a settings.xml server's filePermissions gets exactly them (the server's umask cut its open mode). */
+  private async applyFileMode(remote: string): Promise<void> {
+    if (this.permissions?.file !== undefined) await this.client.chmod(remote, this.permissions.file);
+  }
+
+  private fileMode(): number {
+    return this.permissions?.file ?? FILE_MODE;
   }
 
   /** Forgets known directories at or under `remote` (it was removed or renamed). */

@@ -6,6 +6,7 @@ import type { DigestAlgorithm, DigestResult } from "../integrity/digests.js";
 import type { Readable } from "node:stream";
 import type { ProbeRequest, ProbeResult } from "./read-many.js";
 import type { NetworkStats } from "./round-trips.js";
+import type { TargetPermissions } from "./permissions.js";
 
 export interface FileStat {
   type: "file" | "directory" | "other";
@@ -39,6 +40,8 @@ export interface Transport {
   readFile(path: string, maxBytes?: number): Promise<Buffer | undefined>;
   /** A directory's entries (sorted by name), or undefined when it does not exist. */
   list(path: string): Promise<DirEntry[] | undefined>;
+  /** Modes given to what is uploaded and the directories made (a settings.xml server's), if any. */
+  readonly permissions?: TargetPermissions;
   /** Streams the file once through every algorithm, or undefined when it does not exist. */
   digest(path: string, algorithms: readonly DigestAlgorithm[]): Promise<DigestResult | undefined>;
 

@@ -4,7 +4,7 @@
 // names, and promotes. A wrong master password and an unknown id are one line each, target untouched.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { appendFileSync, chmodSync, cpSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { writeExampleRepositories } from "../../scripts/example-repository.js";
@@ -118,6 +118,62 @@ describe("integration: settings.xml servers, encrypted by real Maven", function 
     assert.notEqual(unknown.code, 0);
     assert.equal(unknown.stderr.split("\n")[0], `maven-promote: --server-id nope: no <server> with that id in ${settings} or ${join(dir, "absent.xml")} [ERR_CONFIG]`);
     assert.deepEqual(treeFingerprint(target), before);
+  });
+
+  describe("<filePermissions> and <directoryPermissions>, as wagon-ssh applies them", () => {
+    function permissionsSettings(file: string, directory: string): string {
+      const path = join(makeTempDir(), "settings.xml");
+      writeFileSync(
+        path,
+        `<settings><servers><server><id>repo</id><privateKey>${server.clientKeyPath}</privateKey>` +
+          `<filePermissions>${file}</filePermissions><directoryPermissions>${directory}</directoryPermissions></server></servers></settings>\n`,
+      );
+      return path;
+    }
+
+    /** A target holding only org/ (mode 0700): the promotion makes org/example/hello/ and below. */
+    function bareTarget(): string {
+      const target = join(makeTempDir(), "target");
+      mkdirSync(join(target, "org"), { recursive: true });
+      chmodSync(join(target, "org"), 0o700);
+      return target;
+    }
+
+    const mode = (path: string) => (statSync(path).mode & 0o7777).toString(8);
+
+    for (const [name, extra, local] of [
+      ["shell executor (the modes travel in the zip, the umask for unzip)", [], false],
+      ["--sftp-only (chmod after each file and directory made)", ["--sftp-only"], false],
+      ["a local directory", [], true],
+    ] as const) {
+      it(`${name}: files 664, directories it makes 775, directories already there untouched`, async () => {
+        const target = bareTarget();
+        const to = local ? ["--to", target] : ["--to", `sftp://${server.user}@127.0.0.1:${server.port}${target}`, "--known-hosts", server.knownHostsPath, "--ssh-config", "none"];
+        const result = await runCliProcess(["promote", "--json", "--from", example.staging, ...to, ...extra, "--server-id", "repo", "--settings", permissionsSettings("664", "0775")], { SSH_AUTH_SOCK: "" });
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(JSON.parse(result.stdout).state, "committed");
+        assert.equal(mode(join(target, "org")), "700", "a directory that was there keeps its mode");
+        for (const directory of ["org/example", "org/example/hello", "org/example/hello/1.2.0"]) assert.equal(mode(join(target, directory)), "775", directory);
+        for (const file of ["org/example/hello/1.2.0/hello-1.2.0.jar", "org/example/hello/1.2.0/hello-1.2.0.pom.sha1", "org/example/hello/maven-metadata.xml", "org/example/hello/maven-metadata.xml.sha1"]) {
+          assert.equal(mode(join(target, file)), "664", file);
+        }
+      });
+    }
+
+    it("a mode that is not octal, or has setuid/setgid/sticky bits: one line naming the file and the server", async () => {
+      const target = bareTarget();
+      const before = treeFingerprint(target);
+      for (const [file, directory, bad, reason] of [
+        ["g+w", "775", "<filePermissions>g+w</filePermissions>", "expected an octal mode such as 664 or 775"],
+        ["664", "2775", "<directoryPermissions>2775</directoryPermissions>", "setuid, setgid and sticky bits are not applied (a setgid parent passes its bit to new directories)"],
+      ]) {
+        const settings = permissionsSettings(file!, directory!);
+        const result = await runCliProcess(["plan", "--from", example.staging, "--to", target, "--server-id", "repo", "--settings", settings]);
+        assert.equal(result.code, 2, result.stderr);
+        assert.equal(result.stderr.split("\n")[0], `maven-promote: ${settings}: <server> repo: ${bad}: ${reason} [ERR_CONFIG]`);
+      }
+      assert.deepEqual(treeFingerprint(target), before);
+    });
   });
 
   describe("password login (a throwaway user, an sshd with PasswordAuthentication)", () => {
