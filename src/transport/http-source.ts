@@ -40,12 +40,16 @@ export interface HttpSourceOptions {
 }
 
 const MAX_LISTING_BYTES = 16 * 1024 * 1024;
+const MAX_REDIRECTS = 5;
 /** A Nexus 3 asset list longer than this many pages is taken for a loop. */
 const MAX_ASSET_PAGES = 100_000;
 
 export class HttpSource {
   private readonly base: URL;
-  private agent: HttpAgent | HttpsAgent | undefined;
+  /** The URL each answer came from, after redirects. */
+  private readonly servedFrom = new WeakMap<IncomingMessage, URL>();
+  private httpAgent: HttpAgent | undefined;
+  private httpsAgent: HttpsAgent | undefined;
   /** The whole tree, once a Nexus 3 asset list has been read. */
   private assets: Map<string, DirEntry[]> | undefined;
   /** The Server header of the last answer, 404s included (Nexus 3 answers 404 for a directory). */
@@ -75,7 +79,16 @@ export class HttpSource {
     if (response === undefined) return undefined;
     const body = await readBody(response, url);
     const json = /json/i.test(String(response.headers["content-type"] ?? "")) || /^\s*\[/.test(body);
-    return json ? parseJsonListing(body, url) : parseHtmlListing(body, url);
+    if (json) return parseJsonListing(body, url);
+    // Links are relative to where the listing was served from, after any redirect.
+    const served = this.servedFrom.get(response) ?? url;
+    const entries = parseHtmlListing(body, served);
+    const elsewhere = path === "" && entries.length === 0 ? foreignOrigin(body, served) : undefined;
+    if (elsewhere !== undefined) {
+      // Nexus 2 writes absolute links with its own base-URL setting, which may name another host.
+      throw new PromoteError("ERR_HTTP", `${url.href}: the listing links to ${elsewhere}, not to ${url.origin} (is the server's own base URL set to another host?); use --from with that host`, { path: url.href });
+    }
+    return entries;
   }
 
   /** A Nexus 3 server (by its Server header) whose URL names a repository. */
@@ -134,45 +147,82 @@ export class HttpSource {
   }
 
   async close(): Promise<void> {
-    this.agent?.destroy();
+    this.httpAgent?.destroy();
+    this.httpsAgent?.destroy();
   }
 
-  /** GET with retries; undefined for a 404. Other 4xx are one line naming the URL and the user. */
+  /**
+   * GET with retries; undefined for a 404. Other 4xx are one line naming the URL and the user.
+   * Redirects are followed (at most MAX_REDIRECTS): for a listing only within the base URL (a
+   * listing served from elsewhere could lead the walk anywhere); for a file anywhere but from
+   * https to http (a repository manager may send downloads to a blob store), with the
+   * credentials kept for the base URL's origin.
+   */
   private async fetch(url: URL, what: "list" | "download"): Promise<IncomingMessage | undefined> {
-    for (let attempt = 1; ; attempt++) {
+    let current = url;
+    for (let attempt = 1, redirects = 0; ; attempt++) {
       let response: IncomingMessage;
       try {
-        response = await this.get(url);
+        response = await this.get(current);
       } catch (error) {
         if (isTransient(error) && attempt < this.attempts()) {
           await delay(this.backoff(attempt));
           continue;
         }
-        throw new PromoteError("ERR_HTTP", `${url.href}: cannot ${what === "list" ? "read the listing" : "download"} (${describe(error)})`, { path: url.href, cause: error });
+        throw new PromoteError("ERR_HTTP", `${current.href}: cannot ${what === "list" ? "read the listing" : "download"} (${describe(error)})`, { path: current.href, cause: error });
       }
       const status = response.statusCode ?? 0;
       this.lastServerHeader = String(response.headers.server ?? "");
-      if (status === 200) return response;
+      if (status === 200) {
+        this.servedFrom.set(response, current);
+        return response;
+      }
       response.resume();
       if (status === 404) return undefined;
+      if ([301, 302, 303, 307, 308].includes(status) && response.headers.location !== undefined) {
+        const next = this.redirectTarget(current, response.headers.location, what, url);
+        if (++redirects > MAX_REDIRECTS) throw new PromoteError("ERR_HTTP", `${url.href}: more than ${MAX_REDIRECTS} redirects`, { path: url.href });
+        current = next;
+        attempt = 0;
+        continue;
+      }
       if ((status >= 500 || status === 429) && attempt < this.attempts()) {
         await delay(retryAfterMs(response) ?? this.backoff(attempt));
         continue;
       }
       const who = this.options.username === undefined ? "without credentials" : `as ${this.options.username}`;
-      throw new PromoteError("ERR_HTTP", `${url.href}: ${status} ${response.statusMessage ?? ""}`.trim() + (status === 401 || status === 403 ? ` (${who})` : ""), { path: url.href });
+      const authenticated = current.origin === this.base.origin;
+      throw new PromoteError("ERR_HTTP", `${current.href}: ${status} ${response.statusMessage ?? ""}`.trim() + ((status === 401 || status === 403) && authenticated ? ` (${who})` : ""), { path: current.href });
     }
+  }
+
+  private redirectTarget(from: URL, location: string, what: "list" | "download", asked: URL): URL {
+    let next: URL;
+    try {
+      next = new URL(location, from);
+    } catch {
+      throw new PromoteError("ERR_HTTP", `${asked.href}: redirects to ${JSON.stringify(location)}, which is not a URL`, { path: asked.href });
+    }
+    const below = next.origin === this.base.origin && next.pathname.startsWith(this.base.pathname);
+    if (what === "list" && !below) {
+      throw new PromoteError("ERR_HTTP", `${asked.href}: the listing redirects to ${next.href}, outside --from ${this.base.href}`, { path: asked.href });
+    }
+    if ((next.protocol !== "https:" && next.protocol !== "http:") || (from.protocol === "https:" && next.protocol === "http:")) {
+      throw new PromoteError("ERR_HTTP", `${asked.href}: redirects to ${next.href}; only http(s), and never from https to http`, { path: asked.href });
+    }
+    return next;
   }
 
   private async get(url: URL): Promise<IncomingMessage> {
     const https = url.protocol === "https:";
-    this.agent ??= https ? new HttpsAgent({ keepAlive: true, maxSockets: 8, ca: await this.trustedCas() }) : new HttpAgent({ keepAlive: true, maxSockets: 8 });
+    const agent = https ? (this.httpsAgent ??= new HttpsAgent({ keepAlive: true, maxSockets: 8, ca: await this.trustedCas() })) : (this.httpAgent ??= new HttpAgent({ keepAlive: true, maxSockets: 8 }));
     const headers: Record<string, string> = { "user-agent": "maven-promote" };
-    if (this.options.username !== undefined) {
+    // The credentials go only to the origin they were given for, never after a redirect elsewhere.
+    if (this.options.username !== undefined && url.origin === this.base.origin) {
       headers.authorization = `Basic ${Buffer.from(`${this.options.username}:${this.options.password ?? ""}`).toString("base64")}`;
     }
     return new Promise((resolve, reject) => {
-      const request = (https ? httpsRequest : httpRequest)(url, { agent: this.agent, headers }, resolve);
+      const request = (https ? httpsRequest : httpRequest)(url, { agent, headers }, resolve);
       request.setTimeout(60_000, () => request.destroy(Object.assign(new Error("no answer for 60 s"), { code: "ETIMEDOUT" })));
       request.on("error", reject);
       request.end();
@@ -211,12 +261,29 @@ async function readBody(response: IncomingMessage, url: URL): Promise<string> {
 /** Links of an HTML listing that name an entry directly below `directory`. */
 export function parseHtmlListing(html: string, directory: URL): DirEntry[] {
   const entries = new Map<string, DirEntry>();
-  for (const match of html.matchAll(/<a\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) {
-    const href = decodeHtml(match[1] ?? match[2] ?? match[3] ?? "");
+  for (const href of hrefs(html)) {
     const entry = entryBelow(href, directory);
     if (entry !== undefined && !entries.has(entry.name)) entries.set(entry.name, entry);
   }
   return [...entries.values()];
+}
+
+/** The href of each <a> in a page, in every quoting, entities decoded. */
+function* hrefs(html: string): Generator<string> {
+  for (const match of html.matchAll(/<a\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) yield decodeHtml(match[1] ?? match[2] ?? match[3] ?? "");
+}
+
+/** The origin of an absolute link in the listing that is below the same path on another host, if any. */
+function foreignOrigin(html: string, directory: URL): string | undefined {
+  for (const href of hrefs(html)) {
+    try {
+      const url = new URL(href, directory);
+      if (url.origin !== directory.origin && url.pathname.startsWith(directory.pathname) && url.pathname !== directory.pathname) return url.origin;
+    } catch {
+      // not a URL
+    }
+  }
+  return undefined;
 }
 
 /** nginx's `autoindex_format json`: [{ "name", "type": "directory" | "file" | … }]. */

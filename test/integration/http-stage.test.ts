@@ -180,6 +180,75 @@ describe("integration: an HTTP(S) staging repository", function () {
     });
   });
 
+  describe("redirects, and listings that point elsewhere", () => {
+    let stage: Server;
+    let blobs: Server;
+    let base = "";
+    let blobBase = "";
+    const blobAuthorization: Array<string | undefined> = [];
+
+    before(async () => {
+      // A blob store on another origin, as a repository manager may send downloads to one.
+      blobs = createServer((request, response) => {
+        blobAuthorization.push(request.headers.authorization);
+        response.end(request.url === "/blob/a.txt" ? "from the blob store" : "?");
+      });
+      await new Promise<void>((resolve) => blobs.listen(0, "127.0.0.1", resolve));
+      blobBase = `http://127.0.0.1:${(blobs.address() as { port: number }).port}`;
+      stage = createServer((request, response) => {
+        const url = request.url ?? "/";
+        const redirect = (location: string) => response.writeHead(301, { location }).end();
+        if (request.headers.authorization !== `Basic ${Buffer.from("ci:pw").toString("base64")}`) return void response.writeHead(401).end();
+        if (url === "/stage/") return void response.end(`<a href="moved/">moved/</a><a href="a.txt">a.txt</a>`);
+        if (url.startsWith("/stage/moved/")) return redirect(url.replace("/moved/", "/real/")); // within the base: followed
+        // Absolute links, relative to where the listing was served from after the redirect.
+        if (url === "/stage/real/") return void response.end(`<a href="/stage/real/b.txt">b.txt</a>`);
+        if (url === "/stage/real/b.txt") return void response.end("b");
+        if (url === "/stage/a.txt") return redirect(`${blobBase}/blob/a.txt`);
+        if (url === "/out/") return redirect("/elsewhere/");
+        if (url === "/foreign/") return void response.end(`<a href="http://repo.example.org/foreign/org/">org/</a>`);
+        response.writeHead(404).end();
+      });
+      await new Promise<void>((resolve) => stage.listen(0, "127.0.0.1", resolve));
+      base = `http://127.0.0.1:${(stage.address() as { port: number }).port}`;
+    });
+
+    after(async () => {
+      await new Promise<void>((resolve) => stage.close(() => resolve()));
+      await new Promise<void>((resolve) => blobs.close(() => resolve()));
+    });
+
+    it("follows a listing's redirect within the base URL, and a file's to another origin without the credentials", async () => {
+      const local = makeTempDir();
+      const source = new HttpSource(`${base}/stage/`, { username: "ci", password: "pw", attempts: 1 });
+      try {
+        assert.equal(await downloadTree(source, local), 2);
+      } finally {
+        await source.close();
+      }
+      assert.equal(readFileSync(join(local, "moved/b.txt"), "utf8"), "b");
+      assert.equal(readFileSync(join(local, "a.txt"), "utf8"), "from the blob store");
+      assert.deepEqual(blobAuthorization, [undefined], "the password never went to the other origin");
+    });
+
+    it("a listing that redirects outside the base URL, or links only to another host, is one line", async () => {
+      const target = freshTarget();
+      const before = treeFingerprint(target);
+      const netrc = join(makeTempDir(), "netrc");
+      writeFileSync(netrc, "machine 127.0.0.1 login ci password pw\n");
+      const out = await runCliProcess(["plan", "--from", `${base}/out/`, "--to", target], { NETRC: netrc });
+      assert.notEqual(out.code, 0);
+      assert.equal(out.stderr.split("\n")[0], `maven-promote: ${base}/out/: the listing redirects to ${base}/elsewhere/, outside --from ${base}/out/ [ERR_HTTP]`);
+      const foreign = await runCliProcess(["plan", "--from", `${base}/foreign/`, "--to", target], { NETRC: netrc });
+      assert.notEqual(foreign.code, 0);
+      assert.equal(
+        foreign.stderr.split("\n")[0],
+        `maven-promote: ${base}/foreign/: the listing links to http://repo.example.org, not to ${base} (is the server's own base URL set to another host?); use --from with that host [ERR_HTTP]`,
+      );
+      assert.deepEqual(treeFingerprint(target), before);
+    });
+  });
+
   describe("a hostile server", () => {
     let server: Server;
     let base = "";
