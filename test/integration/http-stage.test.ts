@@ -186,6 +186,7 @@ describe("integration: an HTTP(S) staging repository", function () {
     let base = "";
     let blobBase = "";
     const blobAuthorization: Array<string | undefined> = [];
+    let busyHits = 0;
 
     before(async () => {
       // A blob store on another origin, as a repository manager may send downloads to one.
@@ -206,6 +207,13 @@ describe("integration: an HTTP(S) staging repository", function () {
         if (url === "/stage/real/b.txt") return void response.end("b");
         if (url === "/stage/a.txt") return redirect(`${blobBase}/blob/a.txt`);
         if (url === "/out/") return redirect("/elsewhere/");
+        if (url === "/busy/") {
+          busyHits++;
+          // The first answer asks to come back at once; backoff alone would wait a minute.
+          if (busyHits === 1) return void response.writeHead(429, { "retry-after": "0" }).end();
+          return void response.end(`<a href="c.txt">c.txt</a>`);
+        }
+        if (url === "/busy/c.txt") return void response.end("c");
         if (url === "/foreign/") return void response.end(`<a href="http://repo.example.org/foreign/org/">org/</a>`);
         response.writeHead(404).end();
       });
@@ -229,6 +237,18 @@ describe("integration: an HTTP(S) staging repository", function () {
       assert.equal(readFileSync(join(local, "moved/b.txt"), "utf8"), "b");
       assert.equal(readFileSync(join(local, "a.txt"), "utf8"), "from the blob store");
       assert.deepEqual(blobAuthorization, [undefined], "the password never went to the other origin");
+    });
+
+    it("a 429 is retried when its Retry-After says, not after the backoff", async () => {
+      const local = makeTempDir();
+      const source = new HttpSource(`${base}/busy/`, { username: "ci", password: "pw", backoffMs: 60_000 });
+      try {
+        assert.equal(await downloadTree(source, local), 1);
+      } finally {
+        await source.close();
+      }
+      assert.equal(busyHits, 2);
+      assert.equal(readFileSync(join(local, "c.txt"), "utf8"), "c");
     });
 
     it("a listing that redirects outside the base URL, or links only to another host, is one line", async () => {
