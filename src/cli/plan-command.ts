@@ -4,7 +4,7 @@ import { plan } from "../api.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { settingSources } from "./project-config.js";
-import { planToJson, renderPlanReport } from "./render-plan.js";
+import { planToJson, renderPlanReport, renderProblemsForStderr } from "./render-plan.js";
 import { addPlanOptions, connectionSources, planOptionsFrom, type SharedOptionValues } from "./shared-options.js";
 
 export function registerPlanCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -14,6 +14,7 @@ export function registerPlanCommand(program: Command, io: CliIo, setExit: (code:
       const result = await plan(options);
       const json = () => ({ ...planToJson(result), settings: settingSources(self), connections: connectionSources(options, io.env) });
       io.stdout(values.json ? JSON.stringify(json(), null, 2) + "\n" : renderPlanReport(result));
+      if (!result.ok) io.stderr(renderProblemsForStderr(result.errors));
       setExit(result.ok ? EXIT.ok : EXIT.failed);
     },
   );

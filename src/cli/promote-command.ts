@@ -7,6 +7,7 @@ import type { CliIo } from "./io.js";
 import { phaseProgress, progressModeFor } from "./progress.js";
 import { promoteResultToJson, renderPromoteReport } from "./render-promote.js";
 import { settingSources } from "./project-config.js";
+import { renderProblemsForStderr } from "./render-plan.js";
 import { addPlanOptions, connectionSources, planOptionsFrom, type SharedOptionValues } from "./shared-options.js";
 
 interface PromoteOptionValues extends SharedOptionValues {
@@ -52,6 +53,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
       },
     });
     io.stdout(values.json ? JSON.stringify({ ...promoteResultToJson(result), settings: settingSources(self), connections: connectionSources(planOptions, io.env) }, null, 2) + "\n" : renderPromoteReport(result, values.dryRun ?? false));
+    if (!result.plan.ok) io.stderr(renderProblemsForStderr(result.plan.errors));
     setExit(result.plan.ok ? EXIT.ok : EXIT.failed);
   });
 }

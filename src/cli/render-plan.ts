@@ -1,4 +1,5 @@
 // The plan as people read it (the report) and as machines read it (--json).
+import type { Problem } from "../errors.js";
 import type { MetadataPlan, Plan } from "../plan/plan-types.js";
 import { beforeAfter, formatBytes, plural } from "./format.js";
 
@@ -87,4 +88,17 @@ function signatureNote(entry: MetadataPlan): string {
   if (entry.signature === "sign") return ".asc signed anew";
   if (entry.signature === "remove") return "stale .asc removed";
   return "no .asc";
+}
+
+/** At most this many problems of a refused plan are repeated on stderr; the rest are counted. */
+const PROBLEMS_ON_STDERR = 10;
+
+/**
+ * A refused plan's problems as one line each for stderr (where CI logs and scripts look for
+ * errors), beside the report on stdout: at most PROBLEMS_ON_STDERR, then how many more.
+ */
+export function renderProblemsForStderr(problems: readonly Problem[]): string {
+  const lines = problems.slice(0, PROBLEMS_ON_STDERR).map((problem) => `maven-promote: ${problem.message} [${problem.code}]`);
+  if (problems.length > PROBLEMS_ON_STDERR) lines.push(`maven-promote: and ${plural(problems.length - PROBLEMS_ON_STDERR, "more problem")} (all of them are in the report on stdout)`);
+  return lines.length === 0 ? "" : lines.join("\n") + "\n";
 }

@@ -263,6 +263,15 @@ function assertRefused(spec: Case, outcome: Outcome): void {
         `an error line names ${prefix}${forms.map((form) => JSON.stringify(form)).join(" or ")} with [${expected.code}]${context}`,
       );
       assert.match(result.stdout, /^Result: refused, \d+ problems?\. Nothing was written\.$/m, `the report says it refused${context}`);
+      // (4) and it says why on stderr too, where CI logs look: one line per problem (10 at most).
+      const stderrLines = result.stderr.trimEnd().split("\n");
+      assert.ok(result.stderr.trim() !== "", `stderr says why${context}`);
+      assert.ok(stderrLines.length <= 11, `at most 10 problems and a count on stderr${context}`);
+      for (const line of stderrLines) assert.match(line, /^maven-promote: (\S.* \[ERR_[A-Z_]+\]|and \d+ more problems? .*)$/, `every stderr line is one problem${context}`);
+      assert.ok(
+        stderrLines.some((line) => names(line.slice("maven-promote: ".length))),
+        `a stderr line names ${prefix}${forms[0]} with [${expected.code}]${context}`,
+      );
     }
   } else {
     const lines = result.stderr.trimEnd().split("\n");

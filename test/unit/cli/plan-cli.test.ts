@@ -81,7 +81,26 @@ describe("maven-promote plan (CLI)", () => {
     assert.equal(parsed.ok, false);
     for (const error of parsed.errors) assert.deepEqual(Object.keys(error).sort(), ["code", "message", "path"]);
     assert.ok(parsed.errors.some((error: { code: string; path: string }) => error.code === "ERR_CHECKSUM_MISMATCH" && error.path === "org/example/demo/1.2/demo-1.2.jar"));
+    // Both forms also say why on stderr, one line per problem.
+    for (const result of [text, json]) {
+      const lines = result.stderr.trimEnd().split("\n");
+      assert.equal(lines.length, parsed.errors.length, result.stderr);
+      assert.deepEqual(lines, parsed.errors.map((error: { code: string; message: string }) => `maven-promote: ${error.message} [${error.code}]`));
+    }
     assert.deepEqual(treeFingerprint(dirs.target), before);
+  });
+
+  it("a refusal with more than 10 problems: 10 lines on stderr, then how many more", async () => {
+    const dirs = copyRepoFixture("basic");
+    const version = join(dirs.staging, "org/example/demo/1.2");
+    for (let index = 0; index < 12; index++) writeFileSync(join(version, `stray-${String(index).padStart(2, "0")}.txt.sha1`), "not a digest\n");
+    const result = await cli(["plan", "--from", dirs.staging, "--to", dirs.target]);
+    assert.equal(result.code, 1);
+    const count = Number(/^Errors \((\d+)\):$/m.exec(result.stdout)![1]);
+    assert.ok(count > 10, result.stdout);
+    const lines = result.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 11, result.stderr);
+    assert.equal(lines[10], `maven-promote: and ${count - 10} more problem${count - 10 === 1 ? "" : "s"} (all of them are in the report on stdout)`);
   });
 
   describe("usage and configuration errors exit 2 with one line", () => {
