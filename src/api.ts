@@ -20,7 +20,7 @@ import { HttpSource } from "./transport/http-source.js";
 import { netrcCredentials } from "./transport/netrc.js";
 import { downloadTree } from "./transport/download-tree.js";
 import { parseLocation } from "./transport/location.js";
-import { openTransport, type OpenedTransport, type SshSettings } from "./transport/open-transport.js";
+import { DEFAULT_RETRIES, openTransport, type OpenedTransport, type SshSettings } from "./transport/open-transport.js";
 
 export type PromoteEvent = PromotionEvent | { type: "fetch:done"; files: number };
 
@@ -220,6 +220,8 @@ function httpSource(url: string, ssh: SshSettings | undefined, env: NodeJS.Proce
     ...(password === undefined ? {} : { password }),
     ...(ssh?.caFile === undefined ? {} : { caFile: ssh.caFile }),
     ...(ssh?.httpListing === undefined ? {} : { listing: ssh.httpListing }),
+    attempts: (ssh?.retries ?? DEFAULT_RETRIES) + 1,
+    ...(ssh?.retryBackoffMs === undefined ? {} : { backoffMs: ssh.retryBackoffMs }),
   });
 }
 

@@ -15,7 +15,7 @@ export function registerPlanCommand(program: Command, io: CliIo, setExit: (code:
       const json = () => ({ ...planToJson(result), settings: settingSources(self), connections: connectionSources(options, io.env) });
       io.stdout(values.json ? JSON.stringify(json(), null, 2) + "\n" : renderPlanReport(result));
       if (!result.ok) io.stderr(renderProblemsForStderr(result.errors));
-      setExit(result.ok ? EXIT.ok : EXIT.failed);
+      setExit(result.ok ? EXIT.ok : EXIT.refused);
     },
   );
 }

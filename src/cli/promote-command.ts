@@ -54,7 +54,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
     });
     io.stdout(values.json ? JSON.stringify({ ...promoteResultToJson(result), settings: settingSources(self), connections: connectionSources(planOptions, io.env) }, null, 2) + "\n" : renderPromoteReport(result, values.dryRun ?? false));
     if (!result.plan.ok) io.stderr(renderProblemsForStderr(result.plan.errors));
-    setExit(result.plan.ok ? EXIT.ok : EXIT.failed);
+    setExit(result.plan.ok ? EXIT.ok : EXIT.refused);
   });
 }
 

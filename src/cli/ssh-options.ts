@@ -21,6 +21,7 @@ export interface SshOptionValues {
   fromServerId?: string;
   caFile?: string;
   fromListing?: HttpListing;
+  retries?: string;
 }
 
 export function addSshOptions(command: Command): Command {
@@ -41,6 +42,7 @@ export function addSshOptions(command: Command): Command {
         .choices([...HTTP_LISTINGS])
         .default("auto"),
     )
+    .option("--retries <n>", "try again this many times, with backoff (1 s, 2 s, 4 s…), when a server cannot be reached or is busy (SSH connection, each HTTP request)", "2")
     .option("--ssh-config <file>", "OpenSSH client config that sftp://HOST is resolved through (default ~/.ssh/config; 'none' to ignore it)");
 }
 
@@ -54,6 +56,10 @@ export function sshSettingsFrom(values: SshOptionValues, env: NodeJS.ProcessEnv)
   if (values.sshConfig !== undefined) settings.sshConfig = values.sshConfig;
   if (values.caFile !== undefined) settings.caFile = values.caFile;
   if (values.fromListing !== undefined) settings.httpListing = values.fromListing;
+  if (values.retries !== undefined) {
+    if (!/^\d{1,2}$/.test(values.retries)) throw new PromoteError("ERR_USAGE", `--retries ${values.retries}: expected a whole number from 0 to 99`, { path: "--retries" });
+    settings.retries = Number(values.retries);
+  }
   if (values.identityPassphraseEnv !== undefined) {
     if (values.identity === undefined) {
       throw new PromoteError("ERR_USAGE", "--identity-passphrase-env is given without --identity", { path: "--identity-passphrase-env" });

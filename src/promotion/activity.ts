@@ -60,9 +60,10 @@ export async function waitUntilIdle(target: Transport, id: string, options: Idle
   }
   while (activity !== undefined) {
     if (Date.now() >= deadline) {
-      throw new PromoteError("ERR_PROMOTION_BUSY", `promotion ${id} is still running: ${describeActivity(activity)}; not going to ${options.purpose} beside it`, {
+      const expired = (options.waitMs ?? 0) > 0;
+      throw new PromoteError(expired ? "ERR_WAIT_EXPIRED" : "ERR_PROMOTION_BUSY", `promotion ${id} is still running: ${describeActivity(activity)}; not going to ${options.purpose} beside it`, {
         path: id,
-        hint: options.waitMs ? "It did not end in time: wait longer, or stop it (--stop)." : undefined,
+        hint: expired ? "It did not end in time: wait longer, or stop it (--stop)." : undefined,
       });
     }
     await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));

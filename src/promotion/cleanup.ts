@@ -153,7 +153,7 @@ async function stillRunning(input: CleanupInput, id: string, remote: boolean): P
     });
     return undefined;
   } catch (error) {
-    if (error instanceof PromoteError && error.code === "ERR_PROMOTION_BUSY") return error.message.replace(/^promotion \S+ is /, "");
+    if (error instanceof PromoteError && (error.code === "ERR_PROMOTION_BUSY" || error.code === "ERR_WAIT_EXPIRED")) return error.message.replace(/^promotion \S+ is /, "");
     throw error;
   }
 }

@@ -110,6 +110,10 @@ export async function acquireLock(target: Transport, lock: LockInfo, options: Ac
       return startHeartbeat(target, lock, options.heartbeatMs);
     }
     if (Date.now() >= deadline) {
+      // After a --wait that ran out the lock may be free next time (75); without one, it is 3.
+      if ((options.waitMs ?? 0) > 0) {
+        throw new PromoteError("ERR_WAIT_EXPIRED", `${target.location} is still locked by ${describeLock(holder)} after waiting ${formatDuration(options.waitMs!)}`, { path: LOCK_PATH });
+      }
       throw new PromoteError("ERR_LOCK_HELD", `${target.location} is locked by ${describeLock(holder)}`, {
         path: LOCK_PATH,
         hint: `Wait for it (--wait 10m), or if its process is gone: \`maven-promote resume ${holder.id}\` or \`rollback ${holder.id}\`; \`unlock --force\` only as a last resort.`,

@@ -139,7 +139,7 @@ export class HttpSource {
       } catch (error) {
         await rm(localPath, { force: true });
         if (!isTransient(error) || attempt >= this.attempts()) {
-          throw new PromoteError("ERR_HTTP", `${url.href}: the download failed (${describe(error)})`, { path: url.href, cause: error });
+          throw new PromoteError(isTransient(error) ? "ERR_UNAVAILABLE" : "ERR_HTTP", `${url.href}: the download failed (${describe(error)})`, { path: url.href, cause: error });
         }
         await delay(this.backoff(attempt));
       }
@@ -169,7 +169,8 @@ export class HttpSource {
           await delay(this.backoff(attempt));
           continue;
         }
-        throw new PromoteError("ERR_HTTP", `${current.href}: cannot ${what === "list" ? "read the listing" : "download"} (${describe(error)})`, { path: current.href, cause: error });
+        const code = isTransient(error) ? "ERR_UNAVAILABLE" : "ERR_HTTP";
+        throw new PromoteError(code, `${current.href}: cannot ${what === "list" ? "read the listing" : "download"} (${describe(error)})`, { path: current.href, cause: error });
       }
       const status = response.statusCode ?? 0;
       this.lastServerHeader = String(response.headers.server ?? "");
@@ -192,7 +193,8 @@ export class HttpSource {
       }
       const who = this.options.username === undefined ? "without credentials" : `as ${this.options.username}`;
       const authenticated = current.origin === this.base.origin;
-      throw new PromoteError("ERR_HTTP", `${current.href}: ${status} ${response.statusMessage ?? ""}`.trim() + ((status === 401 || status === 403) && authenticated ? ` (${who})` : ""), { path: current.href });
+      // A server error or "too many requests" that outlasted the retries may pass later.
+      throw new PromoteError(status >= 500 || status === 429 ? "ERR_UNAVAILABLE" : "ERR_HTTP", `${current.href}: ${status} ${response.statusMessage ?? ""}`.trim() + ((status === 401 || status === 403) && authenticated ? ` (${who})` : ""), { path: current.href });
     }
   }
 

@@ -29,6 +29,10 @@ export interface SshSettings {
   caFile?: string;
   /** How an http(s):// stage is listed (--from-listing). */
   httpListing?: HttpListing;
+  /** Tries again after a failure that may pass (ERR_UNAVAILABLE), with backoff (--retries; default 2). */
+  retries?: number;
+  /** The first backoff (doubled each time, at most 30 s); tests shorten it. */
+  retryBackoffMs?: number;
 }
 
 export interface OpenedTransport {
@@ -68,7 +72,7 @@ export async function openTransport(text: string, option: "--from" | "--to", ssh
     const options = endpointOptions(hopConfig, ssh, configPath, parsed.host);
     return { ...options, identityFiles: options.identityFile !== undefined ? [options.identityFile] : (options.identityFiles ?? []) } satisfies HopEndpoint;
   });
-  const transport = await openSftpTransport({
+  const transport = await withRetries(ssh, () => openSftpTransport({
     ...endpoint,
     root: location.path,
     location: text,
@@ -77,9 +81,24 @@ export async function openTransport(text: string, option: "--from" | "--to", ssh
     ...(server?.password === undefined ? {} : { password: server.password }),
     ...(jumps.length === 0 ? {} : { jumps }),
     ...(permissions === undefined ? {} : { permissions }),
-  });
+  }));
   return { transport, root: location.path };
 }
+
+/** Runs `attempt` again after a failure that may pass if retried, as often as --retries says. */
+export async function withRetries<T>(ssh: SshSettings, attempt: () => Promise<T>): Promise<T> {
+  const retries = ssh.retries ?? DEFAULT_RETRIES;
+  for (let tried = 0; ; tried++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof PromoteError) || error.code !== "ERR_UNAVAILABLE" || tried >= retries) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, (ssh.retryBackoffMs ?? 1000) * 2 ** tried)));
+    }
+  }
+}
+
+export const DEFAULT_RETRIES = 2;
 
 /** A settings.xml server's key and passphrase where no flag gives them. */
 function withServer(ssh: SshSettings, server: MavenServer | undefined): SshSettings {

@@ -11,6 +11,7 @@ import { PromoteError } from "../errors.js";
 import { digestStream, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
 import { mapLimit } from "../util/map-limit.js";
 import { shellQuote } from "../util/shell-quote.js";
+import { connectFailureReason } from "./connect-failure.js";
 import { authAttempts, hostVerifier, openJumpChain, type HopEndpoint, type JumpChain } from "./ssh-hops.js";
 import type { ProbeRequest, ProbeResult } from "./read-many.js";
 import { RemoteShell } from "./remote-shell.js";
@@ -54,7 +55,9 @@ const FILE_MODE = 0o644;
 const PERMISSION_DENIED = 3;
 
 export async function openSftpTransport(options: SftpOptions): Promise<SftpTransport> {
-  const client = new SftpClient("maven-promote");
+  // ssh2-sftp-client's default listeners print "Global end listener…" on stdout when a connection
+  // ends unexpectedly, which would break --json; every failure reaches us as an error anyway.
+  const client = new SftpClient("maven-promote", { error: () => undefined, end: () => undefined, close: () => undefined });
   let hostKeyError: PromoteError | undefined;
   const config: ConnectConfig = {
     host: options.host,
@@ -114,7 +117,6 @@ export async function openSftpTransport(options: SftpOptions): Promise<SftpTrans
 
 function translateConnectError(error: unknown, where: string, identityFile: string | undefined, withPassword: boolean): PromoteError {
   const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: string }).code;
   if (/authentication methods failed|All configured authentication/i.test(message)) {
     const refused = withPassword ? "neither a key nor the settings.xml server's password was accepted" : "no key was accepted";
     return new PromoteError("ERR_SSH_AUTH", `${where}: authentication failed${identityFile ? ` with ${identityFile}` : ""} (${refused})`, { cause: error });
@@ -125,13 +127,11 @@ function translateConnectError(error: unknown, where: string, identityFile: stri
   if (/Cannot parse privateKey|Unsupported key format/i.test(message)) {
     return new PromoteError("ERR_CONFIG", `--identity ${identityFile ?? ""}: not a private key ssh2 can read`, { path: "--identity", cause: error });
   }
-  const reason = /ECONNREFUSED/.test(message) || code === "ECONNREFUSED" ? "connection refused"
-    : /ENOTFOUND|EAI_AGAIN/.test(message) ? "host not found"
-    : /Timed out|ETIMEDOUT/i.test(message) ? "timed out"
-    : /ECONNRESET/.test(message) ? "connection reset"
-    : message.split("\n")[0]!.replace(/^connect: /, "").slice(0, 200);
-  return new PromoteError("ERR_SSH_CONNECT", `cannot connect to ${where}: ${reason}`, { cause: error });
+  const reason = connectFailureReason(error);
+  return new PromoteError(reason.transient ? "ERR_UNAVAILABLE" : "ERR_SSH_CONNECT", `cannot connect to ${where}: ${reason.text}`, { cause: error });
 }
+
+
 
 export class SftpTransport implements Transport {
   readonly location: string;

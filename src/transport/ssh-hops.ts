@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import type { Duplex } from "node:stream";
 import ssh2, { type AnyAuthMethod, type ConnectConfig } from "ssh2";
 import { PromoteError } from "../errors.js";
+import { connectFailureReason } from "./connect-failure.js";
 import { checkHostKey } from "./known-hosts.js";
 
 const { Client, utils } = ssh2; // a CommonJS module: its named exports are not all visible to ESM
@@ -113,8 +114,11 @@ function connectHop(client: Client, hop: HopEndpoint, sock: Duplex | undefined):
       client.once("ready", () => resolve());
       client.once("error", (error: Error) => {
         if (refused !== undefined) return reject(refused);
-        const reason = /authentication methods failed/i.test(error.message) ? "authentication failed (no key was accepted)" : error.message.split("\n")[0];
-        reject(new PromoteError("ERR_SSH_CONNECT", `cannot connect to jump host ${where(hop)}: ${reason}`, { cause: error }));
+        if (/authentication methods failed/i.test(error.message)) {
+          return reject(new PromoteError("ERR_SSH_AUTH", `cannot connect to jump host ${where(hop)}: authentication failed (no key was accepted)`, { cause: error }));
+        }
+        const reason = connectFailureReason(error);
+        reject(new PromoteError(reason.transient ? "ERR_UNAVAILABLE" : "ERR_SSH_CONNECT", `cannot connect to jump host ${where(hop)}: ${reason.text}`, { cause: error }));
       });
       client.connect(config);
     });

@@ -142,7 +142,7 @@ function globalMarkers(): string[] {
 
 type Expectation =
   /** A validation problem: exit 1, a line `  - [target ]<path>: <reason> [code]` under `Errors (N):`. */
-  | { exit: 1; code: string; path: string | ((repos: Repos) => string); side?: "target"; ancestorOk?: boolean; stderrOk?: boolean }
+  | { exit: 4; code: string; path: string | ((repos: Repos) => string); side?: "target"; ancestorOk?: boolean; stderrOk?: boolean }
   /** A usage/configuration problem: exit 2, stderr's first line `maven-promote: <message> [code]` mentioning each string. */
   | { exit: 2; code: string; mentions: (repos: Repos) => string[] };
 
@@ -245,7 +245,7 @@ function assertRefused(spec: Case, outcome: Outcome): void {
   assert.equal(result.code, expected.exit, `exit code ${expected.exit}${context}`);
 
   // (2) one clear line naming what is wrong
-  if (expected.exit === 1) {
+  if (expected.exit === 4) {
     const path = typeof expected.path === "function" ? expected.path(repos) : expected.path;
     const forms = [path, ...(expected.ancestorOk ? ancestorsOf(path) : [])].flatMap(namedForms);
     const prefix = expected.side === "target" ? "target " : "";
@@ -347,7 +347,7 @@ function registerCases(groups: Array<[string, Case[]]>, ready: (context: Mocha.C
 
 // --- the cases ----------------------------------------------------------------------------
 
-const unsafe = (path: string, extra: Partial<Extract<Expectation, { exit: 1 }>> = {}): Expectation => ({ exit: 1, code: "ERR_UNSAFE_PATH", path, ...extra });
+const unsafe = (path: string, extra: Partial<Extract<Expectation, { exit: 4 }>> = {}): Expectation => ({ exit: 4, code: "ERR_UNSAFE_PATH", path, ...extra });
 
 /** A file with a hostile name in the staged version directory (or elsewhere in the stage). */
 function nameCase(title: string, path: string, markers?: string[]): Case {
@@ -356,14 +356,14 @@ function nameCase(title: string, path: string, markers?: string[]): Case {
 
 /** The staged artifact metadata replaced by `content` (its checksums made to match). */
 function stagedMetadataCase(title: string, content: string | Uint8Array, code: string, markers?: string[]): Case {
-  return { title, setup: (repos) => putWithChecksums(repos.staging, META, content), expect: { exit: 1, code, path: META }, ...(markers ? { markers } : {}) };
+  return { title, setup: (repos) => putWithChecksums(repos.staging, META, content), expect: { exit: 4, code, path: META }, ...(markers ? { markers } : {}) };
 }
 
 function targetMetadataCase(title: string, content: string | Uint8Array | ((current: string) => string)): Case {
   return {
     title,
     setup: (repos) => putWithChecksums(repos.target, META, typeof content === "function" ? content(readFileSync(join(repos.target, META), "utf8")) : content),
-    expect: { exit: 1, code: "ERR_METADATA_PARSE", path: META, side: "target" },
+    expect: { exit: 4, code: "ERR_METADATA_PARSE", path: META, side: "target" },
   };
 }
 
@@ -379,7 +379,7 @@ const metadataCases: Case[] = [
   {
     title: "over 16 MiB (17 MiB of whitespace-padded, otherwise valid XML)",
     setup: (repos) => putWithChecksums(repos.staging, META, metadataXml().replace("<metadata>\n", `<metadata>\n${" ".repeat(17 * 1024 * 1024)}\n`)),
-    expect: { exit: 1, code: "ERR_METADATA_PARSE", path: META },
+    expect: { exit: 4, code: "ERR_METADATA_PARSE", path: META },
   },
   stagedMetadataCase("a root element that is not <metadata>", metadataXml({ root: "project" }), "ERR_METADATA_PARSE"),
   stagedMetadataCase("a groupId that disagrees with its path", metadataXml({ groupId: "org.evil" }), "ERR_METADATA_MISMATCH"),
@@ -408,7 +408,7 @@ const metadataCases: Case[] = [
       const path = join(repos.staging, SNAPSHOT_META);
       putWithChecksums(repos.staging, SNAPSHOT_META, readFileSync(path, "utf8").replace("<value>2.0-20261122.090000-4</value>", "<value>../../../../etc/passwd</value>"));
     },
-    expect: { exit: 1, code: "ERR_UNSAFE_PATH", path: SNAPSHOT_META },
+    expect: { exit: 4, code: "ERR_UNSAFE_PATH", path: SNAPSHOT_META },
   },
 ];
 
@@ -529,50 +529,50 @@ async function signedThenTampered(repos: Repos): Promise<void> {
 }
 
 const contentCases: Case[] = [
-  { title: "an md5 mismatch", setup: (repos) => put(repos.staging, `${JAR}.md5`, "0".repeat(32)), expect: { exit: 1, code: "ERR_CHECKSUM_MISMATCH", path: JAR } },
-  { title: "a sha1 mismatch", setup: (repos) => put(repos.staging, `${JAR}.sha1`, "0".repeat(40)), expect: { exit: 1, code: "ERR_CHECKSUM_MISMATCH", path: JAR } },
+  { title: "an md5 mismatch", setup: (repos) => put(repos.staging, `${JAR}.md5`, "0".repeat(32)), expect: { exit: 4, code: "ERR_CHECKSUM_MISMATCH", path: JAR } },
+  { title: "a sha1 mismatch", setup: (repos) => put(repos.staging, `${JAR}.sha1`, "0".repeat(40)), expect: { exit: 4, code: "ERR_CHECKSUM_MISMATCH", path: JAR } },
   {
     title: "a checksum file that is not hex",
     setup: (repos) => put(repos.staging, `${JAR}.sha1`, "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\n"),
-    expect: { exit: 1, code: "ERR_CHECKSUM_FORMAT", path: `${JAR}.sha1` },
+    expect: { exit: 4, code: "ERR_CHECKSUM_FORMAT", path: `${JAR}.sha1` },
   },
   {
     title: "a checksum of a file that is not staged",
     setup: (repos) => put(repos.staging, `${V}/demo-1.2-missing.jar.sha1`, "0".repeat(40)),
-    expect: { exit: 1, code: "ERR_STRAY_FILE", path: `${V}/demo-1.2-missing.jar.sha1` },
+    expect: { exit: 4, code: "ERR_STRAY_FILE", path: `${V}/demo-1.2-missing.jar.sha1` },
   },
-  { title: "a POM whose groupId disagrees with its path", setup: (repos) => putWithChecksums(repos.staging, POM, pomXml("org.evil")), expect: { exit: 1, code: "ERR_POM_MISMATCH", path: POM } },
-  { title: "a POM that is not XML", setup: (repos) => putWithChecksums(repos.staging, POM, "this is { not XML\n"), expect: { exit: 1, code: "ERR_POM_PARSE", path: POM } },
+  { title: "a POM whose groupId disagrees with its path", setup: (repos) => putWithChecksums(repos.staging, POM, pomXml("org.evil")), expect: { exit: 4, code: "ERR_POM_MISMATCH", path: POM } },
+  { title: "a POM that is not XML", setup: (repos) => putWithChecksums(repos.staging, POM, "this is { not XML\n"), expect: { exit: 4, code: "ERR_POM_PARSE", path: POM } },
   {
     title: "a POM with an external entity",
     setup: (repos) => putWithChecksums(repos.staging, POM, pomXml("&x;").replace(XML_HEAD, `${XML_HEAD}<!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n`)),
-    expect: { exit: 1, code: "ERR_POM_PARSE", path: POM },
+    expect: { exit: 4, code: "ERR_POM_PARSE", path: POM },
   },
   {
     title: "a version directory without POM",
     setup: (repos) => {
       for (const suffix of ["", ".md5", ".sha1"]) rmSync(join(repos.staging, POM + suffix));
     },
-    expect: { exit: 1, code: "ERR_POM_MISSING", path: V },
+    expect: { exit: 4, code: "ERR_POM_MISSING", path: V },
   },
-  { title: "a stray file at the stage root", setup: (repos) => put(repos.staging, "notes.txt", "release notes\n"), expect: { exit: 1, code: "ERR_STRAY_FILE", path: "notes.txt" } },
+  { title: "a stray file at the stage root", setup: (repos) => put(repos.staging, "notes.txt", "release notes\n"), expect: { exit: 4, code: "ERR_STRAY_FILE", path: "notes.txt" } },
   {
     title: "a maven-metadata-local.xml",
     setup: (repos) => put(repos.staging, "org/example/demo/maven-metadata-local.xml", metadataXml()),
-    expect: { exit: 1, code: "ERR_STRAY_FILE", path: "org/example/demo/maven-metadata-local.xml" },
+    expect: { exit: 4, code: "ERR_STRAY_FILE", path: "org/example/demo/maven-metadata-local.xml" },
   },
-  { title: "a bad signature (file tampered after signing, --trusted-keys)", setup: signedThenTampered, args: trusted, expect: { exit: 1, code: "ERR_SIGNATURE_INVALID", path: `${JAR}.asc` } },
+  { title: "a bad signature (file tampered after signing, --trusted-keys)", setup: signedThenTampered, args: trusted, expect: { exit: 4, code: "ERR_SIGNATURE_INVALID", path: `${JAR}.asc` } },
   {
     title: "a signature by an unknown key",
     setup: async (repos) => put(repos.staging, `${JAR}.asc`, await detachedSignature(strangerKey, readFileSync(join(repos.staging, JAR)))),
     args: trusted,
-    expect: { exit: 1, code: "ERR_SIGNATURE_INVALID", path: `${JAR}.asc` },
+    expect: { exit: 4, code: "ERR_SIGNATURE_INVALID", path: `${JAR}.asc` },
   },
   {
     title: "a garbage .asc",
     setup: (repos) => put(repos.staging, `${JAR}.asc`, "-----BEGIN PGP SIGNATURE-----\n\nbm90IGEgc2lnbmF0dXJl\n=AAAA\n-----END PGP SIGNATURE-----\n"),
     args: trusted,
-    expect: { exit: 1, code: "ERR_SIGNATURE_INVALID", path: `${JAR}.asc` },
+    expect: { exit: 4, code: "ERR_SIGNATURE_INVALID", path: `${JAR}.asc` },
   },
   {
     title: "a re-staged release with different bytes (1.1 again, jar changed)",
@@ -580,7 +580,7 @@ const contentCases: Case[] = [
       cpSync(join(repos.target, "org/example/demo/1.1"), join(repos.staging, "org/example/demo/1.1"), { recursive: true });
       putWithChecksums(repos.staging, "org/example/demo/1.1/demo-1.1.jar", "a different 1.1\n");
     },
-    expect: { exit: 1, code: "ERR_RELEASE_EXISTS", path: "org/example/demo/1.1" },
+    expect: { exit: 4, code: "ERR_RELEASE_EXISTS", path: "org/example/demo/1.1" },
   },
   {
     title: "an empty staging repository",
@@ -588,7 +588,7 @@ const contentCases: Case[] = [
       rmSync(repos.staging, { recursive: true });
       mkdirSync(repos.staging);
     },
-    expect: { exit: 1, code: "ERR_EMPTY_STAGING", path: (repos) => repos.staging },
+    expect: { exit: 4, code: "ERR_EMPTY_STAGING", path: (repos) => repos.staging },
   },
   {
     title: "a staging path that is a file, not a directory (exit 2)",
@@ -623,7 +623,7 @@ const pluginCases: Case[] = [
       const path = join(repos.staging, PLUGIN_GROUP_META);
       putWithChecksums(repos.staging, PLUGIN_GROUP_META, readFileSync(path, "utf8").replace("<prefix>demo</prefix>", "<prefix>other</prefix>"));
     },
-    expect: { exit: 1, code: "ERR_PLUGIN_PREFIX_CONFLICT", path: PLUGIN_GROUP_META },
+    expect: { exit: 4, code: "ERR_PLUGIN_PREFIX_CONFLICT", path: PLUGIN_GROUP_META },
   },
 ];
 
@@ -695,7 +695,7 @@ describe("integration: hostile input is refused over SFTP (real sshd)", function
     ...spec,
     from: (repos) => sftp(repos.staging),
     args: (repos) => [...(spec.args?.(repos) ?? []), ...sshArgs()],
-    expect: { ...(spec.expect as Extract<Expectation, { exit: 1 }>), stderrOk: true },
+    expect: { ...(spec.expect as Extract<Expectation, { exit: 4 }>), stderrOk: true },
   });
 
   const absoluteLink: Case = {

@@ -64,19 +64,19 @@ describe("maven-promote plan (CLI)", () => {
     }
   });
 
-  it("exits 1 and lists every problem, each naming its file", async () => {
+  it("exits 4 and lists every problem, each naming its file", async () => {
     const dirs = copyRepoFixture("basic");
     appendFileSync(join(dirs.staging, "org/example/demo/1.2/demo-1.2.jar"), "tampered");
     writeFileSync(join(dirs.staging, "org/example/demo/1.2/demo-1.2.pom"), "<project><groupId>org.evil</groupId></project>");
     const before = treeFingerprint(dirs.target);
     const text = await cli(["plan", "--from", dirs.staging, "--to", dirs.target]);
-    assert.equal(text.code, 1);
+    assert.equal(text.code, 4);
     assert.match(text.stdout, /Errors \(\d+\):/);
     assert.match(text.stdout, /org\/example\/demo\/1\.2\/demo-1\.2\.jar: its md5 is/);
     assert.match(text.stdout, /demo-1\.2\.pom: groupId is "org\.evil" but its path says "org\.example" \[ERR_POM_MISMATCH\]/);
     assert.match(text.stdout, /Result: refused/);
     const json = await cli(["plan", "--json", "--from", dirs.staging, "--to", dirs.target]);
-    assert.equal(json.code, 1);
+    assert.equal(json.code, 4);
     const parsed = JSON.parse(json.stdout);
     assert.equal(parsed.ok, false);
     for (const error of parsed.errors) assert.deepEqual(Object.keys(error).sort(), ["code", "message", "path"]);
@@ -95,7 +95,7 @@ describe("maven-promote plan (CLI)", () => {
     const version = join(dirs.staging, "org/example/demo/1.2");
     for (let index = 0; index < 12; index++) writeFileSync(join(version, `stray-${String(index).padStart(2, "0")}.txt.sha1`), "not a digest\n");
     const result = await cli(["plan", "--from", dirs.staging, "--to", dirs.target]);
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 4);
     const count = Number(/^Errors \((\d+)\):$/m.exec(result.stdout)![1]);
     assert.ok(count > 10, result.stdout);
     const lines = result.stderr.trimEnd().split("\n");
