@@ -4,7 +4,9 @@
 # maven-dependency-plugin 3.5.0 into /usr/share/maven-repo) and junit4 (the plugin's dependency
 # tree, as Debian packages it, resolves junit:junit:4.x from /usr/share/maven-repo), and the
 # plugins test/integration/real-maven-deploy.test.ts builds and deploys a project with
-# (compiler, resources, surefire, install, deploy, source, javadoc; the jar plugin comes with maven).
+# (compiler, resources, surefire, install, deploy, source, javadoc; the jar plugin comes with maven),
+# and real projects' POMs and jars the policy test (test/integration/check-policy.test.ts) stages:
+# jsoup's upstream POM inside its jar, and commons-io's, commons-parent's and apache's POMs as Debian ships them.
 # Everything comes from Debian packages; Maven itself never reaches the internet
 # (see test/helpers/maven-client.ts).
 #
@@ -13,7 +15,8 @@ set -euo pipefail
 
 packages=(maven libmaven-dependency-plugin-java junit4
   libmaven-compiler-plugin-java libmaven-resources-plugin-java libsurefire-java libmaven-install-plugin-java
-  libmaven-deploy-plugin-java libmaven-source-plugin-java libmaven-javadoc-plugin-java)
+  libmaven-deploy-plugin-java libmaven-source-plugin-java libmaven-javadoc-plugin-java
+  libjsoup-java libcommons-io-java libcommons-parent-java libapache-pom-java)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PromoteError } from "./errors.js";
+import { PromoteError, type Problem } from "./errors.js";
 import type { DigestAlgorithm } from "./integrity/digests.js";
 import type { Signer, TrustedKeys } from "./integrity/pgp.js";
 import type { MetadataMode } from "./maven/metadata-merge.js";
@@ -17,6 +17,8 @@ import { readTargetStatus, type TargetStatus } from "./promotion/history.js";
 import type { LockInfo } from "./promotion/lock.js";
 import { forceUnlock, resume as resumePromotion, rollback as rollbackPromotion, type RollbackResult } from "./promotion/recovery.js";
 import { HttpSource } from "./transport/http-source.js";
+import { inspectStage } from "./plan/inspect-stage.js";
+import type { Policy } from "./policy/policy.js";
 import { netrcCredentials } from "./transport/netrc.js";
 import { downloadTree } from "./transport/download-tree.js";
 import { parseLocation } from "./transport/location.js";
@@ -35,6 +37,8 @@ export interface PlanOptions {
   trustedKeys?: TrustedKeys;
   requireSignatures?: boolean;
   requireMetadataSignatures?: boolean;
+  /** Extra rules the stage must meet (default: none beyond the usual checks). */
+  policy?: Policy;
   /** SSH settings for sftp:// locations. */
   ssh?: SshSettings;
   now?: Date;
@@ -204,6 +208,7 @@ function planInput(options: PlanOptions, stagingDirectory: string, target: Opene
     ...(options.trustedKeys === undefined ? {} : { trustedKeys: options.trustedKeys }),
     requireSignatures: options.requireSignatures ?? false,
     requireMetadataSignatures: options.requireMetadataSignatures ?? false,
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
     ...(options.now === undefined ? {} : { now: options.now }),
   };
 }
@@ -230,27 +235,66 @@ function httpSource(url: string, ssh: SshSettings | undefined, env: NodeJS.Proce
  * an SFTP stage is pulled into a temporary directory first (DESIGN.md, fetch).
  */
 async function withRepositories<T>(options: PlanOptions, action: (stagingDirectory: string, target: OpenedTransport) => Promise<T>): Promise<T> {
-  const source = parseLocation(options.from, "--from");
   const target = await openTransport(options.to, "--to", options.ssh);
-  let fetched: string | undefined;
   try {
-    let stagingDirectory: string;
-    if (source.kind === "local") {
-      stagingDirectory = source.path;
-    } else {
-      fetched = await mkdtemp(join(tmpdir(), "maven-promote-stage-"));
-      stagingDirectory = join(fetched, "stage");
-      const remote = source.kind === "http" ? httpSource(source.url, options.ssh, process.env) : (await openTransport(options.from, "--from", options.ssh)).transport;
-      try {
-        const files = await downloadTree(remote, stagingDirectory);
-        options.onEvent?.({ type: "fetch:done", files });
-      } finally {
-        await remote.close();
-      }
-    }
-    return await action(stagingDirectory, target);
+    return await withStage(options, (stagingDirectory) => action(stagingDirectory, target));
   } finally {
     await target.transport.close();
-    if (fetched !== undefined) await rm(fetched, { recursive: true, force: true });
   }
+}
+
+/** The stage as a local directory: where it is, or pulled into a temporary one (removed after). */
+async function withStage<T>(options: Pick<PlanOptions, "from" | "ssh" | "onEvent">, action: (stagingDirectory: string) => Promise<T>): Promise<T> {
+  const source = parseLocation(options.from, "--from");
+  if (source.kind === "local") return action(source.path);
+  const fetched = await mkdtemp(join(tmpdir(), "maven-promote-stage-"));
+  try {
+    const stagingDirectory = join(fetched, "stage");
+    const remote = source.kind === "http" ? httpSource(source.url, options.ssh, process.env) : (await openTransport(options.from, "--from", options.ssh)).transport;
+    try {
+      const files = await downloadTree(remote, stagingDirectory);
+      options.onEvent?.({ type: "fetch:done", files });
+    } finally {
+      await remote.close();
+    }
+    return await action(stagingDirectory);
+  } finally {
+    await rm(fetched, { recursive: true, force: true });
+  }
+}
+
+export interface CheckOptions {
+  /** The staging repository: a path, file:// URL, sftp:// or http(s):// URL. */
+  from: string;
+  trustedKeys?: TrustedKeys;
+  requireSignatures?: boolean;
+  policy?: Policy;
+  ssh?: SshSettings;
+  onEvent?: (event: PromoteEvent) => void;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  source: string;
+  policy: string;
+  /** Every problem, sorted by path: each breaks a rule (its code, or its policy rule). */
+  errors: Problem[];
+  warnings: Array<{ path: string; message: string; rule?: string }>;
+  files: number;
+}
+
+/** Checks a stage on its own, with no target: every problem the policy finds, not just the first. */
+export async function check(options: CheckOptions): Promise<CheckResult> {
+  return withStage(options, async (stagingDirectory) => {
+    const stage = await inspectStage({
+      stagingDirectory,
+      source: options.from,
+      checksums: ["md5", "sha1"],
+      ...(options.trustedKeys === undefined ? {} : { trustedKeys: options.trustedKeys }),
+      ...(options.requireSignatures === undefined ? {} : { requireSignatures: options.requireSignatures }),
+      ...(options.policy === undefined ? {} : { policy: options.policy }),
+    });
+    const errors = [...stage.problems].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { ok: errors.length === 0, source: options.from, policy: options.policy?.name ?? "default", errors, warnings: stage.warnings, files: stage.files.length };
+  });
 }

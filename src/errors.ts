@@ -22,6 +22,7 @@ export const ERROR_TABLE = {
   ERR_POM_PARSE: { exit: 4, hint: "Fix the POM, then stage again." },
   ERR_RELEASE_EXISTS: { exit: 4, hint: "Released versions are immutable: release a new version instead." },
   ERR_VERSION_MISSING: { exit: 4, hint: "Stage the version's files, or remove it from the staged metadata." },
+  ERR_POLICY: { exit: 4, hint: "Fix the release to meet the policy (--policy), or set the rule to warning or off in a policy file." },
   ERR_EMPTY_STAGING: { exit: 4, hint: "Check --from: there is nothing to promote." },
   ERR_KEY: { exit: 2, hint: "Check the key file and its passphrase variable." },
   ERR_IO: { exit: 1, hint: "Check the path and its permissions." },
@@ -82,6 +83,13 @@ export interface Problem {
   code: ErrorCode;
   path: string;
   message: string;
+  /** The policy rule broken (ERR_POLICY), e.g. "central/signature". */
+  rule?: string;
+}
+
+/** How a problem is tagged where people read it: its policy rule, else its error code. */
+export function problemTag(problem: Problem): string {
+  return problem.rule ?? problem.code;
 }
 
 export function problemOf(error: PromoteError): Problem {

@@ -1,5 +1,5 @@
 // The command line: builds the commander program, runs it, and alone decides the exit code
-// (0 ok, 1 failed, 2 usage or configuration, 3 target locked). Every expected error is printed
+// (README, "Exit codes": 0 ok, 1 failed, 2 usage, 3 locked, 4 refused, 75 try again). Every expected error is printed
 // as one line naming the file or option at fault; only unknown errors print a stack.
 import { Command, CommanderError } from "commander";
 import { ERROR_TABLE, isPromoteError } from "../errors.js";
@@ -8,6 +8,7 @@ import type { CliIo } from "./io.js";
 import { registerPlanCommand } from "./plan-command.js";
 import { registerPromoteCommand } from "./promote-command.js";
 import { registerVerifyCommand } from "./verify-command.js";
+import { registerCheckCommand } from "./check-command.js";
 import { registerRecoveryCommands } from "./recovery-commands.js";
 import { registerAdminCommands } from "./admin-commands.js";
 import { registerConfigCommand } from "./config-command.js";
@@ -26,6 +27,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerPlanCommand(program, io, setExit);
   registerPromoteCommand(program, io, setExit);
   registerVerifyCommand(program, io, setExit);
+  registerCheckCommand(program, io, setExit);
   registerRecoveryCommands(program, io, setExit);
   registerAdminCommands(program, io, setExit);
   let config: ProjectConfig | undefined;

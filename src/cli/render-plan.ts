@@ -1,5 +1,5 @@
 // The plan as people read it (the report) and as machines read it (--json).
-import type { Problem } from "../errors.js";
+import { problemTag, type Problem } from "../errors.js";
 import type { MetadataPlan, Plan } from "../plan/plan-types.js";
 import { beforeAfter, formatBytes, plural } from "./format.js";
 
@@ -49,11 +49,11 @@ export function renderPlanReport(plan: Plan): string {
   if (plan.skipped.length > 0) lines.push("", `Already on the target, byte for byte (skipped): ${plural(plan.skipped.length, "file")}`);
   if (plan.warnings.length > 0) {
     lines.push("", `Warnings (${plan.warnings.length}):`);
-    for (const warning of plan.warnings) lines.push(`  - ${warning.message}`);
+    for (const warning of plan.warnings) lines.push(`  - ${warning.message}${warning.rule === undefined ? "" : ` [${warning.rule}]`}`);
   }
   if (plan.errors.length > 0) {
     lines.push("", `Errors (${plan.errors.length}):`);
-    for (const error of plan.errors) lines.push(`  - ${error.message} [${error.code}]`);
+    for (const error of plan.errors) lines.push(`  - ${error.message} [${problemTag(error)}]`);
   }
   lines.push(
     "",
@@ -98,7 +98,7 @@ const PROBLEMS_ON_STDERR = 10;
  * errors), beside the report on stdout: at most PROBLEMS_ON_STDERR, then how many more.
  */
 export function renderProblemsForStderr(problems: readonly Problem[]): string {
-  const lines = problems.slice(0, PROBLEMS_ON_STDERR).map((problem) => `maven-promote: ${problem.message} [${problem.code}]`);
+  const lines = problems.slice(0, PROBLEMS_ON_STDERR).map((problem) => `maven-promote: ${problem.message} [${problemTag(problem)}]`);
   if (problems.length > PROBLEMS_ON_STDERR) lines.push(`maven-promote: and ${plural(problems.length - PROBLEMS_ON_STDERR, "more problem")} (all of them are in the report on stdout)`);
   return lines.length === 0 ? "" : lines.join("\n") + "\n";
 }

@@ -7,6 +7,7 @@ import { ALL_ALGORITHMS, type DigestAlgorithm } from "../integrity/digests.js";
 import { loadSigningKey, loadTrustedKeys, type Signer, type TrustedKeys } from "../integrity/pgp.js";
 import { METADATA_MODES, type MetadataMode } from "../maven/metadata-merge.js";
 import type { PlanOptions } from "../api.js";
+import { loadPolicy } from "../policy/policy.js";
 import { describeConnection, type ConnectionReport } from "../transport/connection-report.js";
 import type { CliIo } from "./io.js";
 import { addSshOptions, sshSettingsFrom, type SshOptionValues } from "./ssh-options.js";
@@ -22,6 +23,7 @@ export interface SharedOptionValues extends SshOptionValues {
   trustedKeys?: string;
   requireSignatures?: boolean;
   requireMetadataSignatures?: boolean;
+  policy?: string;
 }
 
 export function addPlanOptions(command: Command): Command {
@@ -37,7 +39,8 @@ export function addPlanOptions(command: Command): Command {
     .option("--sign-passphrase-env <var>", "environment variable holding the signing key's passphrase")
     .option("--trusted-keys <file>", "armored public keys: every staged .asc must verify against them")
     .option("--require-signatures", "refuse staged artifacts without an .asc")
-    .option("--require-metadata-signatures", "refuse to write metadata unsigned (needs --sign-key)");
+    .option("--require-metadata-signatures", "refuse to write metadata unsigned (needs --sign-key)")
+    .option("--policy <name|file>", "rules the stage must meet besides the usual checks: default, central (Maven Central's requirements) or a JSON policy file", "default");
 }
 
 export function parseChecksumList(text: string | undefined): DigestAlgorithm[] {
@@ -92,6 +95,7 @@ export async function planOptionsFrom(values: SharedOptionValues, io: CliIo): Pr
     requireSignatures: values.requireSignatures ?? false,
     requireMetadataSignatures: values.requireMetadataSignatures ?? false,
     ssh: sshSettingsFrom(values, io.env),
+    policy: loadPolicy(values.policy),
   };
   const signer = await loadSignerOption(values, io.env);
   if (signer !== undefined) options.signer = signer;

@@ -11,6 +11,8 @@ export const PLAN_FORMAT = 1;
 export interface Warning {
   path: string;
   message: string;
+  /** The policy rule that found it, for a policy's warnings. */
+  rule?: string;
 }
 
 export interface Plan {

@@ -9,13 +9,13 @@ import { SIGNATURE_EXTENSION, dirname } from "../maven/repository-path.js";
 import { DEFAULT_MAX_XML_BYTES } from "../maven/xml-tree.js";
 import { withReadAhead } from "../transport/read-many.js";
 import type { Transport } from "../transport/transport.js";
-import { checkStagedChecksums, checkStagedPoms, checkStagedSignatures, digestStagedFiles } from "./check-staged.js";
+import type { Policy } from "../policy/policy.js";
+import { inspectStage } from "./inspect-stage.js";
 import { metadataPathsOf, planMetadata } from "./plan-metadata.js";
 import { PLAN_FORMAT, type MetadataPlan, type Plan, type UploadPlan } from "./plan-types.js";
 import { planVersions } from "./plan-versions.js";
 import { mavenTimestamp, newPromotionId } from "./promotion-id.js";
-import { classifyStagedFiles } from "./staging-layout.js";
-import { scanStagingDirectory } from "./staging-scan.js";
+import type { classifyStagedFiles } from "./staging-layout.js";
 
 export interface PlanInput {
   /** The staging repository's local directory (an SFTP stage is fetched here first). */
@@ -30,6 +30,8 @@ export interface PlanInput {
   trustedKeys?: TrustedKeys;
   requireSignatures?: boolean;
   requireMetadataSignatures?: boolean;
+  /** Extra rules the stage must meet (--policy; default: none). */
+  policy?: Policy;
   maxMetadataBytes?: number;
   /** Told how many of the staged bytes are digested so far (for a progress display). */
   onDigestProgress?: (loaded: number, total: number) => void;
@@ -44,27 +46,25 @@ export async function createPlan(input: PlanInput): Promise<Plan> {
   const checksums = [...new Set<DigestAlgorithm>(["md5", "sha1", ...(input.checksums ?? [])])];
   const problems: Problem[] = [];
 
-  const scan = await scanStagingDirectory(input.stagingDirectory);
-  problems.push(...scan.problems);
-  const layout = classifyStagedFiles(scan.files);
-  problems.push(...layout.problems);
-  if (scan.files.length === 0 && scan.problems.length === 0) {
-    problems.push({ code: "ERR_EMPTY_STAGING", path: input.source ?? input.stagingDirectory, message: `${input.source ?? input.stagingDirectory}: the staging repository holds no files` });
-  }
-
-  const digests = await digestStagedFiles(scan.files, checksums, input.onDigestProgress);
-  const checked = await checkStagedChecksums(layout, digests, checksums);
-  problems.push(...checked.problems);
-  problems.push(...(await checkStagedSignatures(layout, input.trustedKeys, input.requireSignatures ?? false)));
-  problems.push(...(await checkStagedPoms(layout)));
+  const stage = await inspectStage({
+    stagingDirectory: input.stagingDirectory,
+    checksums,
+    ...(input.source === undefined ? {} : { source: input.source }),
+    ...(input.trustedKeys === undefined ? {} : { trustedKeys: input.trustedKeys }),
+    ...(input.requireSignatures === undefined ? {} : { requireSignatures: input.requireSignatures }),
+    ...(input.policy === undefined ? {} : { policy: input.policy }),
+    ...(input.onDigestProgress === undefined ? {} : { onDigestProgress: input.onDigestProgress }),
+  });
+  problems.push(...stage.problems);
+  const { layout, digests } = stage;
 
   // Everything the plan will ask the target, asked at once: a few round trips for any release.
   const maxMetadataBytes = input.maxMetadataBytes ?? DEFAULT_MAX_XML_BYTES;
   const ahead = withReadAhead(input.target);
-  await ahead.prefetch(targetPathsOf(layout, scan.files.map((file) => file.path), maxMetadataBytes));
+  await ahead.prefetch(targetPathsOf(layout, stage.files.map((file) => file.path), maxMetadataBytes));
   const target = ahead.transport;
 
-  const versions = await planVersions(layout, digests, checked.generated, target);
+  const versions = await planVersions(layout, digests, stage.generated, target);
   problems.push(...versions.problems);
   const metadata = await planMetadata({
     layout,
@@ -89,7 +89,7 @@ export async function createPlan(input: PlanInput): Promise<Plan> {
     mode: input.mode ?? "computed",
     ok: problems.length === 0,
     errors: sortProblems(problems),
-    warnings: metadata.warnings,
+    warnings: [...stage.warnings, ...metadata.warnings],
     metadata: metadata.metadata,
     versions: versions.versions,
     uploads,

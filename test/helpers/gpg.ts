@@ -11,6 +11,8 @@ export interface GpgHome {
   fingerprint: string;
   armoredSecretKey: string;
   armoredPublicKey: string;
+  /** `gpg --armor --detach-sign`: writes FILE.asc, as maven-gpg-plugin does. */
+  sign(filePath: string): Promise<void>;
   /** `gpg --verify signature file`: resolves with gpg's exit code and status output. */
   verify(signaturePath: string, filePath: string): Promise<{ code: number; status: string }>;
   remove(): Promise<void>;
@@ -42,6 +44,9 @@ export async function makeGpgHome(passphrase = "test passphrase 41"): Promise<Gp
     fingerprint,
     armoredSecretKey,
     armoredPublicKey,
+    async sign(filePath) {
+      await must(["--armor", "--detach-sign", "--local-user", fingerprint, "--output", `${filePath}.asc`, filePath]);
+    },
     async verify(signaturePath, filePath) {
       const result = await gpg(home, ["--status-fd", "1", "--verify", signaturePath, filePath]);
       return { code: result.code, status: result.stdout };
