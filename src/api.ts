@@ -7,10 +7,9 @@ import { PromoteError, type Problem } from "./errors.js";
 import type { DigestAlgorithm } from "./integrity/digests.js";
 import type { Signer, TrustedKeys } from "./integrity/pgp.js";
 import type { MetadataMode } from "./maven/metadata-merge.js";
-import type { PhaseName } from "./promotion/phases.js";
 import { createPlan, type PlanInput } from "./plan/plan.js";
 import type { Plan } from "./plan/plan-types.js";
-import { promote as runPromotion, type PromoteResult, type PromotionEvent } from "./promotion/promote.js";
+import { promote as runPromotion, type PromoteInput, type PromoteResult, type PromotionEvent } from "./promotion/promote.js";
 import { verifyRepository, type VerifyRepositoryResult } from "./promotion/verify-repository.js";
 import { cleanup as runCleanup, type CleanupResult } from "./promotion/cleanup.js";
 import { readTargetStatus, type TargetStatus } from "./promotion/history.js";
@@ -52,7 +51,10 @@ export interface PromoteOptions extends PlanOptions {
   executor?: "auto" | "shell" | "transport";
   /** With the shell executor: perl (the commit in one process), sh, or auto (perl where present). */
   commitRunner?: "auto" | "perl" | "sh";
-  beforePhase?: (phase: PhaseName, plan: Plan) => Promise<boolean | void> | boolean | void;
+  /** Before upload and commit: false (or a HookStop) stops cleanly, "pause" keeps the upload for resume (PromoteInput). */
+  beforePhase?: PromoteInput["beforePhase"];
+  afterPhase?: PromoteInput["afterPhase"];
+  onFailure?: PromoteInput["onFailure"];
 }
 
 /** Computes what promoting `from` into `to` would do. Reads both repositories; writes nothing. */
@@ -71,6 +73,8 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       ...(options.executor === undefined ? {} : { executor: options.executor }),
       ...(options.commitRunner === undefined ? {} : { commitRunner: options.commitRunner }),
       ...(options.beforePhase === undefined ? {} : { beforePhase: options.beforePhase }),
+      ...(options.afterPhase === undefined ? {} : { afterPhase: options.afterPhase }),
+      ...(options.onFailure === undefined ? {} : { onFailure: options.onFailure }),
       ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     }),
   );

@@ -54,6 +54,8 @@ export const ERROR_TABLE = {
   ERR_ROLLBACK_CONFLICT: { exit: 1, hint: "A later promotion changed the same metadata; roll that one back first." },
   ERR_RESUME_SOURCE: { exit: 2, hint: "Pass --from with the staging repository the promotion was made from." },
   ERR_RECOVERY_REFUSED: { exit: 1, hint: "See `maven-promote status` for the promotion's state." },
+  ERR_HOOK_STOPPED: { exit: 1, hint: "A before-* hook refused the promotion; see its output above." },
+  ERR_HOOK_FAILED: { exit: 1, hint: "The promotion stands; run what the hook should have done by hand." },
   ERR_INTERNAL: { exit: 1, hint: "This is a bug in maven-promote; please report it with the stack trace." },
 } as const satisfies Record<string, { exit: number; hint: string }>;
 

@@ -8,6 +8,9 @@ export {
   status,
   cleanup,
   unlock,
+  check,
+  type CheckOptions,
+  type CheckResult,
   type PlanOptions,
   type PromoteOptions,
   type VerifyOptions,
@@ -22,7 +25,9 @@ export { digestFile, digestBytes, type DigestAlgorithm } from "./integrity/diges
 export { ComparableVersion, compareVersions, sortVersions } from "./maven/comparable-version.js";
 export { parseMetadata, type Metadata, type MetadataDocument } from "./maven/metadata.js";
 export { mergeMetadataDocuments, type MetadataMode } from "./maven/metadata-merge.js";
-export type { PromoteResult } from "./promotion/promote.js";
+export type { PromoteResult, BeforePhaseDecision } from "./promotion/promote.js";
+export type { HookStop } from "./promotion/journal.js";
+export { loadPolicy, builtInPolicy, type Policy, type Severity } from "./policy/policy.js";
 export type { VerifyRepositoryResult, RepositoryProblem } from "./promotion/verify-repository.js";
 export type { SshSettings } from "./transport/open-transport.js";
 export type { RollbackResult } from "./promotion/recovery.js";

@@ -3,6 +3,7 @@ import { Option, type Command } from "commander";
 import { promote, type PromoteEvent } from "../api.js";
 import { parseDuration } from "../util/duration.js";
 import { EXIT } from "./exit-codes.js";
+import { HOOK_KINDS, hookCallbacks, parseHookSpecs } from "./hooks.js";
 import type { CliIo } from "./io.js";
 import { phaseProgress, progressModeFor } from "./progress.js";
 import { promoteResultToJson, renderPromoteReport } from "./render-promote.js";
@@ -16,12 +17,20 @@ interface PromoteOptionValues extends SharedOptionValues {
   executor: "auto" | "shell" | "transport";
   commitRunner: "auto" | "perl" | "sh";
   quiet?: boolean;
+  hook?: string[];
+  hookTimeout: string;
 }
 
 export function registerPromoteCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const command = addPlanOptions(program.command("promote").description("promote the staged release in --from into --to"))
     .option("--dry-run", "stop after planning: show the plan, change nothing")
-    .option("--wait <duration>", "wait this long for another promotion's lock (e.g. 30s, 10m); then exit 3", "0")
+    .option("--wait <duration>", "wait this long for another promotion's lock (e.g. 30s, 10m); then exit 75", "0")
+    .option(
+      "--hook <kind=command>",
+      `run a command at a point of the promotion (repeatable); kind: ${HOOK_KINDS.join(", ")}; a failing before-* hook stops the promotion cleanly`,
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option("--hook-timeout <duration>", "stop a hook that runs longer than this (it then counts as failed)", "10m")
     .option("--quiet", "no progress on stderr (a bar on a terminal, a line every 10 s otherwise)")
     .addOption(
       new Option("--executor <kind>", "how the renames run: shell (a script over SSH), transport (fs or SFTP renames), auto")
@@ -37,24 +46,41 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
     const progress = phaseProgress(io, progressModeFor(io, values.quiet));
     const stopAt = stopAtEvent(io.env.MAVEN_PROMOTE_STOP_AT);
     const planOptions = await planOptionsFrom(values, io);
-    const result = await promote({
-      ...planOptions,
-      dryRun: values.dryRun ?? false,
-      waitMs: parseDuration(values.wait, "--wait"),
-      executor: values.sftpOnly ? "transport" : values.executor,
-      commitRunner: values.commitRunner,
-      onEvent: (event) => {
-        // For tools that watch a promotion (the crash tests): every event as one JSON line.
-        if (io.env.MAVEN_PROMOTE_EVENTS === "1") io.stderr(JSON.stringify(event) + "\n");
-        stopAt(event);
-        if (event.type === "digest:progress") progress.update("digesting", event.loaded, event.total);
-        if (event.type === "upload:progress") progress.update("uploading", event.loaded, event.total);
-        if (event.type === "phase:end") progress.done();
-      },
-    });
+    const hooks = hookCallbacks(parseHookSpecs(values.hook ?? []), { target: values.to, timeoutMs: parseDuration(values.hookTimeout, "--hook-timeout"), io });
+    let result;
+    try {
+      result = await promote({
+        ...planOptions,
+        dryRun: values.dryRun ?? false,
+        waitMs: parseDuration(values.wait, "--wait"),
+        executor: values.sftpOnly ? "transport" : values.executor,
+        commitRunner: values.commitRunner,
+        beforePhase: hooks.beforePhase,
+        afterPhase: hooks.afterPhase,
+        onFailure: hooks.onFailure,
+        onEvent: (event) => {
+          // For tools that watch a promotion (the crash tests): every event as one JSON line.
+          if (io.env.MAVEN_PROMOTE_EVENTS === "1") io.stderr(JSON.stringify(event) + "\n");
+          stopAt(event);
+          if (event.type === "digest:progress") progress.update("digesting", event.loaded, event.total);
+          if (event.type === "upload:progress") progress.update("uploading", event.loaded, event.total);
+          if (event.type === "phase:end") progress.done();
+        },
+      });
+    } finally {
+      await hooks.close();
+    }
     io.stdout(values.json ? JSON.stringify({ ...promoteResultToJson(result), settings: settingSources(self), connections: connectionSources(planOptions, io.env) }, null, 2) + "\n" : renderPromoteReport(result, values.dryRun ?? false));
     if (!result.plan.ok) io.stderr(renderProblemsForStderr(result.plan.errors));
-    setExit(result.plan.ok ? EXIT.ok : EXIT.refused);
+    if (result.stoppedBy !== undefined) {
+      const { hook, reason } = result.stoppedBy;
+      io.stderr(`maven-promote: promotion ${result.plan.id} stopped by the ${hook} hook (${reason}); nothing was promoted [ERR_HOOK_STOPPED]\n`);
+    }
+    for (const failure of result.hookFailures ?? []) {
+      io.stderr(`maven-promote: the ${failure.hook} hook of promotion ${result.plan.id} failed (${failure.reason}); nothing was undone [ERR_HOOK_FAILED]\n`);
+    }
+    const hookTrouble = result.stoppedBy !== undefined || (result.hookFailures?.length ?? 0) > 0;
+    setExit(!result.plan.ok ? EXIT.refused : hookTrouble ? EXIT.failed : EXIT.ok);
   });
 }
 

@@ -16,6 +16,8 @@ export function promoteResultToJson(result: PromoteResult): object {
     durable: result.durable ?? null,
     timingsMs: result.timings ?? {},
     network: result.network ?? null,
+    stoppedBy: result.stoppedBy ?? null,
+    hookFailures: result.hookFailures ?? [],
   };
 }
 
@@ -25,7 +27,10 @@ export function renderPromoteReport(result: PromoteResult, dryRun: boolean): str
     const report = renderPlanReport(plan);
     return dryRun && plan.ok ? report.replace(/Result: .*\n$/, "Result: dry run; the promotion can proceed. Nothing was written.\n") : report;
   }
-  if (result.state === "stopped") return `Promotion ${plan.id} stopped by a hook after ${result.completed}; the target is unchanged.\n`;
+  if (result.state === "stopped") {
+    const by = result.stoppedBy === undefined ? "a hook" : `the ${result.stoppedBy.hook} hook (${result.stoppedBy.reason})`;
+    return `Promotion ${plan.id} stopped by ${by} after ${result.completed}; what it uploaded was withdrawn, the target is unchanged.\n`;
+  }
   const lines = [`Promotion ${plan.id}: ${plan.source} → ${plan.target}`, "", "Now live:"];
   for (const entry of plan.metadata.filter((candidate) => candidate.changed)) {
     if (entry.kind === "artifact") {

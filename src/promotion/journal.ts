@@ -34,6 +34,17 @@ export interface Journal {
   durable?: boolean;
   /** Why the promotion failed, when it did. */
   error?: string;
+  /** The hook that stopped it before a phase, and how it ended. */
+  stoppedBy?: HookStop;
+}
+
+/** A hook (or the library's beforePhase callback) that stopped a promotion. */
+export interface HookStop {
+  /** "before-commit", or "beforePhase" for the library callback. */
+  hook: string;
+  /** Its exit code; null when it was killed (a timeout) or is not a process. */
+  exitCode: number | null;
+  reason: string;
 }
 
 export interface StepLogEntry {

@@ -12,7 +12,7 @@ import { bundleEntries, bundleStream, estimatedBundleSize, type BundleEntry } fr
 import { umaskFor } from "../transport/permissions.js";
 import { executeSteps } from "./execute-steps.js";
 import { FENCE_HELD_EXIT, fencedCommand } from "./fence.js";
-import { commitDurable, metadataWindow, newJournal, readJournal, writeJournal, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
+import { commitDurable, metadataWindow, newJournal, readJournal, writeJournal, type HookStop, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
 import { releaseLock } from "./lock.js";
 import type { PhaseName } from "./phases.js";
 import type { Plan, UploadPlan } from "../plan/plan-types.js";
@@ -33,7 +33,9 @@ export type PromotionEvent =
   /** Recovery found the promotion's own work still running, and waits for it or stops it. */
   | { type: "recovery:busy"; id: string; action: "waiting" | "stopping"; activity: string }
   /** ... and that work has ended: the recovery goes on. */
-  | { type: "recovery:idle"; id: string };
+  | { type: "recovery:idle"; id: string }
+  /** A hook stopped the promotion before a phase. */
+  | { type: "hook:stopped"; id: string; phase: PhaseName; hook: string };
 
 export interface PromoteResult {
   plan: Plan;
@@ -53,6 +55,10 @@ export interface PromoteResult {
   network?: NetworkStats;
   /** What ran the shell executor's rename list on the server: one perl process, or sh. */
   runner?: "perl" | "sh";
+  /** The hook that stopped the promotion before a phase (state "stopped"). */
+  stoppedBy?: HookStop;
+  /** After-phase and on-failure hooks that failed: reported, nothing undone. */
+  hookFailures?: HookStop[];
 }
 
 /** Which script runs the rename list over a shell: perl where the server has it, or sh. */
@@ -266,7 +272,7 @@ export async function finishPhase(context: PhaseContext): Promise<void> {
  * of the lock. Best effort: if the connection is gone this fails too, and the first error is
  * the one reported (the lock then stays, and `resume`/`rollback`/`cleanup` finish the job).
  */
-export async function withdrawUpload(context: PhaseContext, error: unknown): Promise<void> {
+export async function withdrawUpload(context: PhaseContext, error: unknown, stoppedBy?: HookStop): Promise<void> {
   if (context.journal === undefined) return; // nothing was written yet (e.g. stale .rip refused)
   try {
     await removeRipItems(context.target, context.items);
@@ -274,6 +280,7 @@ export async function withdrawUpload(context: PhaseContext, error: unknown): Pro
     await context.target.remove(`${context.stateDirectory}/bundle.zip`);
     context.journal.state = "failed";
     context.journal.error = error instanceof Error ? error.message : String(error);
+    if (stoppedBy !== undefined) context.journal.stoppedBy = stoppedBy;
     await writeJournal(context.target, context.stateDirectory, context.journal);
     await releaseLock(context.target, context.plan.id);
   } catch {

@@ -8,6 +8,7 @@ import { PromoteError } from "../errors.js";
 import { acquireLock, lockFor, lockLost, releaseLock, stopHeartbeat } from "./lock.js";
 import { PHASE_RUNNERS, withdrawUpload, type CommitRunner, type PhaseContext, type PromoteResult, type PromotionEvent } from "./phase-runners.js";
 import { PHASES, type PhaseName } from "./phases.js";
+import type { HookStop } from "./journal.js";
 import { createPlan, type PlanInput } from "../plan/plan.js";
 import type { Plan } from "../plan/plan-types.js";
 import { newPromotionId } from "../plan/promotion-id.js";
@@ -31,10 +32,20 @@ export interface PromoteInput extends PlanInput {
   dryRun?: boolean;
   /** How long to wait for another promotion's lock (ms; default 0: fail at once, exit 3). */
   waitMs?: number;
-  /** Called before each phase; returning false stops the run (honoured before upload and commit). */
-  beforePhase?: (phase: PhaseName, plan: Plan) => Promise<boolean | void> | boolean | void;
+  /**
+   * Called before each phase (honoured before upload and commit). `false` or a HookStop stops the
+   * promotion cleanly: its .rip items are withdrawn, the lock released, the journal says why.
+   * "pause" stops it as it stands after its upload instead, keeping the lock: `resume` commits it.
+   */
+  beforePhase?: (phase: PhaseName, plan: Plan) => Promise<BeforePhaseDecision> | BeforePhaseDecision;
+  /** Called after each phase ends; a HookStop returned is reported (result.hookFailures) and undoes nothing. */
+  afterPhase?: (phase: PhaseName, plan: Plan) => Promise<HookStop | void> | HookStop | void;
+  /** Called when a phase fails, before the error is thrown; what it returns is reported likewise. */
+  onFailure?: (phase: PhaseName, plan: Plan, error: unknown) => Promise<HookStop | void> | HookStop | void;
   onEvent?: (event: PromotionEvent) => void;
 }
+
+export type BeforePhaseDecision = boolean | void | "pause" | HookStop;
 
 export async function promote(input: PromoteInput): Promise<PromoteResult> {
   const timings: Partial<Record<PhaseName, number>> = {};
@@ -90,10 +101,20 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
       onEvent: emit,
     };
     for (const phase of PHASES.filter((row) => row.name !== "plan")) {
-      if (phase.hookMayStop && (await input.beforePhase?.(phase.name, plan)) === false) {
+      const decision = phase.hookMayStop ? await input.beforePhase?.(phase.name, plan) : undefined;
+      if (decision === "pause") {
         result.state = "stopped";
-        // Stopped after its upload, the promotion is on record and resumable: it keeps the lock.
+        // Paused after its upload, the promotion is on record and resumable: it keeps the lock.
         keepLock = context.journal !== undefined;
+        return result;
+      }
+      if (decision === false || (typeof decision === "object" && decision !== null)) {
+        const stop: HookStop = decision === false ? { hook: "beforePhase", exitCode: null, reason: `the beforePhase callback stopped it before ${phase.name}` } : decision;
+        result.state = "stopped";
+        result.stoppedBy = stop;
+        emit({ type: "hook:stopped", id, phase: phase.name, hook: stop.hook });
+        // Stopped cleanly: what the upload wrote is withdrawn (the journal keeps the why).
+        await withdrawUpload(context, new Error(`stopped by ${stop.hook} before ${phase.name}: ${stop.reason}`), stop);
         return result;
       }
       if (lockLost(input.target, id)) {
@@ -107,16 +128,22 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
         if (phase.name === "upload") await withdrawUpload(context, error);
         // From the commit on, the target is mid-promotion: the lock stays until resume or rollback.
         else keepLock = phase.name === "commit";
+        noteHookFailure(result, await input.onFailure?.(phase.name, plan, error));
         throw stoppedDuring(phase.name, plan.id, error);
       }
       result.completed = phase.name;
       emit({ type: "phase:end", phase: phase.name });
+      noteHookFailure(result, await input.afterPhase?.(phase.name, plan));
     }
     return result;
   } finally {
     await stopHeartbeat(input.target, id);
     if (!keepLock) await releaseLock(input.target, id).catch(() => undefined);
   }
+}
+
+function noteHookFailure(result: PromoteResult, failure: HookStop | void): void {
+  if (failure) (result.hookFailures ??= []).push(failure);
 }
 
 /** Whether the target is still as the plan saw it: the same metadata, no new version yet. */

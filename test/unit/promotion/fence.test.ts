@@ -195,7 +195,7 @@ describe("the fence (templates/fence.sh, real sh)", function () {
   it("cleanup keeps a promotion whose unzip still runs on the server, and with --stop stops it and cleans up", async () => {
     const dirs = copyRepoFixture("basic");
     const target = new LocalShellTransport(dirs.target);
-    const stopped = await promote({ stagingDirectory: dirs.staging, target, remoteRoot: dirs.target, executor: "shell", now: NOW, beforePhase: (phase) => phase !== "commit" });
+    const stopped = await promote({ stagingDirectory: dirs.staging, target, remoteRoot: dirs.target, executor: "shell", now: NOW, beforePhase: (phase) => (phase === "commit" ? "pause" : true) });
     await releaseLock(target, stopped.plan.id); // its client is gone; only its server work is left
     const state = `.maven-promote/${stopped.plan.id}`;
     const child = spawn("sh", ["-c", `cd ${shellQuote(dirs.target)} && ${fencedCommand(state, "unpacking the bundle", ["sleep", "60"])}`], { stdio: ["pipe", "ignore", "ignore"] });

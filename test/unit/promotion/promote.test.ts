@@ -104,7 +104,7 @@ describe("promote (local targets)", function () {
   });
 
   it("a promotion stopped before its commit is finished by running its rename.sh, as the README says", async () => {
-    const stopped = await promoteFixture("basic", "transport", { beforePhase: (phase) => phase !== "commit" });
+    const stopped = await promoteFixture("basic", "transport", { beforePhase: (phase) => (phase === "commit" ? "pause" : true) });
     assert.equal(stopped.result.state, "stopped");
     assert.ok(existsSync(join(stopped.target, "org/example/demo/1.2.rip/demo-1.2.jar")), "uploaded under .rip names");
     assert.equal(existsSync(join(stopped.target, "org/example/demo/1.2")), false, "nothing visible yet");

@@ -27,7 +27,7 @@ async function stoppedBeforeCommit(fixture = "basic", extra: Partial<PromoteInpu
   const dirs = copyRepoFixture(fixture);
   const original = visibleTree(dirs.target);
   const target = new LocalTransport(dirs.target);
-  const result = await promote({ stagingDirectory: dirs.staging, target, remoteRoot: dirs.target, now: NOW, beforePhase: (phase) => phase !== "commit", ...extra });
+  const result = await promote({ stagingDirectory: dirs.staging, target, remoteRoot: dirs.target, now: NOW, beforePhase: (phase) => (phase === "commit" ? "pause" : true), ...extra });
   assert.equal(result.state, "stopped");
   return { ...dirs, target, targetDir: dirs.target, original, id: result.plan.id, plan: result.plan };
 }
@@ -122,7 +122,7 @@ describe("recovery (local targets)", function () {
       for (const executor of ["transport", "shell"] as const) {
         const dirs = copyRepoFixture("plugin");
         const transport = executor === "shell" ? new LocalShellTransport(dirs.target) : new LocalTransport(dirs.target);
-        const stopped = await promote({ stagingDirectory: dirs.staging, target: transport, remoteRoot: dirs.target, now: NOW, executor, beforePhase: (phase) => phase !== "commit" });
+        const stopped = await promote({ stagingDirectory: dirs.staging, target: transport, remoteRoot: dirs.target, now: NOW, executor, beforePhase: (phase) => (phase === "commit" ? "pause" : true) });
         const journal = (await readJournal(transport, stateDirectory(stopped.plan.id)))!.journal;
         const half = Math.floor(journal.steps.length / 2);
         await executeSteps({ transport, stateDirectory: stateDirectory(stopped.plan.id), steps: journal.steps.slice(0, half) });
@@ -179,7 +179,7 @@ describe("recovery (local targets)", function () {
         writeFileSync(join(withAsc.target, "org/example/demo/maven-metadata.xml.asc"), "the old signature");
         const original = visibleTree(withAsc.target);
         const target = new LocalTransport(withAsc.target);
-        const stopped = await promote({ stagingDirectory: withAsc.staging, target, remoteRoot: withAsc.target, now: NOW, beforePhase: (phase) => phase !== "commit" });
+        const stopped = await promote({ stagingDirectory: withAsc.staging, target, remoteRoot: withAsc.target, now: NOW, beforePhase: (phase) => (phase === "commit" ? "pause" : true) });
         const journal = (await readJournal(target, stateDirectory(stopped.plan.id)))!.journal;
         await executeSteps({ transport: target, stateDirectory: stateDirectory(stopped.plan.id), steps: journal.steps.slice(0, Math.ceil(journal.steps.length * fraction)) });
         await rollback({ target, id: stopped.plan.id, remoteRoot: withAsc.target });
