@@ -9,7 +9,8 @@ import { EXIT } from "./exit-codes.js";
 import { plural } from "./format.js";
 import type { CliIo } from "./io.js";
 import { renderProblemsForStderr } from "./render-plan.js";
-import { loadTrustedKeysOption } from "./shared-options.js";
+import { loadTrustedKeysOption, secretsRead } from "./shared-options.js";
+import { annotateProblems, checkSummary, maskSecrets, writeSummary } from "./github-actions.js";
 import { addSshOptions, sshSettingsFrom, type SshOptionValues } from "./ssh-options.js";
 
 interface CheckOptionValues extends SshOptionValues {
@@ -18,6 +19,7 @@ interface CheckOptionValues extends SshOptionValues {
   trustedKeys?: string;
   requireSignatures?: boolean;
   json?: boolean;
+  summary?: string;
 }
 
 export function registerCheckCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -29,19 +31,24 @@ export function registerCheckCommand(program: Command, io: CliIo, setExit: (code
       .option("--policy <name|file>", "default, central (Maven Central's requirements) or a JSON policy file", "default")
       .option("--trusted-keys <file>", "armored public keys: every staged .asc must verify against them")
       .option("--require-signatures", "refuse staged artifacts without an .asc")
-      .option("--json", "print one JSON object on stdout instead of the report"),
+      .option("--json", "print one JSON object on stdout instead of the report")
+      .option("--summary <file>", "write a Markdown summary there (under GitHub Actions it also goes to the job summary)"),
   ).action(async (values: CheckOptionValues) => {
     const policy = loadPolicy(values.policy);
     const trustedKeys = await loadTrustedKeysOption(values);
+    const ssh = sshSettingsFrom(values, io.env);
+    maskSecrets(io, secretsRead(values, { ssh }, io.env));
     const result = await check({
       from: values.from,
       policy,
-      ssh: sshSettingsFrom(values, io.env),
+      ssh,
       requireSignatures: values.requireSignatures ?? false,
       ...(trustedKeys === undefined ? {} : { trustedKeys }),
     });
     io.stdout(values.json ? JSON.stringify(checkToJson(result), null, 2) + "\n" : renderCheckReport(result));
     if (!result.ok) io.stderr(renderProblemsForStderr(result.errors));
+    annotateProblems(io, result.errors, result.warnings);
+    await writeSummary(io, values.summary, checkSummary(result));
     setExit(result.ok ? EXIT.ok : EXIT.refused);
   });
 }

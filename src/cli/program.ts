@@ -4,6 +4,7 @@
 import { Command, CommanderError } from "commander";
 import { ERROR_TABLE, isPromoteError } from "../errors.js";
 import { EXIT } from "./exit-codes.js";
+import { annotateError } from "./github-actions.js";
 import type { CliIo } from "./io.js";
 import { registerPlanCommand } from "./plan-command.js";
 import { registerPromoteCommand } from "./promote-command.js";
@@ -75,6 +76,7 @@ function outputFor(io: CliIo) {
 function reportError(error: unknown, json: boolean, io: CliIo): number {
   if (isPromoteError(error)) {
     io.stderr(`maven-promote: ${error.message} [${error.code}]\n  hint: ${error.hint}\n`);
+    annotateError(io, error.code, error.message);
     if (json) io.stdout(JSON.stringify({ ok: false, errors: [{ code: error.code, path: error.path ?? "", message: error.message }] }, null, 2) + "\n");
     return ERROR_TABLE[error.code].exit;
   }

@@ -9,7 +9,8 @@ import { phaseProgress, progressModeFor } from "./progress.js";
 import { promoteResultToJson, renderPromoteReport } from "./render-promote.js";
 import { settingSources } from "./project-config.js";
 import { renderProblemsForStderr } from "./render-plan.js";
-import { addPlanOptions, connectionSources, planOptionsFrom, type SharedOptionValues } from "./shared-options.js";
+import { addPlanOptions, connectionSources, planOptionsFrom, secretsRead, type SharedOptionValues } from "./shared-options.js";
+import { annotateProblems, maskSecrets, promotionSummary, writeStepOutputs, writeSummary } from "./github-actions.js";
 
 interface PromoteOptionValues extends SharedOptionValues {
   dryRun?: boolean;
@@ -19,6 +20,7 @@ interface PromoteOptionValues extends SharedOptionValues {
   quiet?: boolean;
   hook?: string[];
   hookTimeout: string;
+  summary?: string;
 }
 
 export function registerPromoteCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -31,6 +33,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option("--hook-timeout <duration>", "stop a hook that runs longer than this (it then counts as failed)", "10m")
+    .option("--summary <file>", "write a Markdown summary of the promotion there (under GitHub Actions it also goes to the job summary)")
     .option("--quiet", "no progress on stderr (a bar on a terminal, a line every 10 s otherwise)")
     .addOption(
       new Option("--executor <kind>", "how the renames run: shell (a script over SSH), transport (fs or SFTP renames), auto")
@@ -46,6 +49,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
     const progress = phaseProgress(io, progressModeFor(io, values.quiet));
     const stopAt = stopAtEvent(io.env.MAVEN_PROMOTE_STOP_AT);
     const planOptions = await planOptionsFrom(values, io);
+    maskSecrets(io, secretsRead(values, planOptions, io.env));
     const hooks = hookCallbacks(parseHookSpecs(values.hook ?? []), { target: values.to, timeoutMs: parseDuration(values.hookTimeout, "--hook-timeout"), io });
     let result;
     try {
@@ -72,6 +76,9 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
     }
     io.stdout(values.json ? JSON.stringify({ ...promoteResultToJson(result), settings: settingSources(self), connections: connectionSources(planOptions, io.env) }, null, 2) + "\n" : renderPromoteReport(result, values.dryRun ?? false));
     if (!result.plan.ok) io.stderr(renderProblemsForStderr(result.plan.errors));
+    annotateProblems(io, result.plan.errors, result.plan.warnings);
+    await writeSummary(io, values.summary, promotionSummary(result, values.dryRun ?? false));
+    await writeStepOutputs(io, result);
     if (result.stoppedBy !== undefined) {
       const { hook, reason } = result.stoppedBy;
       io.stderr(`maven-promote: promotion ${result.plan.id} stopped by the ${hook} hook (${reason}); nothing was promoted [ERR_HOOK_STOPPED]\n`);

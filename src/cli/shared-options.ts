@@ -119,3 +119,10 @@ export function connectionSources(options: PlanOptions, env: NodeJS.ProcessEnv):
   }
   return reports;
 }
+
+/** The secrets a command read (passphrases from the environment, settings.xml passwords), to mask in CI logs. */
+export function secretsRead(values: SharedOptionValues | SshOptionValues, options: { ssh?: PlanOptions["ssh"] }, env: NodeJS.ProcessEnv): string[] {
+  const fromEnv = [values.identityPassphraseEnv, (values as SharedOptionValues).signPassphraseEnv].map((name) => (name === undefined ? undefined : env[name]));
+  const servers = Object.values(options.ssh?.servers ?? {}).flatMap((server) => [server?.password, server?.passphrase]);
+  return [...fromEnv, ...servers].filter((secret): secret is string => secret !== undefined && secret !== "");
+}
