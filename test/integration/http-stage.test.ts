@@ -3,7 +3,7 @@
 // listing loop, a 500 then success and a truncated body; 401 and 404 are one line naming the URL.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { writeExampleRepositories } from "../../scripts/example-repository.js";
@@ -286,6 +286,11 @@ describe("integration: an HTTP(S) staging repository", function () {
           else response.writeHead(401).end();
           return;
         }
+        if (url.startsWith("/abyss/")) {
+          // A directory below every directory, for ever.
+          response.end(`<a href="a/">a/</a>`);
+          return;
+        }
         switch (url) {
           case "/stage/":
             response.setHeader("content-type", "text/html");
@@ -334,6 +339,17 @@ describe("integration: an HTTP(S) staging repository", function () {
       assert.equal(readFileSync(join(local, "short.txt"), "utf8"), "short, then whole");
       assert.equal(hits.get(secretFile), undefined, "never left the base URL");
       assert.equal(hits.get("/stage/"), 1, "the loop back to the base was not followed");
+    });
+
+    it("a server that invents directories for ever is refused past 64 levels, before anything is written", async () => {
+      const local = makeTempDir();
+      const source = new HttpSource(`${base}/abyss/`, { backoffMs: 1 });
+      try {
+        await assert.rejects(downloadTree(source, local), /^PromoteError: a(\/a){64}: the stage is deeper than 64 directories$/);
+      } finally {
+        await source.close();
+      }
+      assert.deepEqual(readdirSync(local), [], "nothing was written");
     });
 
     it("parses links in every quoting, decodes names, and keeps only direct children", () => {
