@@ -6,6 +6,7 @@ import type { Problem } from "../errors.js";
 import type { DigestAlgorithm, DigestResult } from "../integrity/digests.js";
 import type { TrustedKeys } from "../integrity/pgp.js";
 import { applyPolicy } from "../policy/apply-policy.js";
+import type { ParentPomSource } from "../policy/central-rules.js";
 import { builtInPolicy, type Policy } from "../policy/policy.js";
 import { checkStagedChecksums, checkStagedPoms, checkStagedSignatures, digestStagedFiles, type GeneratedChecksum } from "./check-staged.js";
 import { classifyStagedFiles, type StagedLayout } from "./staging-layout.js";
@@ -19,6 +20,8 @@ export interface InspectStageInput {
   trustedKeys?: TrustedKeys;
   requireSignatures?: boolean;
   policy?: Policy;
+  /** Where a parent POM that is not staged is looked for (the target, for plan and promote). */
+  findParent?: ParentPomSource;
   onDigestProgress?: (loaded: number, total: number) => void;
 }
 
@@ -45,7 +48,7 @@ export async function inspectStage(input: InspectStageInput): Promise<StageInspe
   problems.push(...checked.problems);
   problems.push(...(await checkStagedSignatures(layout, input.trustedKeys, input.requireSignatures ?? false)));
   problems.push(...(await checkStagedPoms(layout)));
-  const policy = await applyPolicy(layout, input.policy ?? builtInPolicy("default"));
+  const policy = await applyPolicy(layout, input.policy ?? builtInPolicy("default"), input.findParent);
   problems.push(...policy.errors);
   return { files: scan.files, layout, digests, generated: checked.generated, problems, warnings: policy.warnings };
 }

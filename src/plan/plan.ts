@@ -11,6 +11,8 @@ import { withReadAhead } from "../transport/read-many.js";
 import type { Transport } from "../transport/transport.js";
 import type { Policy } from "../policy/policy.js";
 import { inspectStage } from "./inspect-stage.js";
+import type { ParentPomSource } from "../policy/central-rules.js";
+import { parsePomDescription } from "../maven/pom.js";
 import { metadataPathsOf, planMetadata } from "./plan-metadata.js";
 import { PLAN_FORMAT, type MetadataPlan, type Plan, type UploadPlan } from "./plan-types.js";
 import { planVersions } from "./plan-versions.js";
@@ -53,6 +55,7 @@ export async function createPlan(input: PlanInput): Promise<Plan> {
     ...(input.trustedKeys === undefined ? {} : { trustedKeys: input.trustedKeys }),
     ...(input.requireSignatures === undefined ? {} : { requireSignatures: input.requireSignatures }),
     ...(input.policy === undefined ? {} : { policy: input.policy }),
+    findParent: parentPomsOn(input.target),
     ...(input.onDigestProgress === undefined ? {} : { onDigestProgress: input.onDigestProgress }),
   });
   problems.push(...stage.problems);
@@ -101,6 +104,21 @@ export async function createPlan(input: PlanInput): Promise<Plan> {
       metadataSigned: input.signer !== undefined,
       signingKey: input.signer?.fingerprint ?? null,
     },
+  };
+}
+
+/** A parent POM the stage does not hold, read from the target (released parents are usually there already). */
+function parentPomsOn(target: Transport): ParentPomSource {
+  return async ({ groupId, artifactId, version }) => {
+    if (![groupId, artifactId, version].every((part) => /^[A-Za-z0-9._~+-]+$/.test(part) && part !== "." && part !== "..")) return undefined;
+    const path = `${groupId.replace(/\./g, "/")}/${artifactId}/${version}/${artifactId}-${version}.pom`;
+    const bytes = await target.readFile(path, DEFAULT_MAX_XML_BYTES).catch(() => undefined);
+    if (bytes === undefined) return undefined;
+    try {
+      return parsePomDescription(bytes, `target ${path}`);
+    } catch {
+      return undefined; // a parent that does not parse settles nothing
+    }
   };
 }
 

@@ -21,7 +21,12 @@ export interface StageFacts {
   layout: StagedLayout;
   /** Each version directory's POM description, by "groupId:artifactId:version". */
   poms: Map<string, { path: string; description: PomDescription }>;
+  /** Parent POMs that are not staged but were found elsewhere (the target), by the same key. */
+  parents: Map<string, PomDescription>;
 }
+
+/** Finds a parent POM that is not in the stage (plan and promote read it from the target). */
+export type ParentPomSource = (coordinates: { groupId: string; artifactId: string; version: string }) => Promise<PomDescription | undefined>;
 
 export interface Rule {
   id: string;
@@ -70,10 +75,10 @@ type Inherited = "description" | "url" | "scmUrl" | "licenses" | "developers";
 const pomRule = (id: string, field: "name" | Inherited, message: string): Rule => ({
   id,
   summary: message,
-  check: ({ poms }) => {
+  check: ({ poms, parents }) => {
     const findings: Finding[] = [];
     for (const { path, description } of poms.values()) {
-      const found = lookUp(description, field, poms);
+      const found = lookUp(description, field, poms, parents);
       if (found.present) continue;
       const finding: Finding = { rule: id, path, message };
       if (found.missingParent !== undefined) {
@@ -86,7 +91,7 @@ const pomRule = (id: string, field: "name" | Inherited, message: string): Rule =
   },
 });
 
-function lookUp(description: PomDescription, field: "name" | Inherited, poms: StageFacts["poms"]): { present: boolean; missingParent?: string } {
+function lookUp(description: PomDescription, field: "name" | Inherited, poms: StageFacts["poms"], parents: StageFacts["parents"]): { present: boolean; missingParent?: string } {
   const has = (pom: PomDescription) => (field === "licenses" || field === "developers" ? pom[field] > 0 : pom[field] !== undefined);
   if (has(description)) return { present: true };
   if (field === "name") return { present: false };
@@ -95,10 +100,10 @@ function lookUp(description: PomDescription, field: "name" | Inherited, poms: St
     const key = `${parent.groupId}:${parent.artifactId}:${parent.version}`;
     if (seen.has(key)) return { present: false }; // a parent loop: Maven would refuse the POM
     seen.add(key);
-    const staged = poms.get(key);
-    if (staged === undefined) return { present: false, missingParent: key };
-    if (has(staged.description)) return { present: true };
-    parent = staged.description.parent;
+    const found = poms.get(key)?.description ?? parents.get(key);
+    if (found === undefined) return { present: false, missingParent: key };
+    if (has(found)) return { present: true };
+    parent = found.parent;
   }
   return { present: false };
 }
@@ -136,8 +141,10 @@ export const CENTRAL_RULES: readonly Rule[] = [
   },
 ];
 
-/** The facts the rules read: each version's POM description (a POM that does not parse is left to the POM checks). */
-export async function stageFacts(layout: StagedLayout): Promise<StageFacts> {
+const MAX_OUTSIDE_PARENTS = 64;
+
+/** The facts the rules read: each version's POM description (a POM that does not parse is left to the POM checks), and the parents beyond the stage that `findParent` finds. */
+export async function stageFacts(layout: StagedLayout, findParent?: ParentPomSource): Promise<StageFacts> {
   const poms: StageFacts["poms"] = new Map();
   for (const version of layout.versions.values()) {
     const pom = version.files.find((file) => file.path.endsWith(".pom") && !file.path.endsWith(".pom.asc"));
@@ -148,5 +155,23 @@ export async function stageFacts(layout: StagedLayout): Promise<StageFacts> {
       if (!isPromoteError(error)) throw error;
     }
   }
-  return { layout, poms };
+  const parents: StageFacts["parents"] = new Map();
+  if (findParent !== undefined) {
+    // Each chain is followed out of the stage a parent at a time; at most MAX_OUTSIDE_PARENTS are
+    // read, so a target whose POMs name ever new parents cannot keep the plan reading.
+    const pending = [...poms.values()].map(({ description }) => description.parent);
+    const asked = new Set<string>();
+    while (pending.length > 0 && parents.size < MAX_OUTSIDE_PARENTS) {
+      const parent = pending.pop();
+      if (parent === undefined) continue;
+      const key = `${parent.groupId}:${parent.artifactId}:${parent.version}`;
+      if (poms.has(key) || asked.has(key)) continue;
+      asked.add(key);
+      const description = await findParent(parent);
+      if (description === undefined) continue;
+      parents.set(key, description);
+      pending.push(description.parent);
+    }
+  }
+  return { layout, poms, parents };
 }

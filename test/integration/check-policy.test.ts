@@ -199,6 +199,39 @@ describe("integration: check --policy central on real projects' stages", functio
     assert.equal(unknown.stderr.split("\n")[0], "maven-promote: --policy strict: neither a policy (default, central) nor a file [ERR_CONFIG]");
   });
 
+  it("a parent that is not staged: a warning for check (it may be on Central), settled by plan from the target", async () => {
+    // A child of jsoup's real POM that leaves url, licenses, developers and scm to its parent.
+    const stage = makeTempDir();
+    const version = join(stage, "org/example/child/1.0");
+    mkdirSync(version, { recursive: true });
+    writeFileSync(
+      join(version, "child-1.0.pom"),
+      `<project><modelVersion>4.0.0</modelVersion><parent><groupId>org.jsoup</groupId><artifactId>jsoup</artifactId><version>1.15.3</version></parent>
+  <artifactId>child</artifactId><groupId>org.example</groupId><version>1.0</version><packaging>pom</packaging>
+  <name>Child</name><description>Inherits the rest.</description></project>\n`,
+    );
+    await gpg.sign(join(version, "child-1.0.pom"));
+    writeChecksums(version);
+    writeFileSync(join(stage, "org/example/child/maven-metadata.xml"), metadata("org.example", "child", "1.0"));
+    writeChecksums(join(stage, "org/example/child"));
+    const inherited = ["central/url", "central/licenses", "central/developers", "central/scm-url"];
+
+    const checked = await runCliProcess(["check", "--json", "--from", stage, "--policy", "central", "--trusted-keys", keys]);
+    assert.equal(checked.code, 0, checked.stdout);
+    const warnings = JSON.parse(checked.stdout).warnings;
+    assert.deepEqual(warnings.map((warning: { rule: string }) => warning.rule).sort(), [...inherited].sort());
+    for (const warning of warnings) assert.match(warning.message, /the parent org\.jsoup:jsoup:1\.15\.3 is not in the stage, so what it gives was not checked\)$/);
+
+    // The target holds the parent: plan reads it there, and nothing is left to warn about.
+    const target = makeTempDir();
+    const parentDirectory = join(target, "org/jsoup/jsoup/1.15.3");
+    mkdirSync(parentDirectory, { recursive: true });
+    writeFileSync(join(parentDirectory, "jsoup-1.15.3.pom"), execFileSync("unzip", ["-p", JSOUP_JAR, "META-INF/maven/org.jsoup/jsoup/pom.xml"]));
+    const planned = await runCliProcess(["plan", "--json", "--from", stage, "--to", target, "--policy", "central"]);
+    assert.equal(planned.code, 0, planned.stdout + planned.stderr);
+    assert.deepEqual(JSON.parse(planned.stdout).warnings.filter((warning: { rule?: string }) => warning.rule !== undefined), []);
+  });
+
   it("plan and promote --policy central refuse the rejected stage (exit 4, target unchanged) and promote the compliant one", async () => {
     const target = makeTempDir();
     mkdirSync(join(target, "org"), { recursive: true });
