@@ -2,7 +2,7 @@
 // findings of "warning" rules, and findings the stage cannot settle, are warnings.
 import type { Problem } from "../errors.js";
 import type { StagedLayout } from "../plan/staging-layout.js";
-import { CENTRAL_RULES, stageFacts, type ParentPomSource } from "./central-rules.js";
+import { ALL_RULES, stageFacts, type ParentPomSource } from "./central-rules.js";
 import type { Policy } from "./policy.js";
 
 export interface PolicyResult {
@@ -12,7 +12,7 @@ export interface PolicyResult {
 
 export async function applyPolicy(layout: StagedLayout, policy: Policy, findParent?: ParentPomSource): Promise<PolicyResult> {
   const result: PolicyResult = { errors: [], warnings: [] };
-  const rules = CENTRAL_RULES.filter((rule) => policy.rules.has(rule.id));
+  const rules = ALL_RULES.filter((rule) => policy.rules.has(rule.id));
   if (rules.length === 0) return result;
   const facts = await stageFacts(layout, findParent);
   for (const rule of rules) {

@@ -37,13 +37,13 @@ export interface Rule {
 /** The staged files a client downloads: everything but metadata, checksums and signatures. */
 const artifacts = (layout: StagedLayout) => layout.primaries;
 
-const checksumRule = (algorithm: "md5" | "sha1"): Rule => ({
-  id: `central/${algorithm}`,
+const checksumRule = (algorithm: "md5" | "sha1" | "sha256" | "sha512", id = `central/${algorithm}`): Rule => ({
+  id,
   summary: `every file has a .${algorithm}`,
   check: ({ layout }) =>
     artifacts(layout)
       .filter((file) => layout.sidecars.get(file.path)?.checksums[algorithm] === undefined)
-      .map((file) => ({ rule: `central/${algorithm}`, path: file.path, message: `Missing ${algorithm} checksum for file: ${basename(file.path)}` })),
+      .map((file) => ({ rule: id, path: file.path, message: `Missing ${algorithm} checksum for file: ${basename(file.path)}` })),
 });
 
 /** Where a version directory holds its main jar (`artifactId-version.jar`), sources and javadoc jars are required too. */
@@ -142,6 +142,15 @@ export const CENTRAL_RULES: readonly Rule[] = [
 ];
 
 const MAX_OUTSIDE_PARENTS = 64;
+
+/**
+ * Rules no built-in policy enables (Central calls sha256 and sha512 optional): a policy file
+ * switches them on, as DESIGN.md's "required sha256/sha512" asks.
+ */
+export const OPTIONAL_RULES: readonly Rule[] = [checksumRule("sha256", "checksum/sha256"), checksumRule("sha512", "checksum/sha512")];
+
+/** Every rule a policy can name. */
+export const ALL_RULES: readonly Rule[] = [...CENTRAL_RULES, ...OPTIONAL_RULES];
 
 /** The facts the rules read: each version's POM description (a POM that does not parse is left to the POM checks), and the parents beyond the stage that `findParent` finds. */
 export async function stageFacts(layout: StagedLayout, findParent?: ParentPomSource): Promise<StageFacts> {

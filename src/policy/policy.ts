@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { PromoteError } from "../errors.js";
-import { CENTRAL_RULES } from "./central-rules.js";
+import { ALL_RULES, CENTRAL_RULES } from "./central-rules.js";
 
 export type Severity = "error" | "warning" | "off";
 
@@ -18,7 +18,7 @@ export interface Policy {
 }
 
 export const POLICY_NAMES = ["default", "central"] as const;
-export const RULE_IDS = CENTRAL_RULES.map((rule) => rule.id);
+export const RULE_IDS = ALL_RULES.map((rule) => rule.id);
 
 export function builtInPolicy(name: (typeof POLICY_NAMES)[number]): Policy {
   return { name, rules: new Map(name === "central" ? CENTRAL_RULES.map((rule) => [rule.id, "error" as const]) : []) };

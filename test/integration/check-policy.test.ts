@@ -184,6 +184,18 @@ describe("integration: check --policy central on real projects' stages", functio
     );
   });
 
+  it("a policy file can require sha256 and sha512, which no built-in policy does", async () => {
+    const policy = join(makeTempDir(), "policy.json");
+    writeFileSync(policy, JSON.stringify({ rules: { "checksum/sha256": "error", "checksum/sha512": "warning" } }));
+    const result = await runCliProcess(["check", "--json", "--from", compliant, "--policy", policy]);
+    assert.equal(result.code, 4);
+    const json = JSON.parse(result.stdout);
+    assert.deepEqual(json.errors.map((error: { path: string }) => error.path.split("/").pop()).sort(), ["jsoup-1.15.3-javadoc.jar", "jsoup-1.15.3-sources.jar", "jsoup-1.15.3.jar", "jsoup-1.15.3.pom"]);
+    assert.ok(json.errors.every((error: { rule: string; message: string }) => error.rule === "checksum/sha256" && /^.*: Missing sha256 checksum for file: /.test(error.message)));
+    assert.equal(json.warnings.length, 4);
+    assert.equal((await runCliProcess(["check", "--from", compliant, "--policy", "central"])).code, 0, "central does not ask for them");
+  });
+
   it("a bad policy is one line naming the file and the key; an unknown name too", async () => {
     const policy = join(makeTempDir(), "policy.json");
     writeFileSync(policy, JSON.stringify({ extends: "central", rules: { "central/nonsense": "error" } }));
