@@ -2,13 +2,10 @@
 // `promote --json`: the URL, an option (whose own source the "settings" report gives: flag,
 // environment or config file), a settings.xml <server>, ~/.ssh/config (file:line), ~/.netrc, or
 // the default. It follows the precedence openTransport applies; a secret is reported as "***".
-import { userInfo } from "node:os";
 import type { MavenServer } from "../maven-settings/settings.js";
-import { defaultSshConfigPath, resolveSshConfig, type ResolvedSshConfig } from "../ssh-config/ssh-config.js";
-import { defaultKnownHostsPath } from "./known-hosts.js";
 import { parseLocation } from "./location.js";
 import { netrcCredentials } from "./netrc.js";
-import type { SshSettings } from "./open-transport.js";
+import { resolveSftpEndpoint, type SshSettings } from "./open-transport.js";
 
 export type ConnectionSource = "url" | "option" | "settings.xml" | "ssh-config" | "netrc" | "environment" | "default";
 
@@ -39,47 +36,45 @@ export function describeConnection(text: string, option: "--from" | "--to", ssh:
     if (ssh.caFile !== undefined) report.caFile = { value: ssh.caFile, source: "option" };
     return report;
   }
-  const configPath = ssh.sshConfig ?? defaultSshConfigPath();
-  const queryUser = location.user ?? server?.username;
-  const resolved: ResolvedSshConfig =
-    configPath === "none"
-      ? { hostname: location.host, port: location.port ?? 22, user: queryUser ?? userInfo().username, identityFiles: [], identityFilesAsWritten: [], origins: {} }
-      : resolveSshConfig(configPath, { host: location.host, ...(queryUser === undefined ? {} : { user: queryUser }), ...(location.port === undefined ? {} : { port: location.port }) });
+  // The values are the ones openTransport connects with; only where each came from is worked out here.
+  const { configPath, resolved, endpoint } = resolveSftpEndpoint(location, option, ssh);
   const config = (keyword: string, value: unknown): ConnectionSetting => ({ value, source: "ssh-config", from: resolved.origins[keyword] ?? configPath });
 
-  report.host = resolved.origins.hostname !== undefined ? config("hostname", resolved.hostname) : { value: resolved.hostname, source: "url" };
+  report.host = resolved.origins.hostname !== undefined ? config("hostname", endpoint.host) : { value: endpoint.host, source: "url" };
   report.port =
-    location.port !== undefined ? { value: location.port, source: "url" } : resolved.origins.port !== undefined ? config("port", resolved.port) : { value: resolved.port, source: "default" };
+    location.port !== undefined ? { value: endpoint.port, source: "url" } : resolved.origins.port !== undefined ? config("port", endpoint.port) : { value: endpoint.port, source: "default" };
   report.user =
     location.user !== undefined
-      ? { value: location.user, source: "url" }
+      ? { value: endpoint.user, source: "url" }
       : server?.username !== undefined
-        ? { value: server.username, source: "settings.xml", from: fromServer(server) }
+        ? { value: endpoint.user, source: "settings.xml", from: fromServer(server) }
         : resolved.origins.user !== undefined
-          ? config("user", resolved.user)
-          : { value: resolved.user, source: "default" };
+          ? config("user", endpoint.user)
+          : { value: endpoint.user, source: "default" };
 
-  if (ssh.identityFile !== undefined) report.identityFile = { value: ssh.identityFile, source: "option" };
-  else if (server?.privateKey !== undefined) report.identityFile = { value: server.privateKey, source: "settings.xml", from: fromServer(server) };
-  else if (resolved.identityFiles.length > 0) report.identityFile = config("identityfile", resolved.identityFiles);
+  if (endpoint.identityFile !== undefined) {
+    report.identityFile = ssh.identityFile !== undefined ? { value: endpoint.identityFile, source: "option" } : { value: endpoint.identityFile, source: "settings.xml", from: fromServer(server!) };
+  } else if (endpoint.identityFiles !== undefined) report.identityFile = config("identityfile", endpoint.identityFiles);
   if (ssh.identityPassphrase !== undefined) report.passphrase = { value: SECRET, source: "option" };
   else if (ssh.identityFile === undefined && server?.passphrase !== undefined) report.passphrase = { value: SECRET, source: "settings.xml", from: fromServer(server) };
   if (server?.password !== undefined) report.password = { value: SECRET, source: "settings.xml", from: fromServer(server) };
 
-  if (resolved.identitiesOnly === true || resolved.identityAgent === "none") report.agent = config(resolved.identitiesOnly === true ? "identitiesonly" : "identityagent", "none");
-  else if (resolved.identityAgent !== undefined && resolved.identityAgent !== "SSH_AUTH_SOCK") report.agent = config("identityagent", resolved.identityAgent);
-  else if (ssh.agent !== undefined) report.agent = { value: ssh.agent, source: "environment", from: "SSH_AUTH_SOCK" };
+  if (endpoint.agent === undefined) {
+    if (resolved.identitiesOnly === true || resolved.identityAgent === "none") report.agent = config(resolved.identitiesOnly === true ? "identitiesonly" : "identityagent", "none");
+  } else if (endpoint.agent === ssh.agent && (resolved.identityAgent === undefined || resolved.identityAgent === "SSH_AUTH_SOCK")) {
+    report.agent = { value: endpoint.agent, source: "environment", from: "SSH_AUTH_SOCK" };
+  } else report.agent = config("identityagent", endpoint.agent);
 
   report.knownHosts =
     ssh.knownHostsPath !== undefined
-      ? { value: ssh.knownHostsPath, source: "option" }
+      ? { value: endpoint.knownHostsPath, source: "option" }
       : resolved.userKnownHostsFiles !== undefined
-        ? config("userknownhostsfile", resolved.userKnownHostsFiles[0])
-        : { value: defaultKnownHostsPath(), source: "default" };
+        ? config("userknownhostsfile", endpoint.knownHostsPath)
+        : { value: endpoint.knownHostsPath, source: "default" };
   if (ssh.acceptNewHostKey === true) report.acceptNewHostKey = { value: true, source: "option" };
   else if (resolved.strictHostKeyChecking !== undefined) report.strictHostKeyChecking = config("stricthostkeychecking", resolved.strictHostKeyChecking);
   if (resolved.proxyJump !== undefined) report.proxyJump = config("proxyjump", resolved.proxyJump);
-  if (resolved.connectTimeoutSeconds !== undefined) report.connectTimeout = config("connecttimeout", resolved.connectTimeoutSeconds);
-  if (resolved.serverAliveIntervalSeconds !== undefined) report.serverAliveInterval = config("serveraliveinterval", resolved.serverAliveIntervalSeconds);
+  if (endpoint.readyTimeoutMs !== undefined) report.connectTimeout = config("connecttimeout", endpoint.readyTimeoutMs / 1000);
+  if (endpoint.keepaliveIntervalMs !== undefined) report.serverAliveInterval = config("serveraliveinterval", endpoint.keepaliveIntervalMs / 1000);
   return report;
 }

@@ -8,7 +8,7 @@ import { defaultSshConfigPath, resolveSshConfig, type ResolvedSshConfig } from "
 import type { HttpListing } from "./http-source.js";
 import { defaultKnownHostsPath } from "./known-hosts.js";
 import { LocalTransport } from "./local-transport.js";
-import { parseLocation } from "./location.js";
+import { parseLocation, type Location } from "./location.js";
 import { openSftpTransport, type SftpOptions } from "./sftp-transport.js";
 import type { HopEndpoint } from "./ssh-hops.js";
 import type { Transport } from "./transport.js";
@@ -56,19 +56,10 @@ export async function openTransport(text: string, option: "--from" | "--to", ssh
   if (location.kind === "http") {
     throw new PromoteError("ERR_CONFIG", `${option} ${text}: an HTTP(S) stage is downloaded, not opened (use plan or promote --from)`, { path: option });
   }
-  const configPath = ssh.sshConfig ?? defaultSshConfigPath();
-  const resolve = (host: string, user?: string, port?: number): ResolvedSshConfig =>
-    configPath === "none"
-      ? { hostname: host, port: port ?? 22, user: user ?? localUser(), identityFiles: [], identityFilesAsWritten: [], origins: {} }
-      : resolveSshConfig(configPath, { host, ...(user === undefined ? {} : { user }), ...(port === undefined ? {} : { port }) });
-  // The URL beats settings.xml, which beats the ssh config (and flags beat them all).
-  const server = ssh.servers?.[option];
-  const resolved = resolve(location.host, location.user ?? server?.username, location.port);
-  const credentials = withServer(ssh, server);
-  const endpoint = endpointOptions(resolved, credentials, configPath, location.host);
+  const { configPath, server, resolved, credentials, endpoint } = resolveSftpEndpoint(location, option, ssh);
   const jumps = (resolved.proxyJump?.split(",") ?? []).map((hop) => {
     const parsed = parseHop(hop, configPath);
-    const hopConfig = resolve(parsed.host, parsed.user, parsed.port);
+    const hopConfig = resolveHost(configPath, parsed.host, parsed.user, parsed.port);
     const options = endpointOptions(hopConfig, ssh, configPath, parsed.host);
     return { ...options, identityFiles: options.identityFile !== undefined ? [options.identityFile] : (options.identityFiles ?? []) } satisfies HopEndpoint;
   });
@@ -83,6 +74,35 @@ export async function openTransport(text: string, option: "--from" | "--to", ssh
     ...(permissions === undefined ? {} : { permissions }),
   }));
   return { transport, root: location.path };
+}
+
+export interface SftpEndpoint {
+  configPath: string;
+  /** The settings.xml <server> for this location, if --server-id / --from-server-id named one. */
+  server: MavenServer | undefined;
+  /** What the ssh config says for the host (with the URL's user and port, or the server's user, given to it). */
+  resolved: ResolvedSshConfig;
+  /** The flags with the server's key and passphrase filled in where no flag gives them. */
+  credentials: SshSettings;
+  endpoint: EndpointOptions;
+}
+
+/**
+ * Where and how an sftp:// location connects, without connecting: the URL beats settings.xml,
+ * which beats the ssh config, and flags beat them all. `describeConnection` reports the same.
+ */
+export function resolveSftpEndpoint(location: Extract<Location, { kind: "sftp" }>, option: "--from" | "--to", ssh: SshSettings): SftpEndpoint {
+  const configPath = ssh.sshConfig ?? defaultSshConfigPath();
+  const server = ssh.servers?.[option];
+  const resolved = resolveHost(configPath, location.host, location.user ?? server?.username, location.port);
+  const credentials = withServer(ssh, server);
+  return { configPath, server, resolved, credentials, endpoint: endpointOptions(resolved, credentials, configPath, location.host) };
+}
+
+function resolveHost(configPath: string, host: string, user?: string, port?: number): ResolvedSshConfig {
+  return configPath === "none"
+    ? { hostname: host, port: port ?? 22, user: user ?? localUser(), identityFiles: [], identityFilesAsWritten: [], origins: {} }
+    : resolveSshConfig(configPath, { host, ...(user === undefined ? {} : { user }), ...(port === undefined ? {} : { port }) });
 }
 
 /** Runs `attempt` again after a failure that may pass if retried, as often as --retries says. */
@@ -109,7 +129,7 @@ function withServer(ssh: SshSettings, server: MavenServer | undefined): SshSetti
   return merged;
 }
 
-type EndpointOptions = Pick<SftpOptions, "host" | "port" | "user" | "knownHostsPath" | "acceptNewHostKey" | "identityFile" | "identityFiles" | "agent" | "readyTimeoutMs" | "keepaliveIntervalMs">;
+export type EndpointOptions = Pick<SftpOptions, "host" | "port" | "user" | "knownHostsPath" | "acceptNewHostKey" | "identityFile" | "identityFiles" | "agent" | "readyTimeoutMs" | "keepaliveIntervalMs">;
 
 /** Command-line options beat the ssh config, which beats the defaults (as with ssh itself). */
 function endpointOptions(resolved: ResolvedSshConfig, ssh: SshSettings, configPath: string, alias: string): EndpointOptions {
