@@ -15,10 +15,9 @@ import { cleanup as runCleanup, type CleanupResult } from "./promotion/cleanup.j
 import { readTargetStatus, type TargetStatus } from "./promotion/history.js";
 import type { LockInfo } from "./promotion/lock.js";
 import { forceUnlock, resume as resumePromotion, rollback as rollbackPromotion, type RollbackResult } from "./promotion/recovery.js";
-import { HttpSource } from "./transport/http-source.js";
+import { HttpSource, httpCredentials } from "./transport/http-source.js";
 import { inspectStage } from "./plan/inspect-stage.js";
 import type { Policy } from "./policy/policy.js";
-import { netrcCredentials } from "./transport/netrc.js";
 import { downloadTree } from "./transport/download-tree.js";
 import { parseLocation } from "./transport/location.js";
 import { DEFAULT_RETRIES, openTransport, type OpenedTransport, type SshSettings } from "./transport/open-transport.js";
@@ -219,11 +218,7 @@ function planInput(options: PlanOptions, stagingDirectory: string, target: Opene
 
 /** An HTTP(S) stage, with a settings.xml server's credentials (--from-server-id) or ~/.netrc's, and --ca-file. */
 function httpSource(url: string, ssh: SshSettings | undefined, env: NodeJS.ProcessEnv): HttpSource {
-  const server = ssh?.servers?.["--from"];
-  // A settings.xml server's credentials, else ~/.netrc's for the host.
-  const netrc = server === undefined ? netrcCredentials(new URL(url).hostname, env) : undefined;
-  const username = server?.username ?? netrc?.login;
-  const password = server?.password ?? netrc?.password;
+  const { username, password } = httpCredentials(url, ssh?.servers?.["--from"], env);
   return new HttpSource(url, {
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),

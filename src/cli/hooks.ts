@@ -81,9 +81,8 @@ export function hookCallbacks(specs: readonly HookSpec[], options: { target: str
   };
   return {
     beforePhase: async (phase, plan) => (await run(BEFORE[phase], phase, plan)) ?? true,
-    afterPhase: (phase, plan) => run(AFTER[phase], phase, plan).then((stop) => stop ?? undefined),
-    onFailure: (phase, plan, error) =>
-      run("on-failure", phase, plan, { MAVEN_PROMOTE_ERROR: error instanceof Error ? error.message : String(error) }).then((stop) => stop ?? undefined),
+    afterPhase: (phase, plan) => run(AFTER[phase], phase, plan),
+    onFailure: (phase, plan, error) => run("on-failure", phase, plan, { MAVEN_PROMOTE_ERROR: error instanceof Error ? error.message : String(error) }),
     close: async () => {
       if (planDirectory !== undefined) await rm(planDirectory, { recursive: true, force: true });
     },

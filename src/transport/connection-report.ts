@@ -4,7 +4,7 @@
 // the default. It follows the precedence openTransport applies; a secret is reported as "***".
 import type { MavenServer } from "../maven-settings/settings.js";
 import { parseLocation } from "./location.js";
-import { netrcCredentials } from "./netrc.js";
+import { httpCredentials } from "./http-source.js";
 import { resolveSftpEndpoint, type SshSettings } from "./open-transport.js";
 
 export type ConnectionSource = "url" | "option" | "settings.xml" | "ssh-config" | "netrc" | "environment" | "default";
@@ -28,11 +28,10 @@ export function describeConnection(text: string, option: "--from" | "--to", ssh:
   const fromServer = (server: MavenServer): ConnectionSetting["from"] => `${server.file} <server> ${server.id}`;
   const report: ConnectionReport = {};
   if (location.kind === "http") {
-    const netrc = server === undefined ? netrcCredentials(new URL(location.url).hostname, env) : undefined;
-    if (server?.username !== undefined) report.username = { value: server.username, source: "settings.xml", from: fromServer(server) };
-    else if (netrc?.login !== undefined) report.username = { value: netrc.login, source: "netrc" };
-    if (server?.password !== undefined) report.password = { value: SECRET, source: "settings.xml", from: fromServer(server) };
-    else if (netrc?.password !== undefined) report.password = { value: SECRET, source: "netrc" };
+    const { username, password, source } = httpCredentials(location.url, server, env);
+    const from = server === undefined ? {} : { from: fromServer(server) };
+    if (username !== undefined) report.username = { value: username, source: source!, ...from };
+    if (password !== undefined) report.password = { value: SECRET, source: source!, ...from };
     if (ssh.caFile !== undefined) report.caFile = { value: ssh.caFile, source: "option" };
     return report;
   }

@@ -7,13 +7,24 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { writeExampleRepositories } from "../../scripts/example-repository.js";
-import { HttpSource, parseHtmlListing } from "../../src/transport/http-source.js";
+import { HttpSource, parseHtmlListing, type HttpSourceOptions } from "../../src/transport/http-source.js";
 import { downloadTree } from "../../src/transport/download-tree.js";
 import { runCliProcess } from "../helpers/cli.js";
 import { apacheAvailable, startApache } from "../helpers/apache.js";
 import { nginxAvailable, startNginx, type NginxServer } from "../helpers/nginx.js";
 import { startRepositoryManager, type RepositoryManagerServer } from "../helpers/repository-manager.js";
 import { makeTempDir, removeTempDirs, treeFingerprint } from "../helpers/temp-repos.js";
+
+/** Downloads the stage at `url` into a fresh directory with its own HttpSource, closed after. */
+async function download(url: string, options: HttpSourceOptions): Promise<{ local: string; files: number }> {
+  const local = makeTempDir();
+  const source = new HttpSource(url, options);
+  try {
+    return { local, files: await downloadTree(source, local) };
+  } finally {
+    await source.close();
+  }
+}
 
 describe("integration: an HTTP(S) staging repository", function () {
   this.timeout(120_000);
@@ -227,26 +238,16 @@ describe("integration: an HTTP(S) staging repository", function () {
     });
 
     it("follows a listing's redirect within the base URL, and a file's to another origin without the credentials", async () => {
-      const local = makeTempDir();
-      const source = new HttpSource(`${base}/stage/`, { username: "ci", password: "pw", attempts: 1 });
-      try {
-        assert.equal(await downloadTree(source, local), 2);
-      } finally {
-        await source.close();
-      }
+      const { local, files } = await download(`${base}/stage/`, { username: "ci", password: "pw", attempts: 1 });
+      assert.equal(files, 2);
       assert.equal(readFileSync(join(local, "moved/b.txt"), "utf8"), "b");
       assert.equal(readFileSync(join(local, "a.txt"), "utf8"), "from the blob store");
       assert.deepEqual(blobAuthorization, [undefined], "the password never went to the other origin");
     });
 
     it("a 429 is retried when its Retry-After says, not after the backoff", async () => {
-      const local = makeTempDir();
-      const source = new HttpSource(`${base}/busy/`, { username: "ci", password: "pw", backoffMs: 60_000 });
-      try {
-        assert.equal(await downloadTree(source, local), 1);
-      } finally {
-        await source.close();
-      }
+      const { local, files } = await download(`${base}/busy/`, { username: "ci", password: "pw", backoffMs: 60_000 });
+      assert.equal(files, 1);
       assert.equal(busyHits, 2);
       assert.equal(readFileSync(join(local, "c.txt"), "utf8"), "c");
     });
@@ -327,13 +328,8 @@ describe("integration: an HTTP(S) staging repository", function () {
     after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
     it("follows only links one level below each directory, retries a 500 and a truncated body", async () => {
-      const local = makeTempDir();
-      const source = new HttpSource(`${base}/stage/`, { backoffMs: 1 });
-      try {
-        assert.equal(await downloadTree(source, local), 3);
-      } finally {
-        await source.close();
-      }
+      const { local, files } = await download(`${base}/stage/`, { backoffMs: 1 });
+      assert.equal(files, 3);
       assert.equal(readFileSync(join(local, "sub/deep.txt"), "utf8"), "deep");
       assert.equal(readFileSync(join(local, "flaky.txt"), "utf8"), "flaky but fine");
       assert.equal(readFileSync(join(local, "short.txt"), "utf8"), "short, then whole");
