@@ -26,6 +26,11 @@ export const ERROR_TABLE = {
   ERR_EMPTY_STAGING: { exit: 4, hint: "Check --from: there is nothing to promote." },
   ERR_KEY: { exit: 2, hint: "Check the key file and its passphrase variable." },
   ERR_IO: { exit: 1, hint: "Check the path and its permissions." },
+  // 1, not 75: a full disk does not empty itself, and trying again at once only fills it again.
+  ERR_NO_SPACE: {
+    exit: 1,
+    hint: "The target's disk is full (or its inodes or the user's quota): free space there (`df -h`, `df -i`) or make it larger, then run the promotion again.",
+  },
   ERR_HOST_KEY_UNKNOWN: {
     exit: 1,
     hint: "Check the fingerprint with the server's admin, then add it to known_hosts or run once with --accept-new-host-key.",

@@ -16,6 +16,7 @@ import { parsePomDescription } from "../maven/pom.js";
 import { metadataPathsOf, planMetadata } from "./plan-metadata.js";
 import { PLAN_FORMAT, type MetadataPlan, type Plan, type UploadPlan } from "./plan-types.js";
 import { planVersions } from "./plan-versions.js";
+import { freeSpaceWarning } from "./free-space-warning.js";
 import { mavenTimestamp, newPromotionId } from "./promotion-id.js";
 import type { classifyStagedFiles } from "./staging-layout.js";
 
@@ -82,6 +83,7 @@ export async function createPlan(input: PlanInput): Promise<Plan> {
   problems.push(...metadata.problems);
 
   const uploads = [...versions.uploads, ...metadata.metadata.flatMap(metadataUploads)];
+  const tooFull = await freeSpaceWarning(target, uploads, metadata.metadata);
   return {
     format: PLAN_FORMAT,
     id: input.id ?? newPromotionId(now),
@@ -92,7 +94,7 @@ export async function createPlan(input: PlanInput): Promise<Plan> {
     mode: input.mode ?? "computed",
     ok: problems.length === 0,
     errors: sortProblems(problems),
-    warnings: [...stage.warnings, ...metadata.warnings],
+    warnings: [...stage.warnings, ...metadata.warnings, ...(tooFull === undefined ? [] : [tooFull])],
     metadata: metadata.metadata,
     versions: versions.versions,
     uploads,

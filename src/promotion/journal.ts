@@ -100,7 +100,13 @@ export async function writeJournal(transport: Transport, stateDirectory: string,
   journal.updatedAt = new Date().toISOString();
   // Write aside, then rename over: a reader never sees half a journal.
   const path = journalPath(stateDirectory);
-  await transport.writeFile(`${path}.tmp`, JSON.stringify(journal, null, 2) + "\n");
+  try {
+    await transport.writeFile(`${path}.tmp`, JSON.stringify(journal, null, 2) + "\n");
+  } catch (error) {
+    // Half a journal (the disk filled as it was written) is no record: it is not left behind.
+    await transport.remove(`${path}.tmp`).catch(() => undefined);
+    throw error;
+  }
   await transport.rename(`${path}.tmp`, path, { replace: true });
 }
 

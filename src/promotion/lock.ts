@@ -102,7 +102,12 @@ export async function acquireLock(target: Transport, lock: LockInfo, options: Ac
   const body = JSON.stringify(lock, null, 2) + "\n";
   for (;;) {
     await target.mkdirp(STATE_ROOT);
-    if (await target.createExclusive(LOCK_PATH, body)) return startHeartbeat(target, lock, options.heartbeatMs);
+    const created = await target.createExclusive(LOCK_PATH, body).catch(async (error: unknown) => {
+      // No lock could be written (a full disk): leave no empty .maven-promote/ behind either.
+      await target.removeEmptyDirectory(STATE_ROOT).catch(() => undefined);
+      throw error;
+    });
+    if (created) return startHeartbeat(target, lock, options.heartbeatMs);
     const holder = await readSettledLock(target);
     if (holder === undefined) continue; // released between our two calls: try again at once
     if (options.takeOver && holder.id === lock.id) {
@@ -148,7 +153,10 @@ export async function breakLock(target: Transport, guard: (holder: LockInfo) => 
 /** Replaces the lock file in one rename, so that a reader never sees half of it. */
 async function writeLockAside(target: Transport, lock: LockInfo): Promise<void> {
   const aside = `${LOCK_PATH}.${process.pid}.tmp`;
-  await target.writeFile(aside, JSON.stringify(lock, null, 2) + "\n");
+  await target.writeFile(aside, JSON.stringify(lock, null, 2) + "\n").catch(async (error: unknown) => {
+    await target.remove(aside).catch(() => undefined); // half written (a full disk): not left behind
+    throw error;
+  });
   await target.rename(aside, LOCK_PATH, { replace: true });
 }
 

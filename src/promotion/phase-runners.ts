@@ -10,9 +10,10 @@ import type { NetworkStats } from "../transport/round-trips.js";
 import type { Transport } from "../transport/transport.js";
 import { bundleEntries, bundleStream, estimatedBundleSize, type BundleEntry } from "./bundle.js";
 import { umaskFor } from "../transport/permissions.js";
+import { NO_SPACE_TEXT, noSpaceError } from "../transport/no-space.js";
 import { executeSteps } from "./execute-steps.js";
 import { FENCE_HELD_EXIT, fencedCommand } from "./fence.js";
-import { commitDurable, metadataWindow, newJournal, readJournal, writeJournal, type HookStop, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
+import { commitDurable, journalPath, metadataWindow, newJournal, readJournal, writeJournal, type HookStop, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
 import { releaseLock } from "./lock.js";
 import type { PhaseName } from "./phases.js";
 import type { Plan, UploadPlan } from "../plan/plan-types.js";
@@ -218,18 +219,22 @@ function totalSize(uploads: readonly UploadPlan[]): number {
 export async function commitPhase(context: PhaseContext): Promise<void> {
   const { target, stateDirectory: state } = context;
   await refuseChangedTarget(context);
-  if (context.executor === "shell") {
-    await runRemote(target, commitCommand(state, context.commitRunner), "running the rename script", {
-      [FENCE_HELD_EXIT]: FENCE_HELD,
-      127: { reason: "perl is not available on the server", hint: "Use --commit-runner auto (or sh) to let rename.sh run the commit." },
-    });
-  } else {
-    await executeSteps({
-      transport: target,
-      stateDirectory: state,
-      steps: context.steps,
-      onStep: (index, step) => context.onEvent({ type: "commit:step", index, op: step.op }),
-    });
+  try {
+    if (context.executor === "shell") {
+      await runRemote(target, commitCommand(state, context.commitRunner), "running the rename script", {
+        [FENCE_HELD_EXIT]: FENCE_HELD,
+        127: { reason: "perl is not available on the server", hint: "Use --commit-runner auto (or sh) to let rename.sh run the commit." },
+      });
+    } else {
+      await executeSteps({
+        transport: target,
+        stateDirectory: state,
+        steps: context.steps,
+        onStep: (index, step) => context.onEvent({ type: "commit:step", index, op: step.op }),
+      });
+    }
+  } catch (error) {
+    throw withResumeHint(error, context);
   }
   const recorded = await readJournal(target, state);
   context.result.state = recorded?.state ?? "committed";
@@ -242,6 +247,21 @@ export async function commitPhase(context: PhaseContext): Promise<void> {
     context.result.metadataWindow = window;
     context.result.metadataWindowMs = window.maxMs;
   }
+}
+
+/**
+ * A commit the disk stopped is on record and keeps its lock; its steps are idempotent, so once
+ * there is space again `resume` finishes it where it stopped (the hint says so, with the command).
+ */
+function withResumeHint(error: unknown, context: PhaseContext): unknown {
+  if (!(error instanceof PromoteError) || error.code !== "ERR_NO_SPACE") return error;
+  const { id } = context.plan;
+  const to = context.target.location;
+  return new PromoteError("ERR_NO_SPACE", error.message, {
+    ...(error.path === undefined ? {} : { path: error.path }),
+    cause: error,
+    hint: `The commit is on record and the target stays locked: free space on ${to} (\`df -h\`, \`df -i\`), then \`maven-promote resume ${id} --to ${to}\` finishes it (or \`rollback ${id}\` undoes it).`,
+  });
 }
 
 export async function verifyPhase(context: PhaseContext): Promise<void> {
@@ -274,18 +294,28 @@ export async function finishPhase(context: PhaseContext): Promise<void> {
  */
 export async function withdrawUpload(context: PhaseContext, error: unknown, stoppedBy?: HookStop): Promise<void> {
   if (context.journal === undefined) return; // nothing was written yet (e.g. stale .rip refused)
-  try {
-    await removeRipItems(context.target, context.items);
-    await removeCreatedDirectories(context.target, context.plan);
-    await context.target.remove(`${context.stateDirectory}/bundle.zip`);
+  const { target, stateDirectory: state } = context;
+  // Each part on its own, errors ignored (the first error is the one the user must see): on a
+  // full disk the failed journal may not fit, and the lock must be released all the same.
+  const attempt = (action: () => Promise<unknown>): Promise<boolean> => action().then(() => true, () => false);
+  const withdrawn = await attempt(async () => {
+    await removeRipItems(target, context.items);
+    await removeCreatedDirectories(target, context.plan);
+    await target.remove(`${state}/bundle.zip`);
+  });
+  // A journal that never reached the target (the disk filled as it was written) puts nothing on
+  // record: its state directory goes too, and the target is left exactly as it was.
+  const onRecord = await target.stat(journalPath(state)).then((info) => info !== undefined, () => true);
+  if (!onRecord) {
+    await attempt(() => target.removeTree(state));
+  } else {
     context.journal.state = "failed";
     context.journal.error = error instanceof Error ? error.message : String(error);
     if (stoppedBy !== undefined) context.journal.stoppedBy = stoppedBy;
-    await writeJournal(context.target, context.stateDirectory, context.journal);
-    await releaseLock(context.target, context.plan.id);
-  } catch {
-    // Keep the first error: it is the one the user must see.
+    await attempt(() => writeJournal(target, state, context.journal!));
   }
+  // With its .rip items gone, nothing of the promotion can show: the target is free again.
+  if (withdrawn) await attempt(() => releaseLock(target, context.plan.id));
 }
 
 export async function removeRipItems(target: Transport, items: readonly StagedItem[]): Promise<void> {
@@ -333,22 +363,30 @@ const FENCE_HELD = {
 };
 
 /** unzip's exit codes that mean "could not write" (unzip(1), DIAGNOSTICS), and a command not found. */
-const UNZIP_FAILURES: Record<number, { reason: string; hint: string }> = {
+const UNZIP_FAILURES: Record<number, KnownExit> = {
   [FENCE_HELD_EXIT]: FENCE_HELD,
-  50: { reason: "could not write (no permission, or the disk is full)", hint: "Check that the SSH user can write to the repository and that its disk has space." },
+  50: { reason: "unzip exit 50, the disk is (or was) full during extraction", hint: "", noSpace: true },
   127: { reason: "unzip is not installed on the server", hint: "Install unzip on the server, or use --sftp-only." },
 };
+
+/** What a command's exit code means; `noSpace`: the disk was full (ERR_NO_SPACE, its hint). */
+type KnownExit = { reason: string; hint: string; noSpace?: boolean };
 
 export async function runRemote(
   target: Transport,
   command: string,
   what: string,
-  known: Record<number, { reason: string; hint: string }> = { [FENCE_HELD_EXIT]: FENCE_HELD },
+  known: Record<number, KnownExit> = { [FENCE_HELD_EXIT]: FENCE_HELD },
 ): Promise<void> {
   const result = await target.exec!(command);
   if (result.code !== 0) {
     const detail = result.stderr.trim().split("\n").pop()?.replace(/\s+/g, " ").slice(0, 300) ?? "";
     const explained = known[result.code];
+    // A full disk, said by the command's exit code or in its own words (mkdir, cp, perl: strerror).
+    if (explained?.noSpace || NO_SPACE_TEXT.test(result.stderr)) {
+      const line = result.stderr.split("\n").find((text) => NO_SPACE_TEXT.test(text))?.replace(/\s+/g, " ").trim().slice(0, 300);
+      throw noSpaceError(target.location, `${what}: ${explained?.reason ?? `exit ${result.code}`}${line ? `: ${line}` : ""}`);
+    }
     const reason = explained?.reason ?? `exit ${result.code}`;
     throw new PromoteError("ERR_REMOTE_COMMAND", `${what} failed on ${target.location}: ${reason}${detail ? ` (${detail})` : ""}`, {
       ...(explained === undefined ? {} : { hint: explained.hint }),

@@ -3,12 +3,13 @@ import { execFile } from "node:child_process";
 import { constants, createWriteStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { appendFile, chmod, copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { appendFile, chmod, copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat, statfs, unlink, writeFile } from "node:fs/promises";
 import { dirname, resolve, sep } from "node:path";
 import { PromoteError } from "../errors.js";
 import { mapLimit } from "../util/map-limit.js";
 import { digestFiles } from "../integrity/digest-pool.js";
 import { digestStream, readInPlace, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
+import { NO_SPACE_ERRNOS, noSpaceError, type FreeSpace } from "./no-space.js";
 import type { TargetPermissions } from "./permissions.js";
 import type { DirEntry, FileStat, Transport } from "./transport.js";
 
@@ -35,14 +36,14 @@ export class LocalTransport implements Transport {
   }
 
   async stat(path: string): Promise<FileStat | undefined> {
-    return ioOrMissing(path, "read", async () => {
+    return this.io(path, "read", async () => {
       const info = await stat(this.resolvePath(path));
       return { type: info.isFile() ? "file" : info.isDirectory() ? "directory" : "other", size: info.size, mtimeMs: info.mtimeMs };
     });
   }
 
   async readFile(path: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Buffer | undefined> {
-    return ioOrMissing(path, "read", async () => {
+    return this.io(path, "read", async () => {
       const handle = await open(this.resolvePath(path), "r");
       try {
         const { size } = await handle.stat();
@@ -57,7 +58,7 @@ export class LocalTransport implements Transport {
   }
 
   async list(path: string): Promise<DirEntry[] | undefined> {
-    return ioOrMissing(path, "read", async () => {
+    return this.io(path, "read", async () => {
       const entries = await readdir(this.resolvePath(path), { withFileTypes: true });
       const listed = await Promise.all(
         entries.map(async (entry): Promise<DirEntry> => {
@@ -72,7 +73,7 @@ export class LocalTransport implements Transport {
   }
 
   async digest(path: string, algorithms: readonly DigestAlgorithm[]): Promise<DigestResult | undefined> {
-    return ioOrMissing(path, "read", async () => {
+    return this.io(path, "read", async () => {
       const absolute = this.resolvePath(path);
       const info = await stat(absolute);
       if (!info.isFile()) return undefined;
@@ -95,7 +96,14 @@ export class LocalTransport implements Transport {
   async createExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.write(path, async (absolute) => writeFile(absolute, data, { flag: "wx" }));
+        await this.write(path, async (absolute) => {
+          await writeFile(absolute, data, { flag: "wx" }).catch(async (error: NodeJS.ErrnoException) => {
+            // Made, but not written (a full disk): an empty lock file would lock the target
+            // for good. Only a failure after the create can leave it, so it is ours to remove.
+            if (error.code !== "EEXIST") await unlink(absolute).catch(() => undefined);
+            throw error;
+          });
+        });
         return true;
       } catch (error) {
         const code = error instanceof PromoteError ? (error.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
@@ -112,7 +120,7 @@ export class LocalTransport implements Transport {
   }
 
   async download(path: string, localPath: string): Promise<void> {
-    await ioOrMissing(path, "read", async () => {
+    await this.io(path, "read", async () => {
       await mkdir(dirname(localPath), { recursive: true });
       await copyFile(this.resolvePath(path), localPath);
     }, true);
@@ -135,11 +143,11 @@ export class LocalTransport implements Transport {
   }
 
   async mkdirp(path: string): Promise<void> {
-    await ioOrMissing(path, "create", async () => this.makeDirectories(this.resolvePath(path)));
+    await this.io(path, "create", async () => this.makeDirectories(this.resolvePath(path)));
   }
 
   async rename(from: string, to: string, options: { replace: boolean }): Promise<void> {
-    await ioOrMissing(to, "rename", async () => {
+    await this.io(to, "rename", async () => {
       const target = this.resolvePath(to);
       // rename(2) replaces files silently and an empty directory too: check first when it must not.
       if (!options.replace && (await stat(target).catch(() => undefined)) !== undefined) {
@@ -162,7 +170,7 @@ export class LocalTransport implements Transport {
   }
 
   async remove(path: string): Promise<boolean> {
-    return (await ioOrMissing(path, "remove", async () => (await unlink(this.resolvePath(path)), true))) ?? false;
+    return (await this.io(path, "remove", async () => (await unlink(this.resolvePath(path)), true))) ?? false;
   }
 
   async removeEmptyDirectory(path: string): Promise<boolean> {
@@ -177,7 +185,7 @@ export class LocalTransport implements Transport {
   async removeTree(path: string): Promise<boolean> {
     const absolute = this.resolvePath(path);
     if ((await this.stat(path)) === undefined) return false;
-    await ioOrMissing(path, "remove", async () => rm(absolute, { recursive: true, force: true }));
+    await this.io(path, "remove", async () => rm(absolute, { recursive: true, force: true }));
     return true;
   }
 
@@ -186,7 +194,7 @@ export class LocalTransport implements Transport {
     // every path does, in one call; where there is no such command, each path is fsynced.
     if (await syncFileSystem(this.root)) return true;
     await mapLimit([...new Set(paths)], 16, async (path) => {
-      await ioOrMissing(path, "sync", async () => {
+      await this.io(path, "sync", async () => {
         // A directory opens read-only too; fsync(2) of it makes its entries (renames) durable.
         const handle = await open(this.resolvePath(path), "r");
         try {
@@ -203,11 +211,23 @@ export class LocalTransport implements Transport {
     return "fsync";
   }
 
+  async freeSpace(): Promise<FreeSpace | undefined> {
+    const info = await statfs(this.root).catch(() => undefined);
+    if (info === undefined) return undefined;
+    // bavail: what an unprivileged user may still write (root may dig into the reserve too).
+    return { bytes: info.bavail * info.bsize, inodes: info.files > 0 ? info.ffree : undefined };
+  }
+
   async close(): Promise<void> {}
+
+  /** ioOrMissing, naming this target when its disk is full. */
+  private io<T>(path: string, verb: string, action: () => Promise<T>, strict = false): Promise<T | undefined> {
+    return ioOrMissing(this.location, path, verb, action, strict);
+  }
 
   private async write(path: string, action: (absolute: string) => Promise<unknown>): Promise<void> {
     const absolute = this.resolvePath(path);
-    await ioOrMissing(path, "write", async () => {
+    await this.io(path, "write", async () => {
       await this.makeDirectories(dirname(absolute));
       await action(absolute);
       if (this.permissions?.file !== undefined) await chmod(absolute, this.permissions.file);
@@ -218,8 +238,16 @@ export class LocalTransport implements Transport {
   private async makeDirectories(absolute: string): Promise<void> {
     const mode = this.permissions?.directory;
     if (mode === undefined) {
-      await mkdir(absolute, { recursive: true });
-      return;
+      // Node's recursive mkdir reports any parent it could not make as ENOENT (even for ENOSPC):
+      // then one level at a time, below, says why.
+      const made = await mkdir(absolute, { recursive: true }).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== "ENOENT") throw error;
+          return false;
+        },
+      );
+      if (made) return;
     }
     const missing: string[] = [];
     for (let directory = absolute; (await stat(directory).catch(() => undefined)) === undefined && directory !== dirname(directory); directory = dirname(directory)) {
@@ -230,7 +258,7 @@ export class LocalTransport implements Transport {
         if (error.code === "EEXIST") return false; // made by someone else meanwhile
         throw error;
       });
-      if (made) await chmod(directory, mode);
+      if (made && mode !== undefined) await chmod(directory, mode);
     }
   }
 }
@@ -244,15 +272,17 @@ function syncFileSystem(directory: string): Promise<boolean> {
 
 /**
  * Runs an fs call. ENOENT/ENOTDIR become undefined (unless `strict`, for writes, where a
- * missing source is an error too); other errno failures become one ERR_IO line.
+ * missing source is an error too); a full disk is ERR_NO_SPACE naming the target; other errno
+ * failures become one ERR_IO line.
  */
-async function ioOrMissing<T>(path: string, verb: string, action: () => Promise<T>, strict = false): Promise<T | undefined> {
+async function ioOrMissing<T>(location: string, path: string, verb: string, action: () => Promise<T>, strict = false): Promise<T | undefined> {
   try {
     return await action();
   } catch (error) {
     if (error instanceof PromoteError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (!strict && (code === "ENOENT" || code === "ENOTDIR")) return undefined;
+    if (code !== undefined && NO_SPACE_ERRNOS.has(code)) throw noSpaceError(location, `${code}: cannot ${verb} ${path}`, { path, cause: error });
     if (typeof code === "string") {
       throw new PromoteError("ERR_IO", `${path}: cannot ${verb} (${code})`, { path, cause: error });
     }

@@ -4,7 +4,7 @@
 // one-line PromoteErrors and never leak above this file.
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, posix } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { ConnectConfig, SFTPWrapper } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
 import { PromoteError } from "../errors.js";
@@ -20,6 +20,7 @@ import { readTarFiles } from "./tar-reader.js";
 import { isoNow } from "../util/iso-now.js";
 import type { DirEntry, ExecResult, FileStat, OrderedOperation, Transport } from "./transport.js";
 import type { TargetPermissions } from "./permissions.js";
+import { looksFull, noSpaceError, type FreeSpace } from "./no-space.js";
 
 export interface SftpOptions {
   host: string;
@@ -244,11 +245,10 @@ export class SftpTransport implements Transport {
   }
 
   async writeFile(path: string, data: string | Uint8Array): Promise<void> {
-    await this.orFail(path, "write", async () => {
-      await this.makeDirectory(posix.dirname(this.remotePath(path)));
-      await this.client.put(Buffer.from(data), this.remotePath(path), { writeStreamOptions: { mode: this.fileMode() } });
-      await this.applyFileMode(this.remotePath(path));
-    });
+    // Not client.put(): ssh2's write stream destroys itself on a failed write before it reports
+    // the error, so put() resolves and leaves a short or empty file (a full disk: an empty
+    // journal.json, issue 17). uploadStream reports every write's error.
+    await this.uploadStream(Readable.from([Buffer.from(data)]), path);
   }
 
   async createExclusive(path: string, data: string | Uint8Array): Promise<boolean> {
@@ -271,12 +271,19 @@ export class SftpTransport implements Transport {
       sftp.open(remote, "wx", { mode: this.fileMode() }, (openError, handle) => {
         if (openError) {
           const code = (openError as { code?: number }).code;
-          if (code === 4 /* FAILURE, how OpenSSH reports EEXIST */ || code === 11) return resolve(false);
+          if (code === 11) return resolve(false);
+          // FAILURE is how OpenSSH reports EEXIST, but ENOSPC (no inode left) too: the name is there, or the disk is full.
+          if (code === 4) return void this.client.exists(remote).then((there) => (there ? resolve(false) : this.explainFailure(this.translate(openError, path, "create")).then(reject)), () => resolve(false));
           return reject(this.translate(openError, path, "create"));
         }
         const bytes = Buffer.from(data);
         sftp.write(handle, bytes, 0, bytes.length, 0, (writeError) => {
-          const close = (error: unknown) => sftp.close(handle, () => (error ? reject(this.translate(error, path, "write")) : resolve(true)));
+          const close = (error: unknown) =>
+            sftp.close(handle, () => {
+              if (!error) return resolve(true);
+              // Made but not written (a full disk): an empty lock file would lock the target for good.
+              sftp.unlink(remote, () => void this.explainFailure(this.translate(error, path, "write")).then(reject));
+            });
           if (writeError || this.permissions?.file === undefined) return close(writeError);
           sftp.fchmod(handle, this.permissions.file, close);
         });
@@ -287,7 +294,7 @@ export class SftpTransport implements Transport {
   async appendFile(path: string, data: string): Promise<void> {
     const remote = this.remotePath(path);
     const sftp = this.sftp();
-    await new Promise<void>((resolve, reject) => {
+    const appended = new Promise<void>((resolve, reject) => {
       sftp.open(remote, "a", { mode: FILE_MODE }, (openError, handle) => {
         if (openError) return reject(this.translate(openError, path, "append to"));
         const bytes = Buffer.from(data, "utf8");
@@ -299,6 +306,9 @@ export class SftpTransport implements Transport {
           sftp.write(handle, bytes, 0, bytes.length, attributes.size, (writeError) => finish(writeError));
         });
       });
+    });
+    await appended.catch(async (error: unknown) => {
+      throw await this.explainFailure(error);
     });
   }
 
@@ -334,7 +344,7 @@ export class SftpTransport implements Transport {
     await this.orFail(path, "write", () => this.makeDirectory(posix.dirname(remote)));
     const sftp = this.sftp();
     const handle = await new Promise<Buffer>((resolve, reject) =>
-      sftp.open(remote, "w", { mode: this.fileMode() }, (error, opened) => (error ? reject(this.translate(error, path, "write")) : resolve(opened))),
+      sftp.open(remote, "w", { mode: this.fileMode() }, (error, opened) => (error ? void this.explainFailure(this.translate(error, path, "write")).then(reject) : resolve(opened))),
     );
     let offset = 0;
     let inFlight = 0;
@@ -348,7 +358,7 @@ export class SftpTransport implements Transport {
       for await (const chunk of source as AsyncIterable<Buffer>) {
         for (let start = 0; start < chunk.length; start += UPLOAD_PIECE) {
           while (inFlight >= UPLOAD_WINDOW && failure === undefined) await new Promise<void>((resolve) => (wake = resolve));
-          if (failure !== undefined) throw failure;
+          if (failure !== undefined) throw await this.explainFailure(failure);
           const piece = chunk.subarray(start, Math.min(chunk.length, start + UPLOAD_PIECE));
           inFlight++;
           sftp.write(handle, piece, 0, piece.length, offset, (error) => {
@@ -360,7 +370,7 @@ export class SftpTransport implements Transport {
         }
       }
       while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined) throw await this.explainFailure(failure);
       const mode = this.permissions?.file;
       if (mode !== undefined) {
         await new Promise<void>((resolve, reject) => sftp.fchmod(handle, mode, (error) => (error ? reject(this.translate(error, path, "set the mode of")) : resolve())));
@@ -480,6 +490,32 @@ export class SftpTransport implements Transport {
   syncMethod(): string | null {
     const extensions = (this.sftp() as unknown as { _extensions?: Record<string, string> })._extensions ?? {};
     return extensions["fsync@openssh.com"] === "1" ? "fsync@openssh.com" : null;
+  }
+
+  /** statvfs@openssh.com of the repository root; undefined where the server does not offer it. */
+  async freeSpace(): Promise<FreeSpace | undefined> {
+    const sftp = this.sftp();
+    const extensions = (sftp as unknown as { _extensions?: Record<string, string> })._extensions ?? {};
+    if (extensions["statvfs@openssh.com"] !== "2") return undefined;
+    const info = await new Promise<Record<string, unknown> | undefined>((resolve) => sftp.ext_openssh_statvfs(this.options.root, (error, stats) => resolve(error ? undefined : stats)));
+    if (info === undefined) return undefined;
+    const files = Number(info.f_files);
+    return { bytes: Number(info.f_bavail) * Number(info.f_frsize), inodes: files > 0 ? Number(info.f_favail) : undefined };
+  }
+
+  /**
+   * OpenSSH's sftp-server answers ENOSPC with a bare SSH_FX_FAILURE ("Failure"), like many other
+   * errors: a refused write on a disk that statvfs shows (nearly) full was refused for space.
+   */
+  private async explainFailure(error: unknown): Promise<unknown> {
+    if (!(error instanceof PromoteError) || (error.code !== "ERR_IO" && error.code !== "ERR_PERMISSION") || !isGenericFailure(error.cause)) return error;
+    const space = await this.freeSpace().catch(() => undefined);
+    if (space === undefined || !looksFull(space)) return error;
+    const left = space.inodes === 0 ? "no inode free" : `${space.bytes} bytes free`;
+    return noSpaceError(this.location, `${error.message.replace(/ \(.*\)$/, "")}; the server said "Failure" with ${left}`, {
+      ...(error.path === undefined ? {} : { path: error.path }),
+      cause: error.cause,
+    });
   }
 
   async sha256OnServer(paths: readonly string[]): Promise<Map<string, string> | undefined> {
@@ -670,7 +706,7 @@ export class SftpTransport implements Transport {
     try {
       return await action();
     } catch (error) {
-      throw this.translate(error, path, verb);
+      throw await this.explainFailure(this.translate(error, path, verb));
     }
   }
 
@@ -752,6 +788,14 @@ function parseProbeOutput(output: Buffer): { stats: Map<string, FileStat>; tar: 
     const type = match[1] === "f" ? "file" : match[1] === "d" ? "directory" : "other";
     stats.set(match[4]!, { type, size: Number(match[2]), mtimeMs: Math.round(Number(match[3]) * 1000) });
   }
+}
+
+/** SSH_FX_FAILURE: the server's catch-all status (OpenSSH sends it for ENOSPC). */
+function isGenericFailure(error: unknown): boolean {
+  const code = (error as { code?: number | string } | undefined)?.code;
+  const message = error instanceof Error ? error.message : "";
+  // ssh2-sftp-client words a mkdir's FAILURE "Bad path: … permission denied" (ERR_BAD_PATH).
+  return code === 4 || /\bFailure\b/.test(message) || (code === "ERR_BAD_PATH" && /permission denied/.test(message));
 }
 
 function isNoSuchFile(error: unknown): boolean {

@@ -7,6 +7,7 @@ import type { Readable } from "node:stream";
 import type { ProbeRequest, ProbeResult } from "./read-many.js";
 import type { NetworkStats } from "./round-trips.js";
 import type { TargetPermissions } from "./permissions.js";
+import type { FreeSpace } from "./no-space.js";
 
 export interface FileStat {
   type: "file" | "directory" | "other";
@@ -78,6 +79,11 @@ export interface Transport {
   sync(paths: readonly string[]): Promise<boolean>;
   /** How sync() reaches the disk ("fsync", "fsync@openssh.com"), or null when it cannot. */
   syncMethod(): string | null;
+  /**
+   * What the target's file system has left (statfs locally, statvfs@openssh.com over SFTP), or
+   * undefined where the other side cannot tell.
+   */
+  freeSpace?(): Promise<FreeSpace | undefined>;
   /**
    * sha256 of many files computed on the server (`sha256sum`), so that checking what was
    * uploaded needs no download; undefined when the server cannot (then digest() each file).
