@@ -30,7 +30,7 @@ import {
 import type { MetadataPlan, Plan } from "../plan/plan-types.js";
 import { isPromotionId } from "../plan/promotion-id.js";
 import { stagedItemsOf, stateDirectory } from "./rename-list.js";
-import { metadataChangedBehindPlan } from "./target-digest.js";
+import { metadataChangedBehindPlan, sha256OnTarget } from "./target-digest.js";
 
 export interface RecoveryInput {
   target: Transport;
@@ -219,7 +219,9 @@ async function rollbackQuiet(input: RecoveryInput): Promise<RollbackResult> {
     // that is about to disappear; then the versions themselves. Metadata is only touched after
     // the metadata-start mark, which comes after every backup: without the mark, the commit
     // changed no metadata, and a missing backup would not mean "the file did not exist".
-    if (log.some((entry) => entry.op === "mark" && entry.subject === "metadata-start")) {
+    // After a power cut the mark can be lost while flips it preceded are on disk, so a flip
+    // found on the target counts as the mark too.
+    if (log.some((entry) => entry.op === "mark" && entry.subject === "metadata-start") || (await metadataFlipped(target, plan, state_))) {
       for (const entry of plan.metadata.filter((candidate) => candidate.changed).reverse()) {
         await restoreMetadataGroup(target, state_, entry, result);
       }
@@ -250,6 +252,27 @@ async function refuseLaterChanges(target: Transport, plan: Plan): Promise<void> 
       { path: changed },
     );
   }
+}
+
+/**
+ * Whether any metadata file the plan changes already shows the commit's hand: the new file or
+ * one of its new checksums in place, or the stale signature removed. steps.log's metadata-start
+ * line is appended before the first flip but made durable by nothing before it, so a power cut
+ * can keep the flips and lose the line (test/integration/power-cut.test.ts). A flip is made
+ * only after the versions barrier, which made every backup durable: if one is seen here, a
+ * missing backup does mean "the file did not exist".
+ */
+async function metadataFlipped(target: Transport, plan: Plan, state: string): Promise<boolean> {
+  for (const entry of plan.metadata.filter((candidate) => candidate.changed)) {
+    if ((await sha256OnTarget(target, entry.path)) === entry.digests.sha256) return true;
+    for (const algorithm of entry.checksums) {
+      const recorded = (await target.readFile(entry.path + CHECKSUM_EXTENSIONS[algorithm], 1024 * 1024))?.toString("utf8").trim().split(/\s+/)[0];
+      if (recorded !== undefined && recorded === entry.digests[algorithm]) return true;
+    }
+    const signature = entry.path + SIGNATURE_EXTENSION;
+    if (entry.signature === "remove" && (await target.stat(signature)) === undefined && (await target.stat(`${state}/backup/${signature}`))?.type === "file") return true;
+  }
+  return false;
 }
 
 /** Puts a metadata file and its checksums and signature back as they were, xml last. */
