@@ -137,6 +137,34 @@ describe("integration: a disk that fills", function () {
 
   for (const kind of KINDS) {
     describe(`${kind} target`, () => {
+      it("plan warns (report and --json) when the free space is below the uploads plus the backups, and not when it is not", async () => {
+        const { disk, root } = targetOnSmallDisk();
+        // The commit backs up the metadata file it replaces and its checksums (hard links, counted as copies).
+        const metadata = join(fixtureTarget, "org/example/demo/maven-metadata.xml");
+        const backupBytes = [metadata, `${metadata}.md5`, `${metadata}.sha1`].reduce((sum, path) => sum + readFileSync(path).length, 0);
+        const needed = uploadBytes + backupBytes;
+        const warningsWith = async (free: number) => {
+          emptyFiller(disk);
+          fillDisk(disk, free);
+          const plan = await runCliProcess(["plan", "--json", "--from", staging, ...targetArgs(kind, root)]);
+          assert.equal(plan.code, 0, plan.stderr);
+          const report = await runCliProcess(["plan", "--from", staging, ...targetArgs(kind, root)]);
+          assert.equal(report.code, 0, report.stderr);
+          const warnings = (JSON.parse(plan.stdout) as { warnings: Array<{ message: string }> }).warnings.map((warning) => warning.message);
+          return { warnings: warnings.filter((message) => message.includes("no space left")), report: report.stdout };
+        };
+
+        const short = await warningsWith(roundUp(needed) - PAGE);
+        assert.equal(short.warnings.length, 1, "one warning when a page short");
+        assert.ok(short.warnings[0]!.startsWith(`${location(kind, root)}: `), short.warnings[0]);
+        assert.match(short.warnings[0]!, /free, less than the .* this promotion writes \(uploads .*, backups .*\)/);
+        assert.ok(short.report.includes(short.warnings[0]!), "the readable report shows it too");
+
+        const enough = await warningsWith(roundUp(needed));
+        assert.deepEqual(enough.warnings, [], "no warning when the uploads and backups fit");
+        assert.deepEqual(liveTree(root), liveTree(fixtureTarget), "plan writes nothing");
+      });
+
       it("full before it starts (0 bytes free): refused at the lock; the target is byte-identical, .maven-promote/ included", async () => {
         const { disk, root } = targetOnSmallDisk();
         const before = treeFingerprint(root);
