@@ -10,7 +10,7 @@ import type { NetworkStats } from "../transport/round-trips.js";
 import type { Transport } from "../transport/transport.js";
 import { bundleEntries, bundleStream, estimatedBundleSize, type BundleEntry } from "./bundle.js";
 import { umaskFor } from "../transport/permissions.js";
-import { NO_SPACE_TEXT, noSpaceError } from "../transport/no-space.js";
+import { describeFreeSpace, looksFull, NO_SPACE_TEXT, noSpaceError } from "../transport/no-space.js";
 import { executeSteps } from "./execute-steps.js";
 import { FENCE_HELD_EXIT, fencedCommand } from "./fence.js";
 import { commitDurable, journalPath, metadataWindow, newJournal, readJournal, writeJournal, type HookStop, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
@@ -365,12 +365,13 @@ const FENCE_HELD = {
 /** unzip's exit codes that mean "could not write" (unzip(1), DIAGNOSTICS), and a command not found. */
 const UNZIP_FAILURES: Record<number, KnownExit> = {
   [FENCE_HELD_EXIT]: FENCE_HELD,
-  50: { reason: "unzip exit 50, the disk is (or was) full during extraction", hint: "", noSpace: true },
+  // unzip(1) says "the disk is (or was) full", but a directory it may not write to gives 50 too.
+  50: { reason: "could not write (no permission, or the disk is full)", hint: "Check that the SSH user can write to the repository and that its disk has space.", whenFull: "unzip exit 50" },
   127: { reason: "unzip is not installed on the server", hint: "Install unzip on the server, or use --sftp-only." },
 };
 
-/** What a command's exit code means; `noSpace`: the disk was full (ERR_NO_SPACE, its hint). */
-type KnownExit = { reason: string; hint: string; noSpace?: boolean };
+/** What a command's exit code means; `whenFull`: what it is called when the target's disk is found full (then ERR_NO_SPACE). */
+type KnownExit = { reason: string; hint: string; whenFull?: string };
 
 export async function runRemote(
   target: Transport,
@@ -382,10 +383,13 @@ export async function runRemote(
   if (result.code !== 0) {
     const detail = result.stderr.trim().split("\n").pop()?.replace(/\s+/g, " ").slice(0, 300) ?? "";
     const explained = known[result.code];
-    // A full disk, said by the command's exit code or in its own words (mkdir, cp, perl: strerror).
-    if (explained?.noSpace || NO_SPACE_TEXT.test(result.stderr)) {
-      const line = result.stderr.split("\n").find((text) => NO_SPACE_TEXT.test(text))?.replace(/\s+/g, " ").trim().slice(0, 300);
-      throw noSpaceError(target.location, `${what}: ${explained?.reason ?? `exit ${result.code}`}${line ? `: ${line}` : ""}`);
+    // A full disk, in the command's own words (mkdir, cp, perl: strerror(ENOSPC)), or an exit
+    // code that may mean it (unzip's 50) on a disk that statvfs shows full.
+    const line = result.stderr.split("\n").find((text) => NO_SPACE_TEXT.test(text))?.replace(/\s+/g, " ").trim().slice(0, 300);
+    if (line !== undefined) throw noSpaceError(target.location, `${what}: exit ${result.code}: ${line}`);
+    if (explained?.whenFull !== undefined) {
+      const space = await target.freeSpace?.().catch(() => undefined);
+      if (space !== undefined && looksFull(space)) throw noSpaceError(target.location, `${what}: ${explained.whenFull}; ${describeFreeSpace(space)}`);
     }
     const reason = explained?.reason ?? `exit ${result.code}`;
     throw new PromoteError("ERR_REMOTE_COMMAND", `${what} failed on ${target.location}: ${reason}${detail ? ` (${detail})` : ""}`, {

@@ -28,6 +28,11 @@ export function looksFull(space: FreeSpace): boolean {
   return space.bytes < NEARLY_FULL_BYTES || space.inodes === 0;
 }
 
+/** "0 bytes free", "no inode free": what was left when a write was refused. */
+export function describeFreeSpace(space: FreeSpace): string {
+  return space.inodes === 0 ? "no inode free" : `${space.bytes} bytes free`;
+}
+
 /** The one line a full disk gives: the target, "no space left", and what could not be done. */
 export function noSpaceError(location: string, what: string, options: { path?: string; cause?: unknown } = {}): PromoteError {
   return new PromoteError("ERR_NO_SPACE", `${location}: no space left on the device (${what})`, options);

@@ -20,7 +20,7 @@ import { readTarFiles } from "./tar-reader.js";
 import { isoNow } from "../util/iso-now.js";
 import type { DirEntry, ExecResult, FileStat, OrderedOperation, Transport } from "./transport.js";
 import type { TargetPermissions } from "./permissions.js";
-import { looksFull, noSpaceError, type FreeSpace } from "./no-space.js";
+import { describeFreeSpace, looksFull, noSpaceError, type FreeSpace } from "./no-space.js";
 
 export interface SftpOptions {
   host: string;
@@ -511,8 +511,7 @@ export class SftpTransport implements Transport {
     if (!(error instanceof PromoteError) || (error.code !== "ERR_IO" && error.code !== "ERR_PERMISSION") || !isGenericFailure(error.cause)) return error;
     const space = await this.freeSpace().catch(() => undefined);
     if (space === undefined || !looksFull(space)) return error;
-    const left = space.inodes === 0 ? "no inode free" : `${space.bytes} bytes free`;
-    return noSpaceError(this.location, `${error.message.replace(/ \(.*\)$/, "")}; the server said "Failure" with ${left}`, {
+    return noSpaceError(this.location, `${error.message.replace(/ \(.*\)$/, "")}; the server said "Failure" with ${describeFreeSpace(space)}`, {
       ...(error.path === undefined ? {} : { path: error.path }),
       cause: error.cause,
     });
