@@ -3,7 +3,7 @@
 #
 # Generated from templates/rename.sh; every name below was validated and is single-quoted.
 # It moves the items staged under .rip names into place, in the order of the rename list:
-#   state committing; backups; version directories; sync; metadata groups (checksums and
+#   state committing; backups; sync; version directories; sync; metadata groups (checksums and
 #   signature, then maven-metadata.xml, back to back); sync; state committed.
 # Every step is idempotent, so running the script again after a crash continues where it
 # stopped: a step whose source is gone and whose destination is present was done already.

@@ -12,9 +12,11 @@
 //      new .asc, then maven-metadata.xml itself, back to back (the window clients can see
 //      out of step is measured between the two marks)
 //   5. state committed
-// with two barriers (DESIGN.md invariant 9): after 3, everything the metadata will point at is
-// made durable before the first metadata flip, and after 4, the flips before `committed` is
-// recorded, so that after a power loss no metadata can list a version whose rename was lost.
+// with three barriers (DESIGN.md invariant 9): after 2, the `committing` line and the backups
+// are made durable before the first move; after 3, everything the metadata will point at before
+// the first metadata flip; and after 4, the flips before `committed` is recorded, so that after
+// a power loss no metadata can list a version whose rename was lost, and recovery never finds a
+// move without the record and the backups it needs to finish or undo it.
 import { CHECKSUM_EXTENSIONS } from "../integrity/digests.js";
 import { RIP_SUFFIX, SIGNATURE_EXTENSION, dirname } from "../maven/repository-path.js";
 import type { MetadataPlan, Plan } from "../plan/plan-types.js";
@@ -34,7 +36,7 @@ export type RenameStep =
    * after it. `paths` are the files and directories to fsync (the shell syncs the whole file
    * system instead).
    */
-  | { op: "sync"; label: "versions" | "metadata"; paths: string[] }
+  | { op: "sync"; label: "backups" | "versions" | "metadata"; paths: string[] }
   /**
    * Timestamps: around step 4 as a whole, and around each metadata group (from just before its
    * first rename to just after its maven-metadata.xml rename: the window a client can see the
@@ -86,13 +88,19 @@ export function buildRenameList(plan: Plan): RenameStep[] {
     steps.push({ op: "backup", path: entry.path + SIGNATURE_EXTENSION });
   }
 
+  // Barrier: the log's `committing` line and the backups on disk before the first move. Else a
+  // power cut can keep a move and lose them (test/integration/power-cut.test.ts): resume would
+  // take the promotion for one still uploading and upload the moved version again, rollback
+  // would leave the moved version in place, and a replaced SNAPSHOT file would have no backup.
+  const state = stateDirectory(plan.id);
+  const backups = steps.flatMap((step) => (step.op === "backup" ? [`${state}/backup/${step.path}`] : []));
+  steps.push({ op: "sync", label: "backups", paths: withParents([`${state}/steps.log`, ...backups]) });
+
   // 3. Everything the new metadata will point at.
   for (const version of newDirectories) steps.push({ op: "move-dir", from: ripName(version.path), to: version.path });
   for (const upload of snapshotFiles) steps.push({ op: "move-file", from: ripName(upload.path), to: upload.path, replace: upload.replaces === true });
 
   // Barrier: the versions' files, their directories and the backups on disk before any flip.
-  const state = stateDirectory(plan.id);
-  const backups = steps.flatMap((step) => (step.op === "backup" ? [`${state}/backup/${step.path}`] : []));
   const versionFiles = plan.uploads.filter((upload) => upload.origin !== "merged").map((upload) => upload.path);
   steps.push({ op: "sync", label: "versions", paths: withParents([...versionFiles, ...newDirectories.map((version) => version.path), ...backups]) });
 

@@ -1,4 +1,4 @@
-// What must hold in every state a power cut can leave (DESIGN.md invariants 1, 2, 5 and 9), read
+// What must hold in every state a power cut can leave (DESIGN.md invariants 1, 2, 5, 6 and 9), read
 // straight from the bytes of the state, with no code of the product's: a regex reads the
 // versions a maven-metadata.xml lists, node:crypto computes the checksums.
 import { createHash } from "node:crypto";
@@ -11,6 +11,8 @@ const CHECKSUMS: Record<string, string> = { ".md5": "md5", ".sha1": "sha1", ".sh
 export interface InvariantContext {
   /** The fully promoted target (a real promotion run to its end). */
   promoted: Tree;
+  /** The new version directories the promotion moves into place. */
+  newVersionDirectories: readonly string[];
   /** The metadata files the promotion changes. */
   changedMetadata: ReadonlySet<string>;
   /**
@@ -50,8 +52,12 @@ export function checkCrashState(state: Tree, context: InvariantContext): string[
       problems.push(`${path}${extension} does not match ${path}${context.inMetadataWindow ? " (a file this promotion does not change)" : " outside the metadata window"}`);
     }
   }
+  // Recoverability: once a version directory has moved, the journal or log must say the commit
+  // began, or resume takes the promotion for one still uploading and rollback keeps the move.
+  const moved = context.newVersionDirectories.find((path) => state.get(path)?.type === "dir");
+  if (moved !== undefined && !saysAtLeast(state, "committing")) problems.push(`${moved} is in place, but neither the journal nor steps.log says the commit began`);
   // Honesty: a journal or log that says committed means the whole promotion reached the disk.
-  if (saysCommitted(state)) {
+  if (saysAtLeast(state, "committed")) {
     const promotedVisible = [...context.promoted].filter(([path]) => !path.startsWith(".maven-promote"));
     const differs = promotedVisible.find(([path, want]) => !sameEntry(state.get(path), want)) ?? visible.find(([path]) => !context.promoted.has(path));
     if (differs !== undefined) problems.push(`the journal says committed, but ${differs[0]} is not as promoted`);
@@ -65,12 +71,14 @@ export function listedVersions(xml: string): string[] {
   return [...list.matchAll(/<version>\s*([^<\s]+)\s*<\/version>/g)].map((match) => match[1]!);
 }
 
-function saysCommitted(state: Tree): boolean {
+/** Whether the promotion's journal.json or steps.log records `state` (or `committed`, which comes after `committing`). */
+function saysAtLeast(state: Tree, wanted: "committing" | "committed"): boolean {
+  const states = wanted === "committing" ? "committing|committed" : "committed";
   for (const [path, entry] of state) {
     if (!/^\.maven-promote\/[^/]+\/(steps\.log|journal\.json)$/.test(path)) continue;
     const text = entry.data.toString("utf8");
-    if (path.endsWith("steps.log") && /^state committed /m.test(text)) return true;
-    if (path.endsWith("journal.json") && /^ {2}"state": "committed"/m.test(text)) return true;
+    if (path.endsWith("steps.log") && new RegExp(`^state (${states}) `, "m").test(text)) return true;
+    if (path.endsWith("journal.json") && new RegExp(`^ {2}"state": "(${states})"`, "m").test(text)) return true;
   }
   return false;
 }

@@ -3,7 +3,7 @@
 // the recording checked against the invariants, and a sample of them recovered with the real CLI.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Journal } from "../../src/promotion/journal.js";
 import type { RenameStep } from "../../src/promotion/rename-list.js";
@@ -16,7 +16,12 @@ import { cliPath } from "./paths.js";
 import { recordFileOps } from "./strace-ops.js";
 import { treeFingerprint } from "./temp-repos.js";
 
-export const EXECUTORS = ["local", "perl", "sh"] as const;
+/**
+ * local: the local executor, whose barrier is one `sync -f` (syncfs); local-fsync: the same
+ * where there is no `sync -f`, so it fsyncs each path the rename list's sync step names (the
+ * list that --sftp-only sends as fsync@openssh.com); perl and sh: the rendered scripts.
+ */
+export const EXECUTORS = ["local", "local-fsync", "perl", "sh"] as const;
 export type Executor = (typeof EXECUTORS)[number];
 
 const NOW = "2026-11-22T10:15:00Z";
@@ -66,7 +71,7 @@ export interface Recorded {
  * rendered from the journal's rename list and run by perl and sh. `withoutBarrier` drops that
  * sync step from the list first (in the journal too, which resume reads its steps from).
  */
-export async function recordCommit(preCommit: string, workDir: string, id: string, executor: Executor, withoutBarrier?: "versions" | "metadata"): Promise<Recorded> {
+export async function recordCommit(preCommit: string, workDir: string, id: string, executor: Executor, withoutBarrier?: "backups" | "versions" | "metadata"): Promise<Recorded> {
   const target = join(workDir, "target");
   cpSync(preCommit, target, { recursive: true });
   const journalPath = join(target, ".maven-promote", id, "journal.json");
@@ -74,10 +79,12 @@ export async function recordCommit(preCommit: string, workDir: string, id: strin
   const steps: RenameStep[] = journal.steps.filter((step) => !(step.op === "sync" && step.label === withoutBarrier));
   if (withoutBarrier !== undefined) writeFileSync(journalPath, JSON.stringify({ ...journal, steps }, null, 2) + "\n");
   const initial = loadTree(target);
-  const env = { PATH: process.env.PATH, MAVEN_PROMOTE_NOW: NOW };
+  let env: NodeJS.ProcessEnv = { PATH: process.env.PATH, MAVEN_PROMOTE_NOW: NOW };
   let command: string[];
-  if (executor === "local") {
+  if (executor === "local" || executor === "local-fsync") {
     command = [process.execPath, cliPath, "resume", id, "--to", target];
+    // A PATH that finds strace and nothing else: no `sync`, so LocalTransport fsyncs path by path.
+    if (executor === "local-fsync") env = { ...env, PATH: binWithOnly(workDir, "strace") };
   } else {
     const script = join(workDir, `rename.${executor === "perl" ? "pl" : "sh"}`);
     const input = { id, root: target, stateDirectory: `.maven-promote/${id}`, steps };
@@ -91,12 +98,23 @@ export async function recordCommit(preCommit: string, workDir: string, id: strin
   return { executor, initial, ops, replayMatchesDisk, window: metadataWindowOf(ops) };
 }
 
+function binWithOnly(workDir: string, command: string): string {
+  const bin = join(workDir, "bin");
+  mkdirSync(bin, { recursive: true });
+  const found = (process.env.PATH ?? "").split(":").map((dir) => join(dir, command)).find((path) => existsSync(path));
+  if (found === undefined) throw new Error(`${command} is not on PATH`);
+  symlinkSync(found, join(bin, command));
+  return bin;
+}
+
 function metadataWindowOf(ops: readonly CompiledOp[]): { start: number; end: number } {
   const flips = ops.filter((op) => op.changes.length > 0 && op.label.match(/^(rename|unlink) /) !== null && isMetadataTarget(op));
   if (flips.length === 0) return { start: ops.length + 1, end: ops.length + 1 };
   const last = flips[flips.length - 1]!.index;
-  const barrier = ops.find((op) => op.index > last && op.barrier !== undefined && op.barrier.scope === "all");
-  return { start: flips[0]!.index, end: barrier?.index ?? Number.POSITIVE_INFINITY };
+  // The barrier step after the last flip: one syncfs, or a run of fsyncs (it returns with the last).
+  let end = ops.find((op) => op.index > last && op.barrier !== undefined)?.index;
+  while (end !== undefined && ops[end + 1]?.barrier !== undefined) end++;
+  return { start: flips[0]!.index, end: end ?? Number.POSITIVE_INFINITY };
 }
 
 function isMetadataTarget(op: CompiledOp): boolean {
@@ -112,7 +130,7 @@ export interface CheckedState {
 }
 
 /** Every crash state of the recording (see crash-states.ts) with what it breaks; one per distinct tree and window. */
-export function checkAllStates(recorded: Recorded, promoted: FsState, changedMetadata: ReadonlySet<string>, seed: number, perCrashPoint: number): { checked: CheckedState[]; enumerated: number; exhaustive: boolean } {
+export function checkAllStates(recorded: Recorded, promoted: FsState, facts: PlanFacts, seed: number, perCrashPoint: number): { checked: CheckedState[]; enumerated: number; exhaustive: boolean } {
   const { states, exhaustive } = enumerateCrashStates(recorded.ops, { seed, perCrashPoint });
   const promotedTree = listTree(promoted);
   const seen = new Map<string, CheckedState>();
@@ -122,7 +140,7 @@ export function checkAllStates(recorded: Recorded, promoted: FsState, changedMet
     const inMetadataWindow = state.crashAt > recorded.window.start && state.crashAt <= recorded.window.end;
     const fingerprint = `${fingerprintOf(tree)}:${inMetadataWindow}`;
     if (seen.has(fingerprint)) continue;
-    seen.set(fingerprint, { state, fingerprint, tree, problems: checkCrashState(listTree(tree), { promoted: promotedTree, changedMetadata, inMetadataWindow }) });
+    seen.set(fingerprint, { state, fingerprint, tree, problems: checkCrashState(listTree(tree), { promoted: promotedTree, ...facts, inMetadataWindow }) });
   }
   return { checked: [...seen.values()], enumerated: states.length, exhaustive };
 }
@@ -196,18 +214,22 @@ export function visibleFingerprint(dir: string): Record<string, string> {
   return Object.fromEntries(Object.entries(treeFingerprint(dir)).filter(([path]) => !path.startsWith(".maven-promote")));
 }
 
-/** The metadata files a promotion changes, from its journal's plan. */
-export function changedMetadataOf(preCommit: string, id: string): Set<string> {
+/** What the invariants need from the promotion's plan (its journal): the metadata it changes, the versions it adds. */
+export function planFacts(preCommit: string, id: string): PlanFacts {
   const journal = JSON.parse(readFileSync(join(preCommit, ".maven-promote", id, "journal.json"), "utf8")) as Journal;
-  return new Set(journal.plan.metadata.filter((entry) => entry.changed).map((entry) => entry.path));
+  return {
+    changedMetadata: new Set(journal.plan.metadata.filter((entry) => entry.changed).map((entry) => entry.path)),
+    newVersionDirectories: journal.plan.versions.filter((version) => version.state === "new").map((version) => version.path),
+  };
+}
+
+export interface PlanFacts {
+  changedMetadata: ReadonlySet<string>;
+  newVersionDirectories: readonly string[];
 }
 
 export function freshDir(parent: string, name: string): string {
   const dir = join(parent, name);
   mkdirSync(dir, { recursive: true });
   return dir;
-}
-
-export function listIds(target: string): string[] {
-  return readdirSync(join(target, ".maven-promote")).filter((name) => name !== "lock");
 }

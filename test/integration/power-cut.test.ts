@@ -56,19 +56,20 @@ import { loadTree, readFileIn, type FsState } from "../helpers/fs-model.js";
 import { runCliProcess } from "../helpers/cli.js";
 import {
   EXECUTORS,
-  changedMetadataOf,
-  checkAllStates,
+    checkAllStates,
   freshDir,
   pickForRecovery,
+  planFacts,
   recordCommit,
   recoverState,
   stopBeforeCommit,
   visibleFingerprint,
+  type PlanFacts,
 } from "../helpers/power-cut-run.js";
 import { makeTempDir, removeTempDirs } from "../helpers/temp-repos.js";
 
 const SEED = process.env.POWER_CUT_SEED ? Number(process.env.POWER_CUT_SEED) : 20261204;
-const RECOVERIES = process.env.POWER_CUT_RECOVERIES ? Number(process.env.POWER_CUT_RECOVERIES) : 8;
+const RECOVERIES = process.env.POWER_CUT_RECOVERIES ? Number(process.env.POWER_CUT_RECOVERIES) : 4;
 const PER_CRASH_POINT = 64;
 
 describe("integration: a power cut at any instant of the commit (crash states under strace)", function () {
@@ -77,7 +78,7 @@ describe("integration: a power cut at any instant of the commit (crash states un
   let preCommit: string;
   let id: string;
   let promoted: FsState;
-  let changedMetadata: Set<string>;
+  let facts: PlanFacts;
   let expected: { original: Record<string, string>; promoted: Record<string, string> };
 
   before(async function () {
@@ -94,7 +95,7 @@ describe("integration: a power cut at any instant of the commit (crash states un
     preCommit = join(root, "pre-commit");
     cpSync(example.target, preCommit, { recursive: true });
     id = await stopBeforeCommit(example.staging, preCommit);
-    changedMetadata = changedMetadataOf(preCommit, id);
+    facts = planFacts(preCommit, id);
   });
   after(removeTempDirs);
 
@@ -103,8 +104,9 @@ describe("integration: a power cut at any instant of the commit (crash states un
       const work = freshDir(root, executor);
       const recorded = await recordCommit(preCommit, freshDir(work, "record"), id, executor);
       assert.ok(recorded.replayMatchesDisk, "replaying every recorded operation gives the tree the real run left");
-      assert.ok(recorded.ops.filter((op) => op.barrier?.scope === "all").length >= 2, "the recording holds the commit's two barriers");
-      const { checked, enumerated, exhaustive } = checkAllStates(recorded, promoted, changedMetadata, SEED, PER_CRASH_POINT);
+      const barriers = recorded.ops.filter((op) => op.barrier !== undefined);
+      assert.ok(barriers.some((op) => op.index < recorded.window.start) && recorded.window.end < recorded.ops.length, "a barrier before the first metadata flip and one after the last");
+      const { checked, enumerated, exhaustive } = checkAllStates(recorded, promoted, facts, SEED, PER_CRASH_POINT);
       const broken = checked.filter((entry) => entry.problems.length > 0);
       assert.deepEqual(
         broken.slice(0, 5).map((entry) => `crash after ${entry.state.crashAt} ops (${entry.state.kind}): ${entry.problems.join("; ")}`),
@@ -129,8 +131,8 @@ describe("integration: a power cut at any instant of the commit (crash states un
     // state the model allows, and one rollback once misread as "no metadata was touched".
     const work = freshDir(root, "lost-mark");
     const recorded = await recordCommit(preCommit, freshDir(work, "record"), id, "perl");
-    const { checked } = checkAllStates(recorded, promoted, changedMetadata, SEED, PER_CRASH_POINT);
-    const metadata = [...changedMetadata].sort()[0]!;
+    const { checked } = checkAllStates(recorded, promoted, facts, SEED, PER_CRASH_POINT);
+    const metadata = [...facts.changedMetadata].sort()[0]!;
     const lostMark = checked.find(
       (entry) =>
         readFileIn(entry.tree, metadata)?.equals(readFileIn(promoted, metadata)!) === true &&
@@ -141,11 +143,11 @@ describe("integration: a power cut at any instant of the commit (crash states un
   });
 
   for (const executor of EXECUTORS) {
-    for (const barrier of ["versions", "metadata"] as const) {
+    for (const barrier of ["backups", "versions", "metadata"] as const) {
       it(`${executor} executor without the ${barrier} barrier: the enumeration finds a broken state`, async () => {
         const recorded = await recordCommit(preCommit, freshDir(root, `${executor}-without-${barrier}`), id, executor, barrier);
         assert.ok(recorded.replayMatchesDisk);
-        const { checked } = checkAllStates(recorded, promoted, changedMetadata, SEED, PER_CRASH_POINT);
+        const { checked } = checkAllStates(recorded, promoted, facts, SEED, PER_CRASH_POINT);
         const broken = checked.filter((entry) => entry.problems.length > 0);
         assert.ok(broken.length > 0, `no state of ${checked.length} breaks an invariant without the ${barrier} barrier`);
         const example = broken[0]!;

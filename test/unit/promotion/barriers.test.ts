@@ -58,17 +58,25 @@ describe("durability barriers", function () {
   this.timeout(30_000);
   afterEach(removeTempDirs);
 
-  it("the rename list syncs after the last version move and after the last metadata flip, before committed", async () => {
+  it("the rename list syncs after the backups (before the first move), after the last version move and after the last metadata flip, before committed", async () => {
     for (const fixture of ["basic", "snapshot", "plugin"]) {
       const dirs = copyRepoFixture(fixture);
       const steps = buildRenameList(await plan({ from: dirs.staging, to: dirs.target, now: NOW }));
       const syncs = steps.flatMap((step, index) => (step.op === "sync" ? [{ step, index }] : []));
       assert.deepEqual(
         syncs.map(({ step }) => step.op === "sync" && step.label),
-        ["versions", "metadata"],
+        ["backups", "versions", "metadata"],
         fixture,
       );
-      const [versions, metadata] = syncs as [{ index: number; step: Extract<RenameStep, { op: "sync" }> }, { index: number; step: Extract<RenameStep, { op: "sync" }> }];
+      type Sync = { index: number; step: Extract<RenameStep, { op: "sync" }> };
+      const [backups, versions, metadata] = syncs as [Sync, Sync, Sync];
+      // The power-cut test (test/integration/power-cut.test.ts) found a move that reached the disk
+      // without the log's committing line: the first barrier stands between them.
+      const committing = positionOf(steps, (step) => step.op === "state" && step.state === "committing");
+      const lastBackup = lastIndexWhere(steps, (step) => step.op === "backup");
+      const firstMove = positionOf(steps, (step) => step.op === "move-dir" || step.op === "move-file");
+      assert.ok(committing < backups.index && lastBackup < backups.index && backups.index < firstMove, `${fixture}: the backups barrier sits between the backups and the first move`);
+      assert.ok(backups.step.paths.some((path) => path.endsWith("/steps.log")), `${fixture}: the log with its committing line`);
       const lastMove = lastIndexWhere(steps, (step) => step.op === "move-dir" || (step.op === "move-file" && !step.to.includes("maven-metadata.xml")));
       const firstFlip = positionOf(steps, (step) => step.op === "move-file" && step.to.includes("maven-metadata.xml"));
       const lastFlip = lastIndexWhere(steps, (step) => step.op === "move-file" && step.to.includes("maven-metadata.xml"));
@@ -107,7 +115,7 @@ describe("durability barriers", function () {
     } finally {
       process.env.PATH = path;
     }
-    assert.deepEqual(readFileSync(record, "utf8").trim().split("\n"), ["-f . version=yes metadata=old", "-f . version=yes metadata=new"]);
+    assert.deepEqual(readFileSync(record, "utf8").trim().split("\n"), ["-f . version=no metadata=old", "-f . version=yes metadata=old", "-f . version=yes metadata=new"]);
   });
 
   it("transport executor (local targets and --sftp-only): fsyncs the moved files and directories before the first flip, the flipped ones before committed", async () => {
@@ -121,10 +129,11 @@ describe("durability barriers", function () {
     const firstFlip = calls.findIndex((call) => call.op === "rename" && call.to.startsWith(METADATA));
     const lastFlip = lastIndexWhere(calls, (call) => call.op === "rename" && call.to === METADATA);
     const syncIndexes = calls.flatMap((call, index) => (call.op === "sync" ? [index] : []));
-    assert.equal(syncIndexes.length, 2);
-    assert.ok(versionMove >= 0 && versionMove < syncIndexes[0]! && syncIndexes[0]! < firstFlip, "versions barrier between the move and the first flip");
-    assert.ok(lastFlip < syncIndexes[1]!, "metadata barrier after the last flip");
-    const [first, second] = syncIndexes.map((index) => (calls[index] as Extract<Call, { op: "sync" }>).paths);
+    assert.equal(syncIndexes.length, 3);
+    assert.ok(syncIndexes[0]! < versionMove, "backups barrier before the move");
+    assert.ok(versionMove >= 0 && versionMove < syncIndexes[1]! && syncIndexes[1]! < firstFlip, "versions barrier between the move and the first flip");
+    assert.ok(lastFlip < syncIndexes[2]!, "metadata barrier after the last flip");
+    const [, first, second] = syncIndexes.map((index) => (calls[index] as Extract<Call, { op: "sync" }>).paths);
     assert.ok(first!.includes(`${VERSION}/demo-1.2.jar`) && first!.includes(VERSION) && first!.includes("org/example/demo"));
     assert.ok(first!.some((path) => path.startsWith(`.maven-promote/${result.plan.id}/backup/`)), "the backups too");
     assert.ok(second!.includes(METADATA) && second!.includes(`${METADATA}.sha1`) && second!.includes("org/example/demo"));
