@@ -20,11 +20,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { cliPath } from "../test/helpers/paths.js";
+import { continueStopped, procStat } from "../test/helpers/cli-process.js";
 import { createSlowServer, type SlowServer } from "../test/helpers/slow-server.js";
 import { startSshd, type SshServer } from "../test/helpers/sshd.js";
 import { startTcpProxy, type TcpProxy } from "../test/helpers/tcp-proxy.js";
 import { treeFingerprint } from "../test/helpers/temp-repos.js";
 import { writeExampleRepositories } from "./example-repository.js";
+import { seededRandom } from "../test/helpers/seeded-random.js";
 
 const run = promisify(execFile);
 const NOW = "2026-11-22T10:15:00Z";
@@ -77,17 +79,6 @@ export interface CrashStats {
   seconds: number;
 }
 
-/** mulberry32: a small seeded generator, so that a failing run can be replayed with its seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function visibleTree(root: string): Record<string, string> {
   return Object.fromEntries(Object.entries(treeFingerprint(root)).filter(([path]) => !path.startsWith(".maven-promote")));
@@ -373,30 +364,6 @@ async function promoteAndKill(context: RunContext, executor: Executor, target: s
       break;
   }
   return { ...(id === undefined ? {} : { id }), killed: true, code: null };
-}
-
-/**
- * Lets a client that stopped itself at its event run again. The event line reaches us just before
- * the SIGSTOP lands: wait until the kernel shows it stopped, or the SIGCONT would come first.
- */
-async function continueStopped(pid: number): Promise<void> {
-  for (let attempt = 0; attempt < 1000; attempt++) {
-    const fields = procStat(pid);
-    if (fields === undefined) return; // gone
-    if (fields[0] === "T") break;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  process.kill(pid, "SIGCONT");
-}
-
-/** The fields of /proc/PID/stat after the command name (state first, start time at 19). */
-function procStat(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return undefined;
-  }
 }
 
 /** Resolves when the trace holds `nth` lines that match (counting from the start of this run). */

@@ -40,7 +40,7 @@ function writeRelease(repository: string, artifactId: string, version: string, p
   const dir = join(repository, ...GROUP.split("."), artifactId, version);
   const base = `${artifactId}-${version}`;
   writeWithChecksums(join(dir, `${base}.pom`), pom(artifactId, version));
-  writeWithChecksums(join(dir, `${base}.jar`), fakeJar(`${GROUP}:${artifactId}:${version}${" ".repeat(padding)}`));
+  writeWithChecksums(join(dir, `${base}.jar`), fakeJar(`${GROUP}:${artifactId}:${version}`, padding));
   writeWithChecksums(join(dir, `${base}-sources.jar`), fakeJar(`sources of ${artifactId} ${version}`));
 }
 
@@ -79,12 +79,29 @@ function pom(artifactId: string, version: string): string {
 }
 
 /** An empty zip archive with a comment: a valid (if useless) jar. */
-export function fakeJar(comment: string): Buffer {
+export function fakeJar(comment: string, padding = 0): Buffer {
   const text = Buffer.from(comment, "utf8");
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
   end.writeUInt16LE(text.length, 20);
-  return Buffer.concat([end, text]);
+  return Buffer.concat([noise(padding, text), end, text]);
+}
+
+/**
+ * Bytes that do not compress (as a real jar's), the same each run for the same seed text: zip
+ * readers skip what comes before the end record, so the jar stays a valid, empty archive.
+ */
+function noise(length: number, seed: Buffer): Buffer {
+  const bytes = Buffer.allocUnsafe(length);
+  let state = createHash("sha256").update(seed).digest().readUInt32LE(0) || 1;
+  for (let offset = 0; offset + 4 <= length; offset += 4) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    bytes.writeUInt32LE(state >>> 0, offset);
+  }
+  bytes.fill(0, length - (length % 4));
+  return bytes;
 }
 
 /** Writes a file with its .md5 and .sha1 beside it, as `mvn deploy` does. */

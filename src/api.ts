@@ -20,7 +20,7 @@ import { inspectStage } from "./plan/inspect-stage.js";
 import type { Policy } from "./policy/policy.js";
 import { downloadTree } from "./transport/download-tree.js";
 import { parseLocation } from "./transport/location.js";
-import { DEFAULT_RETRIES, openTransport, type OpenedTransport, type SshSettings } from "./transport/open-transport.js";
+import { backoff, DEFAULT_RETRIES, openTransport, type OpenedTransport, type SshSettings } from "./transport/open-transport.js";
 
 export type PromoteEvent = PromotionEvent | { type: "fetch:done"; files: number };
 
@@ -63,10 +63,16 @@ export async function plan(options: PlanOptions): Promise<Plan> {
 
 /** Promotes `from` into `to`: plan, stage, upload, commit, verify, finish. */
 export async function promote(options: PromoteOptions): Promise<PromoteResult> {
-  return withRepositories(options, async (stagingDirectory, target) =>
+  return withRepositories(options, async (stagingDirectory, target, replaceTarget) =>
     runPromotion({
       ...planInput(options, stagingDirectory, target),
       remoteRoot: target.root,
+      // A connection lost mid-way is opened again after the same backoff as a refused one.
+      reconnects: options.ssh?.retries ?? DEFAULT_RETRIES,
+      reopen: async (attempt) => {
+        await backoff(options.ssh, attempt - 1);
+        return replaceTarget(await openTransport(options.to, "--to", options.ssh)).transport;
+      },
       ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
       ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
       ...(options.executor === undefined ? {} : { executor: options.executor }),
@@ -233,10 +239,19 @@ function httpSource(url: string, ssh: SshSettings | undefined, env: NodeJS.Proce
  * Opens the target, and makes the stage a local directory: a local stage is used where it is,
  * an SFTP stage is pulled into a temporary directory first (DESIGN.md, fetch).
  */
-async function withRepositories<T>(options: PlanOptions, action: (stagingDirectory: string, target: OpenedTransport) => Promise<T>): Promise<T> {
-  const target = await openTransport(options.to, "--to", options.ssh);
+async function withRepositories<T>(
+  options: PlanOptions,
+  action: (stagingDirectory: string, target: OpenedTransport, replaceTarget: (next: OpenedTransport) => OpenedTransport) => Promise<T>,
+): Promise<T> {
+  let target = await openTransport(options.to, "--to", options.ssh);
+  // A reconnection hands over a new transport: the lost one is closed, the new one closed at the end.
+  const replaceTarget = (next: OpenedTransport): OpenedTransport => {
+    void target.transport.close().catch(() => undefined);
+    target = next;
+    return next;
+  };
   try {
-    return await withStage(options, (stagingDirectory) => action(stagingDirectory, target));
+    return await withStage(options, (stagingDirectory) => action(stagingDirectory, target, replaceTarget));
   } finally {
     await target.transport.close();
   }

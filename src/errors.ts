@@ -46,6 +46,10 @@ export const ERROR_TABLE = {
   ERR_REMOTE_COMMAND: { exit: 1, hint: "The server needs sh, unzip, mv and ln (see README, 'What the server needs')." },
   ERR_HTTP: { exit: 1, hint: "Check the URL, and the credentials (--from-server-id) for a 401 or 403." },
   ERR_SSH_CONNECT: { exit: 1, hint: "Check the host, the port and that the server runs sshd." },
+  ERR_CONNECTION_LOST: {
+    exit: 75,
+    hint: "The link dropped or stalled; nothing half-made is visible. Run the same command again (or `maven-promote resume ID` for a promotion on record).",
+  },
   ERR_UNAVAILABLE: { exit: 75, hint: "It may work if tried again later (--retries N tries again by itself)." },
   ERR_WAIT_EXPIRED: { exit: 75, hint: "It was still busy when --wait ran out: try again later, or wait longer." },
   ERR_SSH_AUTH: { exit: 2, hint: "Check --identity, its passphrase variable, or ssh-agent (SSH_AUTH_SOCK)." },

@@ -69,6 +69,9 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
           if (event.type === "digest:progress") progress.update("digesting", event.loaded, event.total);
           if (event.type === "upload:progress") progress.update("uploading", event.loaded, event.total);
           if (event.type === "phase:end") progress.done();
+          if (event.type === "connection:lost") {
+            io.stderr(`maven-promote: ${event.reason}; connecting again and carrying on with the ${event.phase} (${event.attempt} of ${event.of})\n`);
+          }
         },
       });
     } finally {
@@ -95,15 +98,20 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
  * MAVEN_PROMOTE_STOP_AT=TYPE[:KEY]: the process stops itself (SIGSTOP) right after that event,
  * so that crash tests can kill it, or keep it alive, at an exact step. KEY is the phase for
  * phase events, the step's index for `commit:step`, and the count so far for other events
- * (`upload:progress:3` is the third). Unset, it does nothing.
+ * (`upload:progress:3` is the third). It stops at the first match only. Unset, it does nothing.
  */
 function stopAtEvent(spec: string | undefined): (event: PromoteEvent) => void {
   if (spec === undefined || spec === "") return () => {};
   const counts = new Map<string, number>();
+  let stopped = false;
   return (event) => {
     const count = (counts.get(event.type) ?? 0) + 1;
     counts.set(event.type, count);
     const key = "phase" in event ? event.phase : event.type === "commit:step" ? String(event.index) : String(count);
-    if (spec === event.type || spec === `${event.type}:${key}`) process.kill(process.pid, "SIGSTOP");
+    // Once only: a step run again after a reconnection emits its event again.
+    if (!stopped && (spec === event.type || spec === `${event.type}:${key}`)) {
+      stopped = true;
+      process.kill(process.pid, "SIGSTOP");
+    }
   };
 }

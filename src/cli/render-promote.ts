@@ -16,6 +16,7 @@ export function promoteResultToJson(result: PromoteResult): object {
     durable: result.durable ?? null,
     timingsMs: result.timings ?? {},
     network: result.network ?? null,
+    reconnects: result.reconnects ?? 0,
     stoppedBy: result.stoppedBy ?? null,
     hookFailures: result.hookFailures ?? [],
   };

@@ -6,6 +6,7 @@ import { PromoteError } from "../errors.js";
 import { findServer } from "../maven-settings/settings.js";
 import { HTTP_LISTINGS, type HttpListing } from "../transport/http-source.js";
 import type { SshSettings } from "../transport/open-transport.js";
+import { parseDuration } from "../util/duration.js";
 
 export interface SshOptionValues {
   identity?: string;
@@ -22,6 +23,7 @@ export interface SshOptionValues {
   caFile?: string;
   fromListing?: HttpListing;
   retries?: string;
+  retryBackoff?: string;
 }
 
 export function addSshOptions(command: Command): Command {
@@ -42,7 +44,8 @@ export function addSshOptions(command: Command): Command {
         .choices([...HTTP_LISTINGS])
         .default("auto"),
     )
-    .option("--retries <n>", "try again this many times, with backoff (1 s, 2 s, 4 s…), when a server cannot be reached or is busy (SSH connection, each HTTP request)", "2")
+    .option("--retries <n>", "try again this many times, with backoff (1 s, 2 s, 4 s…), when a server cannot be reached or is busy (SSH connection, each HTTP request), and when a promotion loses its connection (it reconnects and carries on)", "2")
+    .option("--retry-backoff <duration>", "the first wait before trying again (doubled each time, at most 30 s)", "1s")
     .option("--ssh-config <file>", "OpenSSH client config that sftp://HOST is resolved through (default ~/.ssh/config; 'none' to ignore it)");
 }
 
@@ -60,6 +63,7 @@ export function sshSettingsFrom(values: SshOptionValues, env: NodeJS.ProcessEnv)
     if (!/^\d{1,2}$/.test(values.retries)) throw new PromoteError("ERR_USAGE", `--retries ${values.retries}: expected a whole number from 0 to 99`, { path: "--retries" });
     settings.retries = Number(values.retries);
   }
+  if (values.retryBackoff !== undefined) settings.retryBackoffMs = parseDuration(values.retryBackoff, "--retry-backoff");
   if (values.identityPassphraseEnv !== undefined) {
     if (values.identity === undefined) {
       throw new PromoteError("ERR_USAGE", "--identity-passphrase-env is given without --identity", { path: "--identity-passphrase-env" });

@@ -53,6 +53,8 @@ export function lockFor(id: string, now = new Date()): LockInfo {
   };
 }
 
+const TORN_LOCK_ID = "(unreadable lock file)";
+
 export async function readLock(target: Transport): Promise<LockInfo | undefined> {
   const bytes = await target.readFile(LOCK_PATH, 64 * 1024);
   return bytes === undefined ? undefined : parseLock(bytes);
@@ -77,7 +79,7 @@ function parseLock(bytes: Buffer): LockInfo {
     return JSON.parse(bytes.toString("utf8")) as LockInfo;
   } catch {
     // A torn or foreign lock file still locks: show what there is.
-    return { id: "(unreadable lock file)", user: "?", host: "?", pid: 0, start: "?", expiry: "?" };
+    return { id: TORN_LOCK_ID, user: "?", host: "?", pid: 0, start: "?", expiry: "?" };
   }
 }
 
@@ -126,6 +128,31 @@ export async function acquireLock(target: Transport, lock: LockInfo, options: Ac
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(options.pollMs ?? 500, Math.max(0, deadline - Date.now()))));
   }
+}
+
+/**
+ * On a new connection after the old one was lost: takes back the lock this process holds for
+ * `id` and beats on the new connection. A lock gone meanwhile (released by the finish the cut
+ * interrupted) is taken again; one another process holds now is not: ERR_LOCK_LOST (or, given
+ * waitMs, while the lock is still being taken, it is waited for like any held lock).
+ */
+export async function reclaimLock(target: Transport, lock: LockInfo, options: Pick<AcquireOptions, "heartbeatMs" | "waitMs"> = {}): Promise<void> {
+  await stopHeartbeat(target, lock.id);
+  const holder = await readSettledLock(target);
+  // Cut between its exclusive create and its write, our own lock is an empty file: no one
+  // else's (a live holder's write lands within readSettledLock's second).
+  const torn = holder?.id === TORN_LOCK_ID && (await target.stat(LOCK_PATH))?.size === 0;
+  if (holder === undefined || torn) {
+    if (torn) await target.remove(LOCK_PATH);
+    return acquireLock(target, lock, { ...options, waitMs: 0 });
+  }
+  if (holder.id !== lock.id || holder.host !== lock.host || holder.pid !== lock.pid) {
+    // Still taking it (the cut came before our create landed): another holder is waited for as usual.
+    if (options.waitMs !== undefined) return acquireLock(target, lock, options);
+    throw new PromoteError("ERR_LOCK_LOST", `promotion ${lock.id}: while its connection was down, ${describeLock(holder)} took the target's lock; stopping here`, { path: LOCK_PATH });
+  }
+  await writeLockAside(target, lock);
+  startHeartbeat(target, lock, options.heartbeatMs);
 }
 
 /** Releases the lock if `id` holds it; a lock someone else holds is never touched. */

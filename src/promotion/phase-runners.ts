@@ -36,7 +36,9 @@ export type PromotionEvent =
   /** ... and that work has ended: the recovery goes on. */
   | { type: "recovery:idle"; id: string }
   /** A hook stopped the promotion before a phase. */
-  | { type: "hook:stopped"; id: string; phase: PhaseName; hook: string };
+  | { type: "hook:stopped"; id: string; phase: PhaseName; hook: string }
+  /** The connection to the target was lost; the promotion connects again (attempt of at most `of`) and carries on. */
+  | { type: "connection:lost"; phase: string; attempt: number; of: number; reason: string };
 
 export interface PromoteResult {
   plan: Plan;
@@ -60,6 +62,8 @@ export interface PromoteResult {
   stoppedBy?: HookStop;
   /** After-phase and on-failure hooks that failed: reported, nothing undone. */
   hookFailures?: HookStop[];
+  /** How many times the connection was lost and opened again (the promotion carried on each time). */
+  reconnects?: number;
 }
 
 /** Which script runs the rename list over a shell: perl where the server has it, or sh. */
@@ -88,6 +92,19 @@ export interface PhaseContext {
 export const PHASE_RUNNERS: Record<Exclude<PhaseName, "plan">, (context: PhaseContext) => Promise<void>> = {
   stage: stagePhase,
   upload: uploadPhase,
+  commit: commitPhase,
+  verify: verifyPhase,
+  finish: finishPhase,
+};
+
+/**
+ * Each phase again on a new connection, after the old one was lost in the middle of it: every
+ * one is idempotent (the commit's steps skip what is done, DESIGN.md) but the upload, which
+ * sends only what is not there yet.
+ */
+export const CONTINUE_AFTER_RECONNECT: Record<Exclude<PhaseName, "plan">, (context: PhaseContext) => Promise<void>> = {
+  stage: stagePhase,
+  upload: continueUpload,
   commit: commitPhase,
   verify: verifyPhase,
   finish: finishPhase,
@@ -167,6 +184,45 @@ async function uploadPhase(context: PhaseContext): Promise<void> {
   }
   context.journal.state = "uploaded";
   await writeJournal(target, state, context.journal);
+}
+
+/** Uploads what is missing or damaged among the promotion's .rip items; keeps what is intact. */
+export async function completeUpload(context: PhaseContext): Promise<void> {
+  const { target, plan, journal } = context;
+  const uploads = new Map(plan.uploads.map((upload) => [upload.path, upload]));
+  const onServer = await target.sha256OnServer?.(context.items.map((item) => item.ripPath));
+  const missing = [];
+  for (const item of context.items) {
+    if (!(await itemIsIntact(target, uploads.get(item.path)!, item.ripPath, onServer))) missing.push(item);
+  }
+  for (const item of missing) {
+    const upload = uploads.get(item.path)!;
+    if (!(await localSourceIsIntact(upload))) {
+      throw new PromoteError(
+        "ERR_RESUME_SOURCE",
+        `promotion ${plan.id}: the staged file ${item.path} is no longer at ${upload.localPath} as planned, and the target lacks it`,
+        { path: item.path },
+      );
+    }
+  }
+  await uploadItems(context, missing, progressReporter(context, missing.reduce((sum, item) => sum + uploads.get(item.path)!.size, 0)));
+  await target.writeFile(`${context.stateDirectory}/rename.sh`, renderScript(context));
+  if (context.executor === "shell") await target.writeFile(`${context.stateDirectory}/rename.pl`, renderPerl(context));
+  await target.remove(`${context.stateDirectory}/bundle.zip`);
+  journal!.state = "uploaded";
+  delete journal!.error;
+  await writeJournal(target, context.stateDirectory, journal!);
+}
+
+/**
+ * The upload again on a new connection after the old one was lost: from the start if its
+ * journal never reached the target (then nothing else did), else what is not there yet.
+ */
+export async function continueUpload(context: PhaseContext): Promise<void> {
+  const recorded = await readJournal(context.target, context.stateDirectory);
+  if (recorded === undefined) return uploadPhase(context);
+  context.journal = recorded.journal;
+  await completeUpload(context);
 }
 
 /** unzip in the target root; under the umask that makes new directories `directoryMode`, when one is given. */
@@ -402,8 +458,11 @@ export async function runRemote(
 export async function itemIsIntact(target: Transport, upload: UploadPlan, ripPath: string, onServer: Map<string, string> | undefined): Promise<boolean> {
   const expected = upload.sha256 ?? (upload.content === undefined ? undefined : createHash("sha256").update(upload.content).digest("hex"));
   if (expected === undefined) return false;
-  const remote = onServer?.get(ripPath) ?? (await target.digest(ripPath, ["sha256"]))?.digests.sha256;
-  return remote === expected;
+  const hashed = onServer?.get(ripPath);
+  if (hashed !== undefined) return hashed === expected;
+  // A file cut short by a lost connection is told by its size, without reading it back.
+  if ((await target.stat(ripPath))?.size !== upload.size) return false;
+  return (await target.digest(ripPath, ["sha256"]))?.digests.sha256 === expected;
 }
 
 /** The staged bytes of an upload must still be the ones planned (resume reads them again). */

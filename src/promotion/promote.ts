@@ -5,8 +5,10 @@
 // metadata would drop that promotion's versions). Nothing on the target changes before the
 // upload phase, and then only `.rip` names and `.maven-promote/` until the commit.
 import { PromoteError } from "../errors.js";
-import { acquireLock, lockFor, lockLost, releaseLock, stopHeartbeat } from "./lock.js";
-import { PHASE_RUNNERS, withdrawUpload, type CommitRunner, type PhaseContext, type PromoteResult, type PromotionEvent } from "./phase-runners.js";
+import { acquireLock, lockFor, lockLost, reclaimLock, releaseLock, stopHeartbeat } from "./lock.js";
+import { waitUntilIdle } from "./activity.js";
+import { reconnectingLink, type Reopen } from "./reconnect.js";
+import { CONTINUE_AFTER_RECONNECT, PHASE_RUNNERS, withdrawUpload, type CommitRunner, type PhaseContext, type PromoteResult, type PromotionEvent } from "./phase-runners.js";
 import { PHASES, type PhaseName } from "./phases.js";
 import type { HookStop } from "./journal.js";
 import { createPlan, type PlanInput } from "../plan/plan.js";
@@ -43,7 +45,17 @@ export interface PromoteInput extends PlanInput {
   /** Called when a phase fails, before the error is thrown; what it returns is reported likewise. */
   onFailure?: (phase: PhaseName, plan: Plan, error: unknown) => Promise<HookStop | void> | HookStop | void;
   onEvent?: (event: PromotionEvent) => void;
+  /**
+   * Opens the target again after its connection was lost: the promotion then carries on from
+   * the step that was cut (issue 17), at most `reconnects` times. Without it, a lost connection
+   * ends the promotion (exit 75), and `resume` finishes it.
+   */
+  reopen?: Reopen;
+  reconnects?: number;
 }
+
+/** How long a promotion that reconnected waits for its own work still running on the server (an unzip, the rename script). */
+const QUIET_AFTER_RECONNECT_MS = 120_000;
 
 export type BeforePhaseDecision = boolean | void | "pause" | HookStop;
 
@@ -66,30 +78,44 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
   const executor = chooseExecutor(input);
   const now = input.now ?? new Date();
   const id = input.id ?? newPromotionId(now);
+  const link = reconnectingLink(input.target, {
+    ...(input.reopen === undefined ? {} : { reopen: input.reopen }),
+    retries: input.reconnects ?? 0,
+    events: { onLost: (phase, attempt, of, reason) => emit({ type: "connection:lost", phase, attempt, of, reason }) },
+  });
   // Plan first, without the lock: a stage that fails validation never touches the target.
   emit({ type: "phase:start", phase: "plan" });
   const onDigestProgress = (loaded: number, total: number): void => emit({ type: "digest:progress", loaded, total });
-  let plan = await createPlan({ ...input, now, id, onDigestProgress });
+  let plan = await link.run("plan", (target) => createPlan({ ...input, target, now, id, onDigestProgress }));
   const result: PromoteResult = { plan, completed: "plan", state: "planned", verifyProblems: [], executor };
   if (!plan.ok || input.dryRun) {
     emit({ type: "phase:end", phase: "plan" });
-    return result;
+    return withReconnects(result, link.reconnects);
   }
-  await acquireLock(input.target, lockFor(id), { waitMs: input.waitMs ?? 0 });
+  const lock = lockFor(id);
+  const waitMs = input.waitMs ?? 0;
+  // Cut while taking it, the lock may be ours already (or a torn empty file of ours).
+  await link.run("plan", (target) => acquireLock(target, lock, { waitMs }), (target) => reclaimLock(target, lock, { waitMs }));
   emit({ type: "lock:acquired", id });
+  // On every new connection from here on: the lock is ours again, and nothing this promotion
+  // started on the server (an unzip, the rename script) still runs beside what comes next.
+  link.prepare = async (target) => {
+    await reclaimLock(target, lock);
+    if (executor === "shell") await waitUntilIdle(target, id, { remote: true, purpose: "carry on", waitMs: QUIET_AFTER_RECONNECT_MS });
+  };
   let keepLock = false;
   try {
     // The plan must hold under the lock: another promotion may have committed while we planned
     // (or waited), and merging with its predecessor's metadata would drop its versions.
-    if (!(await planStillHolds(plan, input.target))) {
-      plan = await createPlan({ ...input, now, id });
+    if (!(await link.run("plan", (target) => planStillHolds(plan, target)))) {
+      plan = await link.run("plan", (target) => createPlan({ ...input, target, now, id }));
       result.plan = plan;
       if (!plan.ok) return result;
     }
     emit({ type: "phase:end", phase: "plan" });
 
     const context: PhaseContext = {
-      target: input.target,
+      target: link.target,
       plan,
       executor,
       ...(input.commitRunner === undefined ? {} : { commitRunner: input.commitRunner }),
@@ -101,6 +127,7 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
       onEvent: emit,
     };
     for (const phase of PHASES.filter((row) => row.name !== "plan")) {
+      const name = phase.name as Exclude<PhaseName, "plan">;
       const decision = phase.hookMayStop ? await input.beforePhase?.(phase.name, plan) : undefined;
       if (decision === "pause") {
         result.state = "stopped";
@@ -117,29 +144,39 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
         await withdrawUpload(context, new Error(`stopped by ${stop.hook} before ${phase.name}: ${stop.reason}`), stop);
         return result;
       }
-      if (lockLost(input.target, id)) {
+      if (lockLost(link.target, id)) {
         keepLock = true; // it is the other process's lock now
         throw new PromoteError("ERR_LOCK_LOST", `promotion ${id}: another process took over the target's lock before ${phase.name}; stopping here`, { path: id });
       }
       emit({ type: "phase:start", phase: phase.name });
       try {
-        await PHASE_RUNNERS[phase.name as Exclude<PhaseName, "plan">](context);
+        const on = (runner: (context: PhaseContext) => Promise<void>) => (target: PhaseContext["target"]) => {
+          context.target = target;
+          return runner(context);
+        };
+        await link.run(phase.name, on(PHASE_RUNNERS[name]), on(CONTINUE_AFTER_RECONNECT[name]));
       } catch (error) {
+        context.target = link.target;
         if (phase.name === "upload") await withdrawUpload(context, error);
         // From the commit on, the target is mid-promotion: the lock stays until resume or rollback.
         else keepLock = phase.name === "commit";
         noteHookFailure(result, await input.onFailure?.(phase.name, plan, error));
-        throw stoppedDuring(phase.name, plan.id, error);
+        throw stoppedDuring(phase.name, plan.id, error, input.target.location);
       }
       result.completed = phase.name;
       emit({ type: "phase:end", phase: phase.name });
       noteHookFailure(result, await input.afterPhase?.(phase.name, plan));
     }
-    return result;
+    return withReconnects(result, link.reconnects);
   } finally {
-    await stopHeartbeat(input.target, id);
-    if (!keepLock) await releaseLock(input.target, id).catch(() => undefined);
+    await stopHeartbeat(link.target, id);
+    if (!keepLock) await releaseLock(link.target, id).catch(() => undefined);
   }
+}
+
+function withReconnects(result: PromoteResult, reconnects: number): PromoteResult {
+  if (reconnects > 0) result.reconnects = reconnects;
+  return result;
 }
 
 function noteHookFailure(result: PromoteResult, failure: HookStop | void): void {
@@ -156,12 +193,14 @@ async function planStillHolds(plan: Plan, target: PlanInput["target"]): Promise<
 }
 
 /** Names the promotion and the phase in the error, so the user knows what to resume. */
-function stoppedDuring(phase: PhaseName, id: string, error: unknown): unknown {
+function stoppedDuring(phase: PhaseName, id: string, error: unknown, location: string): unknown {
   if (!(error instanceof PromoteError)) return error;
   const prefix = `promotion ${id} stopped during ${phase}: `;
+  // Past the upload's start the promotion is on record: resume finishes it where it stopped.
+  const onRecord = error.code === "ERR_CONNECTION_LOST" && phase !== "stage";
   return new PromoteError(error.code, prefix + error.message, {
     cause: error,
-    hint: error.hint,
+    hint: onRecord ? `Nothing half-made is visible to users. Finish it with \`maven-promote resume ${id} --to ${location}\` once the link is back (or undo it with \`rollback ${id}\`).` : error.hint,
     ...(error.path === undefined ? {} : { path: error.path }),
   });
 }

@@ -14,14 +14,10 @@ import { describeActivity, waitUntilIdle } from "./activity.js";
 import { acquireLock, breakLock, lockFor, readLock, releaseLock, stopHeartbeat, type LockInfo } from "./lock.js";
 import {
   commitPhase,
+  completeUpload,
   finishPhase,
-  itemIsIntact,
-  localSourceIsIntact,
-  progressReporter,
   removeCreatedDirectories,
   removeRipItems,
-  renderPerl, renderScript,
-  uploadItems,
   verifyPhase,
   type PhaseContext,
   type PromoteResult,
@@ -155,34 +151,6 @@ async function resumeQuiet(input: ResumeInput): Promise<PromoteResult> {
   await finishPhase(context);
   result.completed = "finish";
   return result;
-}
-
-/** Uploads what is missing or damaged among the promotion's .rip items; keeps what is intact. */
-async function completeUpload(context: PhaseContext): Promise<void> {
-  const { target, plan, journal } = context;
-  const uploads = new Map(plan.uploads.map((upload) => [upload.path, upload]));
-  const onServer = await target.sha256OnServer?.(context.items.map((item) => item.ripPath));
-  const missing = [];
-  for (const item of context.items) {
-    if (!(await itemIsIntact(target, uploads.get(item.path)!, item.ripPath, onServer))) missing.push(item);
-  }
-  for (const item of missing) {
-    const upload = uploads.get(item.path)!;
-    if (!(await localSourceIsIntact(upload))) {
-      throw new PromoteError(
-        "ERR_RESUME_SOURCE",
-        `promotion ${plan.id}: the staged file ${item.path} is no longer at ${upload.localPath} as planned, and the target lacks it`,
-        { path: item.path },
-      );
-    }
-  }
-  await uploadItems(context, missing, progressReporter(context, missing.reduce((sum, item) => sum + uploads.get(item.path)!.size, 0)));
-  await target.writeFile(`${context.stateDirectory}/rename.sh`, renderScript(context));
-  if (context.executor === "shell") await target.writeFile(`${context.stateDirectory}/rename.pl`, renderPerl(context));
-  await target.remove(`${context.stateDirectory}/bundle.zip`);
-  journal!.state = "uploaded";
-  delete journal!.error;
-  await writeJournal(target, context.stateDirectory, journal!);
 }
 
 function relocateStage(plan: Plan, stagingDirectory: string): Plan {

@@ -22,6 +22,7 @@ export interface ResolvedSshConfig {
   strictHostKeyChecking?: "yes" | "no" | "accept-new" | "ask";
   connectTimeoutSeconds?: number;
   serverAliveIntervalSeconds?: number;
+  serverAliveCountMax?: number;
   proxyJump?: string;
   /** Where each keyword that gave a value was written, "file:line" (for `where from` reports). */
   origins: Record<string, string>;
@@ -37,7 +38,7 @@ export interface SshConfigQuery {
 
 const KNOWN = new Set([
   "hostname", "port", "user", "identityfile", "identitiesonly", "identityagent", "userknownhostsfile",
-  "stricthostkeychecking", "connecttimeout", "serveraliveinterval", "proxyjump",
+  "stricthostkeychecking", "connecttimeout", "serveraliveinterval", "serveralivecountmax", "proxyjump",
 ]);
 const MAX_INCLUDE_DEPTH = 16; // OpenSSH's READCONF_MAX_DEPTH
 
@@ -132,6 +133,9 @@ function checkValue(line: Line): void {
     case "connecttimeout":
     case "serveraliveinterval":
       if (!/^\d+$/.test(value) && value !== "none") bad("a number of seconds");
+      break;
+    case "serveralivecountmax":
+      if (!/^\d+$/.test(value)) bad("a number");
       break;
     case "identitiesonly":
       if (!/^(yes|no|true|false)$/i.test(value)) bad("yes or no");
@@ -271,6 +275,8 @@ function finish(state: State): ResolvedSshConfig {
   if (timeout !== undefined && timeout !== "none") resolved.connectTimeoutSeconds = Number(timeout);
   const alive = first("serveraliveinterval");
   if (alive !== undefined && alive !== "none") resolved.serverAliveIntervalSeconds = Number(alive);
+  const aliveCount = first("serveralivecountmax");
+  if (aliveCount !== undefined) resolved.serverAliveCountMax = Number(aliveCount);
   const jump = first("proxyjump");
   if (jump !== undefined && jump !== "none") resolved.proxyJump = jump;
   return resolved;

@@ -6,6 +6,7 @@ import type { MavenServer } from "../maven-settings/settings.js";
 import { parseLocation } from "./location.js";
 import { httpCredentials } from "./http-source.js";
 import { resolveSftpEndpoint, type SshSettings } from "./open-transport.js";
+import { DEFAULT_KEEPALIVE_COUNT_MAX, DEFAULT_KEEPALIVE_MS } from "./sftp-transport.js";
 
 export type ConnectionSource = "url" | "option" | "settings.xml" | "ssh-config" | "netrc" | "environment" | "default";
 
@@ -74,6 +75,9 @@ export function describeConnection(text: string, option: "--from" | "--to", ssh:
   else if (resolved.strictHostKeyChecking !== undefined) report.strictHostKeyChecking = config("stricthostkeychecking", resolved.strictHostKeyChecking);
   if (resolved.proxyJump !== undefined) report.proxyJump = config("proxyjump", resolved.proxyJump);
   if (endpoint.readyTimeoutMs !== undefined) report.connectTimeout = config("connecttimeout", endpoint.readyTimeoutMs / 1000);
-  if (endpoint.keepaliveIntervalMs !== undefined) report.serverAliveInterval = config("serveraliveinterval", endpoint.keepaliveIntervalMs / 1000);
+  report.serverAliveInterval =
+    endpoint.keepaliveIntervalMs !== undefined ? config("serveraliveinterval", endpoint.keepaliveIntervalMs / 1000) : { value: DEFAULT_KEEPALIVE_MS / 1000, source: "default" };
+  report.serverAliveCountMax =
+    endpoint.keepaliveCountMax !== undefined ? config("serveralivecountmax", endpoint.keepaliveCountMax) : { value: DEFAULT_KEEPALIVE_COUNT_MAX, source: "default" };
   return report;
 }

@@ -113,9 +113,14 @@ export async function withRetries<T>(ssh: SshSettings, attempt: () => Promise<T>
       return await attempt();
     } catch (error) {
       if (!(error instanceof PromoteError) || error.code !== "ERR_UNAVAILABLE" || tried >= retries) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, (ssh.retryBackoffMs ?? 1000) * 2 ** tried)));
+      await backoff(ssh, tried);
     }
   }
+}
+
+/** Waits before try number `tried` + 2: 1 s, 2 s, 4 s… (at most 30 s; tests shorten the first). */
+export function backoff(ssh: SshSettings | undefined, tried: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(30_000, (ssh?.retryBackoffMs ?? 1000) * 2 ** tried)));
 }
 
 export const DEFAULT_RETRIES = 2;
@@ -129,7 +134,7 @@ function withServer(ssh: SshSettings, server: MavenServer | undefined): SshSetti
   return merged;
 }
 
-export type EndpointOptions = Pick<SftpOptions, "host" | "port" | "user" | "knownHostsPath" | "acceptNewHostKey" | "identityFile" | "identityFiles" | "agent" | "readyTimeoutMs" | "keepaliveIntervalMs">;
+export type EndpointOptions = Pick<SftpOptions, "host" | "port" | "user" | "knownHostsPath" | "acceptNewHostKey" | "identityFile" | "identityFiles" | "agent" | "readyTimeoutMs" | "keepaliveIntervalMs" | "keepaliveCountMax">;
 
 /** Command-line options beat the ssh config, which beats the defaults (as with ssh itself). */
 function endpointOptions(resolved: ResolvedSshConfig, ssh: SshSettings, configPath: string, alias: string): EndpointOptions {
@@ -150,7 +155,9 @@ function endpointOptions(resolved: ResolvedSshConfig, ssh: SshSettings, configPa
   else if (resolved.identityFiles.length > 0) options.identityFiles = resolved.identityFiles;
   if (agent !== undefined) options.agent = agent;
   if (resolved.connectTimeoutSeconds !== undefined) options.readyTimeoutMs = resolved.connectTimeoutSeconds * 1000;
-  if (resolved.serverAliveIntervalSeconds !== undefined && resolved.serverAliveIntervalSeconds > 0) options.keepaliveIntervalMs = resolved.serverAliveIntervalSeconds * 1000;
+  // ServerAliveInterval 0 turns keepalives off, as with ssh; unset, the transport's default holds.
+  if (resolved.serverAliveIntervalSeconds !== undefined) options.keepaliveIntervalMs = resolved.serverAliveIntervalSeconds * 1000;
+  if (resolved.serverAliveCountMax !== undefined) options.keepaliveCountMax = resolved.serverAliveCountMax;
   return options;
 }
 

@@ -41,7 +41,10 @@ export interface SftpOptions {
   readyTimeoutMs?: number;
   /** Identity files from ~/.ssh/config, tried in order when no --identity is given. */
   identityFiles?: readonly string[];
+  /** SSH keepalives (ServerAliveInterval): 0 turns them off; default 15 s. */
   keepaliveIntervalMs?: number;
+  /** Keepalives unanswered before the link counts as dead (ServerAliveCountMax; default 3). */
+  keepaliveCountMax?: number;
   /** A password to log in with (a settings.xml server's); never printed. */
   password?: string;
   /** ProxyJump hops, first to last (each resolved through the ssh config already). */
@@ -51,6 +54,8 @@ export interface SftpOptions {
 }
 
 const NO_SUCH_FILE = 2;
+export const DEFAULT_KEEPALIVE_MS = 15_000;
+export const DEFAULT_KEEPALIVE_COUNT_MAX = 3;
 /** Modes are set explicitly: a server's umask for SFTP sessions (e.g. a chrooted internal-sftp) may be 0. */
 const FILE_MODE = 0o644;
 const PERMISSION_DENIED = 3;
@@ -70,7 +75,10 @@ export async function openSftpTransport(options: SftpOptions): Promise<SftpTrans
       (error) => (hostKeyError = error),
     ),
   } as ConnectConfig;
-  if (options.keepaliveIntervalMs !== undefined) config.keepaliveInterval = options.keepaliveIntervalMs;
+  // Keepalives are on by default, as a stalled link must end in an error, never a hang: with
+  // OpenSSH's ServerAliveCountMax default of 3, a link silent for about a minute is given up.
+  config.keepaliveInterval = options.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS;
+  config.keepaliveCountMax = options.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT_MAX;
   if (options.identityFile !== undefined) {
     try {
       config.privateKey = await readFile(options.identityFile);
@@ -141,6 +149,11 @@ export class SftpTransport implements Transport {
   private readonly knownDirectories = new Set<string>();
   readonly permissions?: TargetPermissions;
   private shellSession: Promise<RemoteShell | undefined> | undefined;
+  /** Why the connection ended, once it has (and we did not end it). */
+  private lostReason: string | undefined;
+  private closing = false;
+  /** Rejects when the connection ends under us: every operation in flight races it. */
+  private readonly connectionEnded: Promise<never>;
 
   constructor(
     private readonly client: SftpClient,
@@ -155,6 +168,64 @@ export class SftpTransport implements Transport {
     // ssh2-sftp-client adds listeners to the connection for each call in flight; hundreds at once
     // are intended here (src/transport/read-many.ts), not a leak.
     (client as unknown as { client: import("ssh2").Client }).client.setMaxListeners(0);
+    this.connectionEnded = this.watchConnection();
+    for (const name of GUARDED_OPERATIONS) {
+      const operation = (this[name] as (...args: unknown[]) => Promise<unknown>).bind(this);
+      (this as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => this.whileConnected(name, name === "upload" ? args[1] : args[0], () => operation(...args));
+    }
+  }
+
+  /**
+   * ssh2 leaves some requests unanswered for good once the socket is gone (a write queued behind
+   * a dead channel never calls back), and a promise that never settles ends Node with exit 13
+   * and no word (issue 17). So the connection's end is watched, and settles everything in flight.
+   */
+  private watchConnection(): Promise<never> {
+    const ssh = this.ssh();
+    const ended = new Promise<never>((_resolve, reject) => {
+      const lose = (reason: string): void => {
+        if (this.closing || this.lostReason !== undefined) return;
+        this.lostReason = reason;
+        reject(new PromoteError("ERR_CONNECTION_LOST", `${this.location}: the connection was lost (${reason})`));
+      };
+      ssh.on("error", (error: Error & { level?: string }) => lose(lossReason(error, this.options)));
+      ssh.on("end", () => lose("the server closed it"));
+      ssh.on("close", () => lose("it closed"));
+    });
+    ended.catch(() => undefined); // raced by every operation; nothing else waits on it
+    return ended;
+  }
+
+  /** Runs an operation, settled with ERR_CONNECTION_LOST (naming it and its path) if the link goes. */
+  private async whileConnected<T>(name: GuardedOperation, subject: unknown, work: () => Promise<T>): Promise<T> {
+    const lost = (cause?: unknown): PromoteError => {
+      const what = typeof subject === "string" && name !== "exec" ? ` ${subject === "" ? "the repository root" : subject}` : "";
+      return new PromoteError("ERR_CONNECTION_LOST", `${this.location}: the connection was lost while ${OPERATION_VERBS[name]}${what} (${this.lostReason ?? "it closed"})`, {
+        ...(typeof subject === "string" && name !== "exec" ? { path: subject } : {}),
+        ...(cause === undefined ? {} : { cause }),
+      });
+    };
+    if (this.lostReason !== undefined) throw lost();
+    try {
+      return await Promise.race([work(), this.connectionEnded]);
+    } catch (error) {
+      if (error instanceof PromoteError && error.code === "ERR_CONNECTION_LOST" && error.message.includes(" while ")) throw error;
+      if (this.lostReason !== undefined || this.socketGone()) {
+        this.lostReason ??= lossReason(error, this.options);
+        throw lost(error);
+      }
+      throw error;
+    }
+  }
+
+  /** Whether the socket under the SSH connection can no longer carry anything. */
+  private socketGone(): boolean {
+    const socket = (this.ssh() as unknown as { _sock?: { destroyed?: boolean; writable?: boolean } })._sock;
+    return !this.closing && (socket === undefined || socket.destroyed === true || socket.writable === false);
+  }
+
+  private ssh(): import("ssh2").Client {
+    return (this.client as unknown as { client: import("ssh2").Client }).client;
   }
 
   networkStats(): NetworkStats {
@@ -524,7 +595,9 @@ export class SftpTransport implements Transport {
     // A few batches at once: round trips stay few, and the server's cores all hash.
     const results = await Promise.all(batches.map((batch) => this.runShort(`sha256sum -- ${batch.map(shellQuote).join(" ")}`).catch(() => undefined)));
     for (const result of results) {
-      if (result === undefined || result.code !== 0) return undefined;
+      // Exit 1: a file is missing or unreadable; the others are still listed (missing ones are
+      // left out of the map, and callers look at them one by one).
+      if (result === undefined || (result.code !== 0 && result.code !== 1)) return undefined;
       for (const line of result.stdout.toString("utf8").split("\n")) {
         const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
         if (match !== null) digests.set(match[2]!, match[1]!);
@@ -616,7 +689,8 @@ export class SftpTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    (await this.shellSession)?.close();
+    this.closing = true;
+    if (this.lostReason === undefined) (await this.shellSession)?.close();
     await this.client.end().catch(() => undefined);
     this.jumpChain?.close();
   }
@@ -716,12 +790,45 @@ export class SftpTransport implements Transport {
     if (code === PERMISSION_DENIED || /permission denied/i.test(message)) {
       return new PromoteError("ERR_PERMISSION", `${path}: permission denied on ${this.options.host} (cannot ${verb})`, { path, cause: error });
     }
-    if (/ECONNRESET|Not connected|No SFTP connection|connection lost|socket/i.test(message)) {
-      return new PromoteError("ERR_SSH_CONNECT", `${this.location}: the connection was lost (while trying to ${verb} ${path})`, { path, cause: error });
+    if (/ECONNRESET|EPIPE|Not connected|No SFTP connection|connection lost|No response from server|socket/i.test(message)) {
+      return new PromoteError("ERR_CONNECTION_LOST", `${this.location}: the connection was lost while trying to ${verb} ${path} (${lossReason(error, this.options)})`, { path, cause: error });
     }
     const reason = message.replace(/^[a-zA-Z]+: /, "").split("\n")[0]!.slice(0, 200);
     return new PromoteError("ERR_IO", `${path}: cannot ${verb} on ${this.options.host} (${reason})`, { path, cause: error });
   }
+}
+
+/** Every Transport operation of SftpTransport: each is settled once the connection ends. */
+export const GUARDED_OPERATIONS = [
+  "stat", "readFile", "list", "digest", "writeFile", "createExclusive", "appendFile", "download", "upload", "uploadStream", "mkdirp",
+  "rename", "applyInOrder", "linkOrCopy", "remove", "removeEmptyDirectory", "removeTree", "sync", "sha256OnServer", "exec", "probeOnServer",
+  "freeSpace",
+] as const satisfies ReadonlyArray<keyof SftpTransport>;
+type GuardedOperation = (typeof GUARDED_OPERATIONS)[number];
+/** Fails to compile when the Transport interface gains an operation that is not guarded. */
+type TransportOperation = { [K in keyof Transport]-?: NonNullable<Transport[K]> extends (...args: never[]) => Promise<unknown> ? K : never }[keyof Transport];
+const EVERY_OPERATION_GUARDED: Exclude<TransportOperation, GuardedOperation | "close"> extends never ? true : never = true;
+void EVERY_OPERATION_GUARDED;
+
+const OPERATION_VERBS: Record<GuardedOperation, string> = {
+  stat: "reading", readFile: "reading", list: "listing", digest: "reading", writeFile: "writing", createExclusive: "writing",
+  appendFile: "writing", download: "downloading", upload: "uploading", uploadStream: "uploading", mkdirp: "creating", rename: "renaming",
+  applyInOrder: "renaming files", linkOrCopy: "copying", remove: "removing", removeEmptyDirectory: "removing", removeTree: "removing",
+  sync: "syncing files", sha256OnServer: "hashing files on the server", exec: "running a command on the server", probeOnServer: "reading files", freeSpace: "asking for free space",
+};
+
+/** How a connection ended, in a few words: a stall found by keepalives, a reset, an EOF. */
+function lossReason(error: unknown, options: Pick<SftpOptions, "keepaliveIntervalMs" | "keepaliveCountMax">): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code ?? "";
+  if (/Keepalive timeout/i.test(message)) {
+    const seconds = (((options.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS) * ((options.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT_MAX) + 1)) / 1000).toFixed(0);
+    return `no answer to keepalives for ${seconds} s: the link stalled`;
+  }
+  if (code === "ECONNRESET" || /ECONNRESET/.test(message)) return "reset by the peer";
+  if (code === "EPIPE" || /EPIPE/.test(message)) return "broken pipe";
+  if (code === "ETIMEDOUT" || /ETIMEDOUT/.test(message)) return "timed out";
+  return message.replace(/^[a-zA-Z]+: /, "").split("\n")[0]!.slice(0, 120);
 }
 
 /** sync's fsyncs in flight: each holds a handle on the server (well under its 1,024 files). */

@@ -2,6 +2,7 @@
 // its events (MAVEN_PROMOTE_EVENTS=1: one JSON line each on stderr) and its other stderr lines
 // are waited on as events, never with a sleep.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { cliPath } from "./paths.js";
 
 export interface CliEvent {
@@ -70,8 +71,58 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): WatchedCl
     });
   return {
     child,
-    waitForEvent: (predicate) => waitFor(() => events.find(predicate), "the awaited event"),
+    waitForEvent: (predicate) => {
+      // Each event is shown to the predicate once, in order (stopAtMatcher counts them).
+      let next = 0;
+      const find = (): CliEvent | undefined => {
+        while (next < events.length) {
+          const event = events[next++]!;
+          if (predicate(event)) return event;
+        }
+        return undefined;
+      };
+      return waitFor(find, "the awaited event");
+    },
     waitForLine: (pattern) => waitFor(() => lines.find((line) => pattern.test(line)), `a line matching ${pattern}`),
     exited,
+  };
+}
+
+/**
+ * Lets a client that stopped itself at its event run again. The event line reaches us just before
+ * the SIGSTOP lands: wait until the kernel shows it stopped, or the SIGCONT would come first.
+ */
+export async function continueStopped(pid: number): Promise<void> {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const fields = procStat(pid);
+    if (fields === undefined) return; // gone
+    if (fields[0] === "T") break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  process.kill(pid, "SIGCONT");
+}
+
+/** The fields of /proc/PID/stat after the command name (state first, start time at 19). */
+export function procStat(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The predicate that finds the event MAVEN_PROMOTE_STOP_AT=spec stops the CLI after, keyed as
+ * the CLI keys it (src/cli/promote-command.ts): the phase of phase events, the index of
+ * commit:step, and the count so far of other events. Give it every event in order.
+ */
+export function stopAtMatcher(spec: string): (event: CliEvent) => boolean {
+  const counts = new Map<string, number>();
+  return (event) => {
+    const count = (counts.get(event.type) ?? 0) + 1;
+    counts.set(event.type, count);
+    const key = "phase" in event ? String(event.phase) : event.type === "commit:step" ? String(event.index) : String(count);
+    return spec === event.type || spec === `${event.type}:${key}`;
   };
 }
