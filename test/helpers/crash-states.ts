@@ -3,8 +3,9 @@
 // test/integration/power-cut.test.ts; in short:
 //   - a crash happens after any prefix of the operations has been issued (crash point k);
 //   - each operation is atomic (a rename, a link, a mkdir, one write(2));
-//   - what a completed barrier covers is on disk: syncfs(2)/sync(2) everything issued before
-//     it; fsync(2) of a file its data, of a directory its entries (ALICE's rule);
+//   - what a completed barrier covers is on disk, with what that depends on: syncfs(2)/sync(2)
+//     everything issued before it; fsync(2) of a file its data, of a directory its entries
+//     (ALICE's rule);
 //   - any other issued operation may or may not be on disk, in any combination, as long as an
 //     operation is there only with every earlier one it depends on (the same name, the same
 //     inode's data, the directory it is made in, the file it moves or links).

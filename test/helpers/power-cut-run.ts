@@ -13,7 +13,7 @@ import { checkCrashState } from "./crash-invariants.js";
 import { enumerateCrashStates, seededRandom, type CrashState } from "./crash-states.js";
 import { applyChanges, cloneState, compileOps, listTree, loadTree, materialize, type CompiledOp, type FsState } from "./fs-model.js";
 import { cliPath } from "./paths.js";
-import { recordFileOps } from "./strace-ops.js";
+import { recordFileOps, sortConcurrentFsyncs } from "./strace-ops.js";
 import { treeFingerprint } from "./temp-repos.js";
 
 /**
@@ -93,7 +93,7 @@ export async function recordCommit(preCommit: string, workDir: string, id: strin
   }
   const recording = await recordFileOps(target, command, { env, traceFile: join(workDir, "strace.txt") });
   if (recording.code !== 0) throw new Error(`${executor} commit exited ${recording.code}: ${recording.stderr}`);
-  const { ops, final } = compileOps(initial, recording.ops);
+  const { ops, final } = compileOps(initial, sortConcurrentFsyncs(recording.ops));
   const replayMatchesDisk = fingerprintOf(final) === fingerprintOf(loadTree(target));
   return { executor, initial, ops, replayMatchesDisk, window: metadataWindowOf(ops) };
 }

@@ -109,7 +109,8 @@ export function parseTrace(text: string, root: string, startCwd: string): Traced
         const [dirArg, pathArg, flagArg, modeArg] = name === "openat" ? args : [undefined, ...args];
         const flags = name === "creat" ? "O_WRONLY|O_CREAT|O_TRUNC" : (flagArg ?? "");
         if (!/O_WRONLY|O_RDWR/.test(flags) && !/O_CREAT|O_TRUNC/.test(flags)) break; // a read changes nothing
-        const absolute = fdPath(`x${/<[^>]*>/.exec(call[4] ?? "")?.[0] ?? ""}`) ?? pathAt(dirArg, pathArg!);
+        // The path the kernel opened (`= 3</path>`), else the argument resolved by hand.
+        const absolute = fdPath(`${result}${call[4] ?? ""}`.trim()) ?? pathAt(dirArg, pathArg!);
         const has = (flag: string): boolean => flags.split("|").includes(flag);
         push({ kind: "open", path: absolute, mode: parseInt(modeArg ?? "0666", 8), create: has("O_CREAT"), exclusive: has("O_EXCL"), truncate: has("O_TRUNC"), append: has("O_APPEND") }, absolute);
         break;
@@ -187,6 +188,28 @@ export function parseTrace(text: string, root: string, startCwd: string): Traced
     }
   }
   return ops;
+}
+
+/**
+ * The same recording with each run of back-to-back fsyncs in path order. A barrier step fsyncs
+ * its paths many at once (16 in flight), so their order in the trace changes from run to run;
+ * any order is one the program allows, and a fixed one makes the crash states, and their count,
+ * the same on every run.
+ */
+export function sortConcurrentFsyncs(ops: readonly TracedOp[]): TracedOp[] {
+  const result: TracedOp[] = [];
+  for (let index = 0; index < ops.length; ) {
+    let end = index;
+    while (end < ops.length && ops[end]!.kind === "fsync") end++;
+    if (end === index) {
+      result.push(ops[index++]!);
+      continue;
+    }
+    const pathOf = (op: TracedOp): string => (op.kind === "fsync" ? op.path : "");
+    result.push(...ops.slice(index, end).sort((a, b) => (pathOf(a) < pathOf(b) ? -1 : pathOf(a) > pathOf(b) ? 1 : 0)));
+    index = end;
+  }
+  return result;
 }
 
 function relativize(op: TracedOp, paths: string[]): TracedOp {

@@ -28,7 +28,9 @@
 //      sectors; no torn writes.)
 //   3. A completed barrier makes durable what it covers: syncfs(2) and sync(2) every operation
 //      issued before them (ALICE has no syncfs; it is what `sync -f .` calls); fsync(2) of a file
-//      its data, of a directory the entries made or removed in it (ALICE's rule).
+//      its data, of a directory the entries made or removed in it (ALICE's rule); and with them
+//      what they depend on (rule 4), e.g. the mkdir of the directory an fsynced entry is in.
+//      ext4's fsync commits its whole journal, which holds more; strict POSIX promises less.
 //   4. Every other issued operation may or may not be on disk, in any combination, except that an
 //      operation is there only with every earlier operation it depends on: one that made the name
 //      it uses or replaces, the directory it works in, the inode it moves, or an earlier write to
