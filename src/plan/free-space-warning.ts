@@ -21,9 +21,11 @@ export async function freeSpaceWarning(target: Transport, uploads: readonly Uplo
   const shortOfBytes = space.bytes < needed;
   const shortOfInodes = space.inodes !== undefined && space.inodes < files;
   if (!shortOfBytes && !shortOfInodes) return undefined;
-  const free = shortOfBytes ? `${formatBytes(space.bytes)} free` : `${space.inodes} inodes free`;
+  // Exact bytes where rounding would print the same figure twice ("1.4 KiB free, less than 1.4 KiB").
+  const size = formatBytes(space.bytes) === formatBytes(needed) ? (bytes: number) => `${bytes} bytes` : formatBytes;
+  const free = shortOfBytes ? `${size(space.bytes)} free` : `${space.inodes} inodes free`;
   const wanted = shortOfBytes
-    ? `the ${formatBytes(needed)} this promotion writes (uploads ${formatBytes(uploadBytes)}, backups ${formatBytes(backupBytes)})`
+    ? `the ${size(needed)} this promotion writes (uploads ${formatBytes(uploadBytes)}, backups ${formatBytes(backupBytes)})`
     : `the ${files} files this promotion writes`;
   return { path: "", message: `${target.location}: ${free}, less than ${wanted}; it will stop with "no space left" unless space is freed first` };
 }

@@ -779,7 +779,9 @@ export class SftpTransport implements Transport {
     try {
       return await action();
     } catch (error) {
-      throw await this.explainFailure(this.translate(error, path, verb));
+      const translated = this.translate(error, path, verb);
+      // Reading and removing take no space: their failures are never a full disk.
+      throw verb === "read" || verb === "remove" ? translated : await this.explainFailure(translated);
     }
   }
 
