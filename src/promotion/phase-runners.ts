@@ -290,7 +290,7 @@ export async function commitPhase(context: PhaseContext): Promise<void> {
       });
     }
   } catch (error) {
-    throw withResumeHint(error, context);
+    throw withResumeHint(error, context, "The commit is on record and the target stays locked");
   }
   const recorded = await readJournal(target, state);
   context.result.state = recorded?.state ?? "committed";
@@ -306,17 +306,18 @@ export async function commitPhase(context: PhaseContext): Promise<void> {
 }
 
 /**
- * A commit the disk stopped is on record and keeps its lock; its steps are idempotent, so once
- * there is space again `resume` finishes it where it stopped (the hint says so, with the command).
+ * A commit (or the finish after it) that the disk stopped is on record; its steps are idempotent,
+ * so once there is space again `resume` finishes it where it stopped: the hint says so, with the
+ * command, instead of "run the promotion again".
  */
-function withResumeHint(error: unknown, context: PhaseContext): unknown {
+function withResumeHint(error: unknown, context: PhaseContext, situation: string): unknown {
   if (!(error instanceof PromoteError) || error.code !== "ERR_NO_SPACE") return error;
   const { id } = context.plan;
   const to = context.target.location;
   return new PromoteError("ERR_NO_SPACE", error.message, {
     ...(error.path === undefined ? {} : { path: error.path }),
     cause: error,
-    hint: `The commit is on record and the target stays locked: free space on ${to} (\`df -h\`, \`df -i\`), then \`maven-promote resume ${id} --to ${to}\` finishes it (or \`rollback ${id}\` undoes it).`,
+    hint: `${situation}: free space on ${to} (\`df -h\`, \`df -i\`), then \`maven-promote resume ${id} --to ${to}\` finishes it (or \`rollback ${id}\` undoes it).`,
   });
 }
 
@@ -331,7 +332,9 @@ export async function finishPhase(context: PhaseContext): Promise<void> {
   journal.verify = { ok: context.result.verifyProblems.length === 0, problems: context.result.verifyProblems };
   if (context.result.metadataWindow !== undefined) journal.metadataWindow = context.result.metadataWindow;
   if (context.result.durable !== undefined) journal.durable = context.result.durable;
-  await writeJournal(target, state, journal);
+  await writeJournal(target, state, journal).catch((error: unknown) => {
+    throw withResumeHint(error, context, "The promotion is live; only its journal could not record that");
+  });
   await target.remove(`${state}/bundle.zip`);
   await releaseLock(target, context.plan.id);
   context.result.state = "committed";

@@ -237,6 +237,25 @@ describe("integration: a disk that fills", function () {
         assert.deepEqual(liveTree(root), promoted, "fully promoted, as on a roomy disk");
         assert.ok(!existsSync(join(root, ".maven-promote/lock")), "and the lock is released");
       });
+
+      it("fills after the commit (an after-commit hook leaves 0 bytes): live already, only the finish's journal fails; resume records it once space is freed", async () => {
+        const { disk, root } = targetOnSmallDisk();
+        const hook = `after-commit=${process.execPath} ${smallDiskProgram} ${disk} 0`;
+        const result = await runCliProcess(["promote", "--quiet", "--from", staging, ...targetArgs(kind, root), "--hook", hook]);
+        assertNoSpace(result, kind, root, /stopped during finish: .*journal\.json/);
+        assert.match(result.stderr, /hint: The promotion is live; .*maven-promote resume \S+ --to /);
+        assert.deepEqual(liveTree(root), promoted, "the release is live and complete");
+        const id = /promotion (\S+) stopped during finish/.exec(result.stderr)![1]!;
+
+        emptyFiller(disk);
+        const resumed = await runCliProcess(["resume", id, "--quiet", ...targetArgs(kind, root)]);
+        assert.equal(resumed.code, 0, resumed.stderr);
+        assert.deepEqual(liveTree(root), promoted);
+        const journal = JSON.parse(readFileSync(join(root, ".maven-promote", id, "journal.json"), "utf8")) as { state: string; verify?: { ok: boolean } };
+        assert.equal(journal.state, "committed");
+        assert.equal(journal.verify?.ok, true, "the journal now records the finished promotion");
+        assert.ok(!existsSync(join(root, ".maven-promote/lock")), "no lock is left");
+      });
     });
   }
 });
