@@ -55,7 +55,10 @@ export function registerAdminCommands(program: Command, io: CliIo, setExit: (cod
       lines.push("", result.promotions.length === 0 ? "No promotions on record." : `Promotions (${result.promotions.length}):`);
       for (const promotion of result.promotions) {
         lines.push(`  ${promotion.id}  ${promotion.state.padEnd(11)}  ${promotion.createdAt}  ${promotion.user}@${promotion.host}  ${promotion.versions.join(", ") || "(no new versions)"}`);
-        if (promotion.error !== undefined) lines.push(`      ${promotion.error}`);
+        if (promotion.stoppedBy !== undefined) {
+          const { hook, exitCode, reason } = promotion.stoppedBy;
+          lines.push(`      stopped by the ${hook} hook${exitCode === null ? "" : ` (exit ${exitCode})`}: ${reason}`);
+        } else if (promotion.error !== undefined) lines.push(`      ${promotion.error}`);
         if (promotion.remote) lines.push(`      still running on the server: ${describeActivity({ kind: "remote", ...promotion.remote })}`);
       }
       for (const path of result.unreadable) lines.push(`  ${path}: no readable journal`);

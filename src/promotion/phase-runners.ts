@@ -352,7 +352,12 @@ export async function finishPhase(context: PhaseContext): Promise<void> {
  * the one reported (the lock then stays, and `resume`/`rollback`/`cleanup` finish the job).
  */
 export async function withdrawUpload(context: PhaseContext, error: unknown, stoppedBy?: HookStop): Promise<void> {
-  if (context.journal === undefined) return; // nothing was written yet (e.g. stale .rip refused)
+  if (context.journal === undefined) {
+    // Nothing was uploaded yet (a stale .rip refused, or a hook's stop before the upload). A
+    // hook's stop is still put on record, so that `status` says which hook and why (issue 17).
+    if (stoppedBy !== undefined) await recordStop(context, error, stoppedBy).catch(() => undefined);
+    return;
+  }
   const { target, stateDirectory: state } = context;
   // Each part on its own, errors ignored (the first error is the one the user must see): on a
   // full disk the failed journal may not fit, and the lock must be released all the same.
@@ -375,6 +380,16 @@ export async function withdrawUpload(context: PhaseContext, error: unknown, stop
   }
   // With its .rip items gone, nothing of the promotion can show: the target is free again.
   if (withdrawn) await attempt(() => releaseLock(target, context.plan.id));
+}
+
+/** A journal that only records why the promotion stopped before its upload: state failed, nothing else written. */
+async function recordStop(context: PhaseContext, error: unknown, stoppedBy: HookStop): Promise<void> {
+  const journal = newJournal(context.plan, context.executor, context.steps);
+  journal.state = "failed";
+  journal.error = error instanceof Error ? error.message : String(error);
+  journal.stoppedBy = stoppedBy;
+  await context.target.mkdirp(context.stateDirectory);
+  await writeJournal(context.target, context.stateDirectory, journal);
 }
 
 export async function removeRipItems(target: Transport, items: readonly StagedItem[]): Promise<void> {

@@ -679,9 +679,16 @@ export class SftpTransport implements Transport {
         let code: number | null = null;
         channel.on("data", (chunk: Buffer) => stdout.push(chunk));
         channel.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-        channel.on("exit", (exitCode: number | null) => (code = exitCode));
+        let exited = false;
+        channel.on("exit", (exitCode: number | null) => {
+          exited = true;
+          code = exitCode;
+        });
         channel.on("close", () => {
           end();
+          // No exit status at all (not even a signal's): the session was torn down under the
+          // command, as when the connection drops; the command may still run on the server.
+          if (!exited) return reject(new PromoteError("ERR_CONNECTION_LOST", `${this.location}: the connection was lost while running a command on the server (its channel closed without an exit status)`));
           resolve({ code: code ?? 255, stdout: Buffer.concat(stdout), stderr });
         });
       });

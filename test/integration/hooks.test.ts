@@ -64,15 +64,15 @@ describe("integration: --hook", function () {
       assert.deepEqual(visible(dirs.target), before, "the target is as it was");
       assert.equal(Object.keys(treeFingerprint(dirs.target)).some((path) => path.includes(".rip")), false, "no .rip items");
       assert.equal(existsSync(join(dirs.target, ".maven-promote/lock")), false, "the lock is released");
-      const journalPath = join(dirs.target, `.maven-promote/${json.id}/journal.json`);
-      if (kind === "before-upload") {
-        // Before the upload the phase table allows no writes: there is no journal to keep.
-        assert.equal(existsSync(journalPath), false);
-      } else {
-        const journal = JSON.parse(readFileSync(journalPath, "utf8"));
-        assert.equal(journal.state, "failed");
-        assert.deepEqual(journal.stoppedBy, { hook: "before-commit", exitCode: 3, reason: "exited 3" });
-      }
+      // The stop is on record (before the upload, the journal is all that is written), and status shows it.
+      const journal = JSON.parse(readFileSync(join(dirs.target, `.maven-promote/${json.id}/journal.json`), "utf8"));
+      assert.equal(journal.state, "failed");
+      assert.deepEqual(journal.stoppedBy, { hook: kind, exitCode: 3, reason: "exited 3" });
+      const status = await runCliProcess(["status", "--to", dirs.target, "--json"]);
+      const record = (JSON.parse(status.stdout) as { promotions: Array<{ id: string; state: string; stoppedBy?: unknown }> }).promotions.find((promotion) => promotion.id === json.id);
+      assert.deepEqual([record?.state, record?.stoppedBy], ["failed", { hook: kind, exitCode: 3, reason: "exited 3" }]);
+      const text = await runCliProcess(["status", "--to", dirs.target]);
+      assert.ok(text.stdout.includes(`\n      stopped by the ${kind} hook (exit 3): exited 3\n`), text.stdout);
       // A stopped promotion leaves nothing in the way of the next one.
       const again = await runCliProcess(["promote", "--from", dirs.staging, "--to", dirs.target]);
       assert.equal(again.code, 0, again.stderr);

@@ -145,7 +145,12 @@ describe("promote (local targets)", function () {
       });
       assert.equal(result.state, "stopped");
       assert.deepEqual(seen, ["upload"]);
-      assert.deepEqual(treeFingerprint(dirs.target), before);
+      // The repository is untouched; only the stop's record is kept, for `status` (issue 17).
+      const record = `.maven-promote/${result.plan.id}/journal.json`;
+      const after = treeFingerprint(dirs.target);
+      assert.deepEqual(Object.keys(after).filter((path) => !(path in before)).sort(), [".maven-promote", `.maven-promote/${result.plan.id}`, record]);
+      assert.deepEqual(Object.fromEntries(Object.entries(after).filter(([path]) => path in before)), before);
+      assert.equal(JSON.parse(readFileSync(join(dirs.target, record), "utf8")).stoppedBy.hook, "beforePhase");
     });
 
     it("a .rip item left behind by another promotion", async () => {
