@@ -134,10 +134,14 @@ export function checkAllStates(recorded: Recorded, promoted: FsState, facts: Pla
   const { states, exhaustive } = enumerateCrashStates(recorded.ops, { seed, perCrashPoint });
   const promotedTree = listTree(promoted);
   const seen = new Map<string, CheckedState>();
+  const built = new Set<string>(); // the same operations on disk give the same tree: build it once
   for (const state of states) {
+    const inMetadataWindow = state.crashAt > recorded.window.start && state.crashAt <= recorded.window.end;
+    const key = `${inMetadataWindow}:${state.persisted.join(",")}`;
+    if (built.has(key)) continue;
+    built.add(key);
     const tree = cloneState(recorded.initial);
     for (const index of state.persisted) applyChanges(tree, recorded.ops[index]!.changes);
-    const inMetadataWindow = state.crashAt > recorded.window.start && state.crashAt <= recorded.window.end;
     const fingerprint = `${fingerprintOf(tree)}:${inMetadataWindow}`;
     if (seen.has(fingerprint)) continue;
     seen.set(fingerprint, { state, fingerprint, tree, problems: checkCrashState(listTree(tree), { promoted: promotedTree, ...facts, inMetadataWindow }) });

@@ -58,7 +58,7 @@ import { loadTree, readFileIn, type FsState } from "../helpers/fs-model.js";
 import { runCliProcess } from "../helpers/cli.js";
 import {
   EXECUTORS,
-    checkAllStates,
+  checkAllStates,
   freshDir,
   pickForRecovery,
   planFacts,
@@ -102,7 +102,7 @@ describe("integration: a power cut at any instant of the commit (crash states un
   after(removeTempDirs);
 
   for (const executor of EXECUTORS) {
-    it(`${executor} executor: every crash state keeps the invariants, and resume and rollback recover a sample of them`, async () => {
+    it(`${executor} executor: each crash state enumerated keeps the invariants, and resume and rollback recover a sample of them`, async () => {
       const work = freshDir(root, executor);
       const recorded = await recordCommit(preCommit, freshDir(work, "record"), id, executor);
       assert.ok(recorded.replayMatchesDisk, "replaying every recorded operation gives the tree the real run left");
