@@ -20,6 +20,7 @@ import { inspectStage } from "./plan/inspect-stage.js";
 import type { Policy } from "./policy/policy.js";
 import { downloadTree } from "./transport/download-tree.js";
 import { parseLocation } from "./transport/location.js";
+import { isConnectionLost } from "./promotion/reconnect.js";
 import { backoff, DEFAULT_RETRIES, openTransport, type OpenedTransport, type SshSettings } from "./transport/open-transport.js";
 
 export type PromoteEvent = PromotionEvent | { type: "fetch:done"; files: number };
@@ -264,16 +265,29 @@ async function withStage<T>(options: Pick<PlanOptions, "from" | "ssh" | "onEvent
   const fetched = await mkdtemp(join(tmpdir(), "maven-promote-stage-"));
   try {
     const stagingDirectory = join(fetched, "stage");
-    const remote = source.kind === "http" ? httpSource(source.url, options.ssh, process.env) : (await openTransport(options.from, "--from", options.ssh)).transport;
-    try {
-      const files = await downloadTree(remote, stagingDirectory);
-      options.onEvent?.({ type: "fetch:done", files });
-    } finally {
-      await remote.close();
-    }
+    const files = await downloadStage(options, source.kind === "http" ? source.url : undefined, stagingDirectory);
+    options.onEvent?.({ type: "fetch:done", files });
     return await action(stagingDirectory);
   } finally {
     await rm(fetched, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Downloads the stage. An HTTP stage retries each request itself; an SFTP stage whose connection
+ * is lost is connected to again and downloaded again, as often as --retries allows.
+ */
+async function downloadStage(options: Pick<PlanOptions, "from" | "ssh">, httpUrl: string | undefined, stagingDirectory: string): Promise<number> {
+  for (let lost = 0; ; lost++) {
+    const remote = httpUrl !== undefined ? httpSource(httpUrl, options.ssh, process.env) : (await openTransport(options.from, "--from", options.ssh)).transport;
+    try {
+      return await downloadTree(remote, stagingDirectory);
+    } catch (error) {
+      if (!isConnectionLost(error) || lost >= (options.ssh?.retries ?? DEFAULT_RETRIES)) throw error;
+      await backoff(options.ssh, lost);
+    } finally {
+      await remote.close();
+    }
   }
 }
 

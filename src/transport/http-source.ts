@@ -80,16 +80,13 @@ export class HttpSource {
     const listing = this.options.listing ?? "auto";
     if (path === "" && listing === "nexus3") return this.listNexus3Assets();
     const url = new URL(path === "" ? "" : `${encodePath(path)}/`, this.base);
-    const response = await this.fetch(url, "list");
-    if (path === "" && listing === "auto" && this.isNexus3(this.lastServerHeader)) {
-      response?.resume();
-      return this.listNexus3Assets();
-    }
-    if (response === undefined && path === "") {
+    const listed = await this.fetchListing(url);
+    if (path === "" && listing === "auto" && this.isNexus3(this.lastServerHeader)) return this.listNexus3Assets();
+    if (listed === undefined && path === "") {
       throw new PromoteError("ERR_REPOSITORY_NOT_FOUND", `--from ${this.base.href}: 404 Not Found (no staging repository listed there)`, { path: "--from" });
     }
-    if (response === undefined) return undefined;
-    const body = await readBody(response, url);
+    if (listed === undefined) return undefined;
+    const { response, body } = listed;
     const json = /json/i.test(String(response.headers["content-type"] ?? "")) || /^\s*\[/.test(body);
     if (json) return parseJsonListing(body, url);
     // Links are relative to where the listing was served from, after any redirect.
@@ -119,11 +116,11 @@ export class HttpSource {
     let token: string | undefined;
     do {
       const url = assetsPageUrl(repository, token);
-      const response = await this.fetch(url, "list");
-      if (response === undefined) {
+      const listed = await this.fetchListing(url);
+      if (listed === undefined) {
         throw new PromoteError("ERR_REPOSITORY_NOT_FOUND", `--from ${this.base.href}: Nexus 3 has no repository ${repository.name} (404 from ${url.href})`, { path: "--from" });
       }
-      const page = parseAssetsPage(await readBody(response, url), url);
+      const page = parseAssetsPage(listed.body, url);
       paths.push(...page.paths);
       token = page.continuationToken;
       if (token !== undefined && (tokens.has(token) || tokens.size >= MAX_ASSET_PAGES)) {
@@ -133,6 +130,27 @@ export class HttpSource {
     } while (token !== undefined);
     this.assets = assetTree(paths, repository.prefix);
     return this.assets.get("") ?? [];
+  }
+
+  /**
+   * A listing's response and its whole body; undefined for a 404. A body cut short (a reset, an
+   * EOF, a stall past the timeout) is asked for again like a failed request, then reported in
+   * one line naming the URL (issue 17: never an internal error).
+   */
+  private async fetchListing(url: URL): Promise<{ response: IncomingMessage; body: string } | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.fetch(url, "list");
+      if (response === undefined) return undefined;
+      try {
+        return { response, body: await readBody(response, url) };
+      } catch (error) {
+        if (error instanceof PromoteError) throw error;
+        if (!isTransient(error) || attempt >= this.attempts()) {
+          throw new PromoteError(isTransient(error) ? "ERR_UNAVAILABLE" : "ERR_HTTP", `${url.href}: cannot read the listing (${describe(error)})`, { path: url.href, cause: error });
+        }
+        await delay(this.backoff(attempt));
+      }
+    }
   }
 
   async download(path: string, localPath: string): Promise<void> {
@@ -347,6 +365,7 @@ function decodeHtml(text: string): string {
 
 function isTransient(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  // "aborted" (a response whose connection ended before its body did) carries ECONNRESET.
   return code === "ECONNRESET" || code === "ETIMEDOUT" || code === "EPIPE" || code === "ECONNREFUSED" || code === "ETRUNCATED" || code === "ERR_STREAM_PREMATURE_CLOSE";
 }
 

@@ -112,7 +112,9 @@ export async function withRetries<T>(ssh: SshSettings, attempt: () => Promise<T>
     try {
       return await attempt();
     } catch (error) {
-      if (!(error instanceof PromoteError) || error.code !== "ERR_UNAVAILABLE" || tried >= retries) throw error;
+      // Refused, reset or timed out while connecting, or lost right after (before the first answer).
+      const mayPass = error instanceof PromoteError && (error.code === "ERR_UNAVAILABLE" || error.code === "ERR_CONNECTION_LOST");
+      if (!mayPass || tried >= retries) throw error;
       await backoff(ssh, tried);
     }
   }

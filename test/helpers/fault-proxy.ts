@@ -19,8 +19,11 @@ export interface Fault {
   kind: FaultKind;
   /** How long a stall holds the direction still (ms); Infinity: for good. */
   stallMs?: number;
-  /** Which connections (1 = the first accepted) get the fault; default [1]. */
-  connections?: readonly number[];
+  /**
+   * Which connections (1 = the first accepted) get the fault; default [1]. "first-to-reach":
+   * whichever connection first has afterBytes go its way, once (clients with many connections).
+   */
+  connections?: readonly number[] | "first-to-reach";
 }
 
 export interface FaultProxy {
@@ -56,7 +59,8 @@ export async function startFaultProxy(targetPort: number, fault: Fault | undefin
     }
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
-    const faulted = fault !== undefined && (fault.connections ?? [1]).includes(connection) ? fault : undefined;
+    const which = fault?.connections ?? [1];
+    const faulted = fault !== undefined && (which === "first-to-reach" || which.includes(connection)) ? fault : undefined;
     // A reset, or a clean EOF both ways: each side reads end-of-stream mid-conversation.
     const breakLink = (): void => breakLinkAs(faulted?.kind === "reset" ? "reset" : "eof");
     forward(client, upstream, "up");
@@ -88,6 +92,7 @@ export async function startFaultProxy(targetPort: number, fault: Fault | undefin
       let done = armed === undefined;
       from.on("data", (chunk: Buffer) => {
         if (held !== undefined) return void held.push(chunk);
+        if (!done && armed!.connections === "first-to-reach" && fired.length > 0) done = true;
         if (!done && sent + chunk.length >= armed!.afterBytes) {
           done = true;
           const head = chunk.subarray(0, armed!.afterBytes - sent);

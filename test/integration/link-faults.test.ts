@@ -17,6 +17,7 @@ import { startFaultProxy, type FaultKind, type FaultProxy } from "../helpers/fau
 import { createSlowServer, type SlowServer } from "../helpers/slow-server.js";
 import { skipWithoutSshd, startSshd, type SshServer } from "../helpers/sshd.js";
 import { treeFingerprint } from "../helpers/temp-repos.js";
+import { nginxAvailable, startNginx } from "../helpers/nginx.js";
 
 type Executor = "shell" | "shell-sh" | "sftp-only";
 /** Where the link breaks: a client event (stop there, break, run on), or the server inside its unzip or a rename. */
@@ -186,4 +187,64 @@ describe("integration: a link that drops or stalls (issue 17)", function () {
       await assertPromoted(target);
     });
   }
+
+  describe("the stage's own link", () => {
+    for (const afterBytes of [3_000, 400_000]) {
+      for (const kind of ["reset", "eof"] as const) {
+        it(`an SFTP stage whose connection ends (${kind}) after ${afterBytes} bytes is connected to again and downloaded whole`, async () => {
+          const target = join(root, `target-${++runs}`);
+          cpSync(original, target, { recursive: true });
+          const proxy = await startFaultProxy(sshd.port, { direction: "down", afterBytes, kind });
+          try {
+            const knownHosts = join(root, `known_hosts-${runs}`);
+            writeFileSync(knownHosts, `[127.0.0.1]:${proxy.port} ${sshd.hostPublicKeyLine}\n`);
+            const from = `sftp://${sshd.user}@127.0.0.1:${proxy.port}${staging}`;
+            const result = await runCliProcess(["promote", "--from", from, "--to", target, "--identity", sshd.clientKeyPath, "--known-hosts", knownHosts, "--ssh-config", "none", "--retry-backoff", "10ms", "--quiet"]);
+            assert.equal(result.code, 0, result.stderr);
+            assert.equal(proxy.fired().length, 1, "the fault fired");
+            assert.ok(proxy.connections() >= 2, "connected again");
+          } finally {
+            await proxy.close();
+          }
+          await assertPromoted(target);
+        });
+
+        it(`an HTTP stage whose connection ends (${kind}) after ${afterBytes} bytes is retried and downloaded whole`, async function () {
+          if (!nginxAvailable()) this.skip();
+          const nginx = await startNginx(staging);
+          const target = join(root, `target-${++runs}`);
+          cpSync(original, target, { recursive: true });
+          // Eight connections at once: the first to carry that many bytes is cut, in a listing or a jar.
+          const proxy = await startFaultProxy(nginx.port, { direction: "down", afterBytes, kind, connections: "first-to-reach" });
+          try {
+            const result = await runCliProcess(["promote", "--from", `http://127.0.0.1:${proxy.port}/html/`, "--to", target, "--retry-backoff", "10ms", "--quiet"]);
+            assert.equal(result.code, 0, result.stderr);
+            assert.equal(proxy.fired().length, 1, "the fault fired");
+          } finally {
+            await proxy.close();
+            await nginx.stop();
+          }
+          await assertPromoted(target);
+        });
+      }
+    }
+
+    it("an HTTP stage whose every connection is cut ends with exit 75 and one line naming the URL", async function () {
+      if (!nginxAvailable()) this.skip();
+      const nginx = await startNginx(staging);
+      const target = join(root, `target-${++runs}`);
+      cpSync(original, target, { recursive: true });
+      const before = treeFingerprint(target);
+      const proxy = await startFaultProxy(nginx.port, { direction: "down", afterBytes: 10, kind: "reset", connections: Array.from({ length: 100 }, (_, index) => index + 1) });
+      try {
+        const result = await runCliProcess(["promote", "--from", `http://127.0.0.1:${proxy.port}/html/`, "--to", target, "--retries", "1", "--retry-backoff", "10ms", "--quiet"]);
+        assert.equal(result.code, 75, result.stderr);
+        assert.match(result.stderr.split("\n")[0]!, new RegExp(`^maven-promote: http://127\\.0\\.0\\.1:${proxy.port}/html/: cannot read the listing \\(.*\\) \\[ERR_UNAVAILABLE\\]$`));
+      } finally {
+        await proxy.close();
+        await nginx.stop();
+      }
+      assert.deepEqual(treeFingerprint(target), before, "the target is untouched");
+    });
+  });
 });
