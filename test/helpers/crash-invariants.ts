@@ -9,6 +9,8 @@ type Tree = ReturnType<typeof listTree>;
 const CHECKSUMS: Record<string, string> = { ".md5": "md5", ".sha1": "sha1", ".sha256": "sha256", ".sha512": "sha512" };
 
 export interface InvariantContext {
+  /** The target before the commit (its files outside .maven-promote are the original ones). */
+  original: Tree;
   /** The fully promoted target (a real promotion run to its end). */
   promoted: Tree;
   /** The new version directories the promotion moves into place. */
@@ -31,9 +33,14 @@ export function checkCrashState(state: Tree, context: InvariantContext): string[
     if (entry.type !== "file" || !path.endsWith("/maven-metadata.xml")) continue;
     const xml = entry.data.toString("utf8");
     const directory = path.slice(0, path.lastIndexOf("/"));
-    // Completeness: every version listed is there, with every file the promoted target has in it.
+    // Completeness: every version listed is there; one this promotion adds, with every file the
+    // promoted target has in it (an existing SNAPSHOT's files are the backups' business, below).
     for (const version of listedVersions(xml)) {
       const prefix = `${directory}/${version}/`;
+      if (!context.newVersionDirectories.includes(`${directory}/${version}`)) {
+        if (state.get(`${directory}/${version}`)?.type !== "dir") problems.push(`${path} lists ${version}, whose directory is missing`);
+        continue;
+      }
       const expected = [...context.promoted].filter(([candidate, file]) => candidate.startsWith(prefix) && file.type === "file");
       if (expected.length === 0) problems.push(`${path} lists ${version}, which the promoted target does not have`);
       for (const [file, want] of expected) {
@@ -51,6 +58,14 @@ export function checkCrashState(state: Tree, context: InvariantContext): string[
       if (context.inMetadataWindow && context.changedMetadata.has(path)) continue;
       problems.push(`${path}${extension} does not match ${path}${context.inMetadataWindow ? " (a file this promotion does not change)" : " outside the metadata window"}`);
     }
+  }
+  // Recoverability: a file of the original target that is changed or gone has its backup, or
+  // rollback could not put it back byte for byte.
+  for (const [path, before] of context.original) {
+    if (before.type !== "file" || path.startsWith(".maven-promote") || /\.rip(\/|$)/.test(path)) continue;
+    if (state.get(path)?.data.equals(before.data) === true) continue;
+    const backup = [...state].find(([candidate]) => /^\.maven-promote\/[^/]+\/backup\//.test(candidate) && candidate.endsWith(`/backup/${path}`));
+    if (backup === undefined || !backup[1].data.equals(before.data)) problems.push(`${path} has changed, but its backup is ${backup === undefined ? "missing" : "not the original"}`);
   }
   // Recoverability: once a version directory has moved, the journal or log must say the commit
   // began, or resume takes the promotion for one still uploading and rollback keeps the move.

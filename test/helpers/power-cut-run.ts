@@ -55,6 +55,33 @@ export async function stopBeforeCommit(staging: string, target: string): Promise
   return id;
 }
 
+/** A promotion ready for the power-cut test: stopped before its commit, with the trees a recovery must end in. */
+export interface PreparedPromotion {
+  preCommit: string;
+  id: string;
+  promoted: FsState;
+  facts: PlanFacts;
+  expected: { original: Record<string, string>; promoted: Record<string, string> };
+}
+
+/** A real promotion run to its end on one copy of `target` (the reference), and stopped before its commit on another. */
+export async function preparePromotion(root: string, staging: string, target: string): Promise<PreparedPromotion> {
+  const reference = join(root, "promoted");
+  cpSync(target, reference, { recursive: true });
+  const promotion = await runCliProcess(["promote", "--from", staging, "--to", reference]);
+  if (promotion.code !== 0) throw new Error(`the reference promotion exited ${promotion.code}: ${promotion.stderr}`);
+  const preCommit = join(root, "pre-commit");
+  cpSync(target, preCommit, { recursive: true });
+  const id = await stopBeforeCommit(staging, preCommit);
+  return {
+    preCommit,
+    id,
+    promoted: loadTree(reference),
+    facts: planFacts(preCommit, id),
+    expected: { original: visibleFingerprint(target), promoted: visibleFingerprint(reference) },
+  };
+}
+
 export interface Recorded {
   executor: Executor;
   initial: FsState;
@@ -133,6 +160,7 @@ export interface CheckedState {
 export function checkAllStates(recorded: Recorded, promoted: FsState, facts: PlanFacts, seed: number, perCrashPoint: number): { checked: CheckedState[]; enumerated: number; exhaustive: boolean } {
   const { states, exhaustive } = enumerateCrashStates(recorded.ops, { seed, perCrashPoint });
   const promotedTree = listTree(promoted);
+  const original = listTree(recorded.initial);
   const seen = new Map<string, CheckedState>();
   const built = new Set<string>(); // the same operations on disk give the same tree: build it once
   for (const state of states) {
@@ -144,7 +172,7 @@ export function checkAllStates(recorded: Recorded, promoted: FsState, facts: Pla
     for (const index of state.persisted) applyChanges(tree, recorded.ops[index]!.changes);
     const fingerprint = `${fingerprintOf(tree)}:${inMetadataWindow}`;
     if (seen.has(fingerprint)) continue;
-    seen.set(fingerprint, { state, fingerprint, tree, problems: checkCrashState(listTree(tree), { promoted: promotedTree, ...facts, inMetadataWindow }) });
+    seen.set(fingerprint, { state, fingerprint, tree, problems: checkCrashState(listTree(tree), { original, promoted: promotedTree, ...facts, inMetadataWindow }) });
   }
   return { checked: [...seen.values()], enumerated: states.length, exhaustive };
 }

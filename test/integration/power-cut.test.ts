@@ -51,80 +51,81 @@
 // or the `metadata` sync step taken out of the rename list (from the journal's list, which resume
 // runs, and from the rendered scripts), must find a state that breaks an invariant.
 import assert from "node:assert/strict";
-import { cpSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { writeExampleRepositories } from "../../scripts/example-repository.js";
-import { loadTree, readFileIn, type FsState } from "../helpers/fs-model.js";
-import { runCliProcess } from "../helpers/cli.js";
+import { readFileIn } from "../helpers/fs-model.js";
 import {
   EXECUTORS,
   checkAllStates,
   freshDir,
   pickForRecovery,
-  planFacts,
+  preparePromotion,
   recordCommit,
   recoverState,
-  stopBeforeCommit,
-  visibleFingerprint,
-  type PlanFacts,
+  type Executor,
+  type PreparedPromotion,
 } from "../helpers/power-cut-run.js";
-import { makeTempDir, removeTempDirs } from "../helpers/temp-repos.js";
+import { copyRepoFixture, makeTempDir, removeTempDirs } from "../helpers/temp-repos.js";
 
 const SEED = process.env.POWER_CUT_SEED ? Number(process.env.POWER_CUT_SEED) : 20261204;
-const RECOVERIES = process.env.POWER_CUT_RECOVERIES ? Number(process.env.POWER_CUT_RECOVERIES) : 4;
+const RECOVERIES = process.env.POWER_CUT_RECOVERIES ? Number(process.env.POWER_CUT_RECOVERIES) : 3;
 const PER_CRASH_POINT = 64;
+const BARRIERS = ["backups", "versions", "metadata"] as const;
+
+/** Records the commit, checks every crash state enumerated, and recovers `recoveries` of them. */
+async function checkExecutor(promotion: PreparedPromotion, work: string, executor: Executor, recoveries: number): Promise<void> {
+  const recorded = await recordCommit(promotion.preCommit, freshDir(work, "record"), promotion.id, executor);
+  assert.ok(recorded.replayMatchesDisk, "replaying every recorded operation gives the tree the real run left");
+  const barriers = recorded.ops.filter((op) => op.barrier !== undefined);
+  assert.ok(barriers.some((op) => op.index < recorded.window.start) && recorded.window.end < recorded.ops.length, "a barrier before the first metadata flip and one after the last");
+  const { checked, enumerated, exhaustive } = checkAllStates(recorded, promotion.promoted, promotion.facts, SEED, PER_CRASH_POINT);
+  const broken = checked.filter((entry) => entry.problems.length > 0);
+  assert.deepEqual(
+    broken.slice(0, 5).map((entry) => `crash after ${entry.state.crashAt} ops (${entry.state.kind}): ${entry.problems.join("; ")}`),
+    [],
+  );
+  const sample = pickForRecovery(checked, recorded, recoveries, SEED);
+  const failures: string[] = [];
+  for (const [index, entry] of sample.entries()) {
+    const problems = await recoverState(entry, promotion.id, freshDir(work, `recover-${index}`), promotion.expected);
+    failures.push(...problems.map((problem) => `state crashed after ${entry.state.crashAt} ops (${entry.state.kind}): ${problem}`));
+  }
+  console.log(
+    `      ${executor}: ${recorded.ops.length} operations recorded, ${enumerated} crash states enumerated${exhaustive ? " (all of them)" : " (sampled where many)"}, ` +
+      `${checked.length} distinct states checked, ${sample.length} recovered by resume and by rollback (seed ${SEED})`,
+  );
+  assert.deepEqual(failures, []);
+}
+
+/** The same with one barrier taken out of the rename list: some crash state must break an invariant. */
+async function findBrokenWithout(promotion: PreparedPromotion, work: string, executor: Executor, barrier: (typeof BARRIERS)[number]): Promise<void> {
+  const recorded = await recordCommit(promotion.preCommit, work, promotion.id, executor, barrier);
+  assert.ok(recorded.replayMatchesDisk);
+  const { checked } = checkAllStates(recorded, promotion.promoted, promotion.facts, SEED, PER_CRASH_POINT);
+  const broken = checked.filter((entry) => entry.problems.length > 0);
+  assert.ok(broken.length > 0, `no state of ${checked.length} breaks an invariant without the ${barrier} barrier`);
+  const example = broken[0]!;
+  console.log(`      ${executor} without ${barrier}: ${broken.length} of ${checked.length} states broken, e.g. after ${example.state.crashAt} ops: ${example.problems[0]}`);
+}
 
 describe("integration: a power cut at any instant of the commit (crash states under strace)", function () {
   this.timeout(600_000);
   let root: string;
-  let preCommit: string;
-  let id: string;
-  let promoted: FsState;
-  let facts: PlanFacts;
-  let expected: { original: Record<string, string>; promoted: Record<string, string> };
+  let promotion: PreparedPromotion;
 
   before(async function () {
     if (!(await hasStrace())) this.skip();
     root = makeTempDir("maven-promote-power-cut-");
     const example = writeExampleRepositories(join(root, "example"), { extraArtifacts: 1 });
-    // The two trees a recovery must end in: the original, and a real promotion run to its end.
-    const reference = join(root, "promoted");
-    cpSync(example.target, reference, { recursive: true });
-    const promotion = await runCliProcess(["promote", "--from", example.staging, "--to", reference]);
-    assert.equal(promotion.code, 0, promotion.stderr);
-    promoted = loadTree(reference);
-    expected = { original: visibleFingerprint(example.target), promoted: visibleFingerprint(reference) };
-    preCommit = join(root, "pre-commit");
-    cpSync(example.target, preCommit, { recursive: true });
-    id = await stopBeforeCommit(example.staging, preCommit);
-    facts = planFacts(preCommit, id);
+    promotion = await preparePromotion(root, example.staging, example.target);
   });
   after(removeTempDirs);
 
   for (const executor of EXECUTORS) {
     it(`${executor} executor: each crash state enumerated keeps the invariants, and resume and rollback recover a sample of them`, async () => {
-      const work = freshDir(root, executor);
-      const recorded = await recordCommit(preCommit, freshDir(work, "record"), id, executor);
-      assert.ok(recorded.replayMatchesDisk, "replaying every recorded operation gives the tree the real run left");
-      const barriers = recorded.ops.filter((op) => op.barrier !== undefined);
-      assert.ok(barriers.some((op) => op.index < recorded.window.start) && recorded.window.end < recorded.ops.length, "a barrier before the first metadata flip and one after the last");
-      const { checked, enumerated, exhaustive } = checkAllStates(recorded, promoted, facts, SEED, PER_CRASH_POINT);
-      const broken = checked.filter((entry) => entry.problems.length > 0);
-      assert.deepEqual(
-        broken.slice(0, 5).map((entry) => `crash after ${entry.state.crashAt} ops (${entry.state.kind}): ${entry.problems.join("; ")}`),
-        [],
-      );
-      const sample = pickForRecovery(checked, recorded, RECOVERIES, SEED);
-      const failures: string[] = [];
-      for (const [index, entry] of sample.entries()) {
-        const problems = await recoverState(entry, id, freshDir(work, `recover-${index}`), expected);
-        failures.push(...problems.map((problem) => `state crashed after ${entry.state.crashAt} ops (${entry.state.kind}): ${problem}`));
-      }
-      console.log(
-        `      ${executor}: ${recorded.ops.length} operations recorded, ${enumerated} crash states enumerated${exhaustive ? " (all of them)" : " (sampled where many)"}, ` +
-          `${checked.length} distinct states checked, ${sample.length} recovered by resume and by rollback (seed ${SEED})`,
-      );
-      assert.deepEqual(failures, []);
+      await checkExecutor(promotion, freshDir(root, executor), executor, RECOVERIES);
     });
   }
 
@@ -132,30 +133,53 @@ describe("integration: a power cut at any instant of the commit (crash states un
     // The log line is appended before the first flip, but no barrier stands between them: a
     // state the model allows, and one rollback once misread as "no metadata was touched".
     const work = freshDir(root, "lost-mark");
-    const recorded = await recordCommit(preCommit, freshDir(work, "record"), id, "perl");
-    const { checked } = checkAllStates(recorded, promoted, facts, SEED, PER_CRASH_POINT);
-    const metadata = [...facts.changedMetadata].sort()[0]!;
+    const recorded = await recordCommit(promotion.preCommit, freshDir(work, "record"), promotion.id, "perl");
+    const { checked } = checkAllStates(recorded, promotion.promoted, promotion.facts, SEED, PER_CRASH_POINT);
+    const metadata = [...promotion.facts.changedMetadata].sort()[0]!;
     const lostMark = checked.find(
       (entry) =>
-        readFileIn(entry.tree, metadata)?.equals(readFileIn(promoted, metadata)!) === true &&
-        !readFileIn(entry.tree, `.maven-promote/${id}/steps.log`)!.toString("utf8").includes("mark metadata-start"),
+        readFileIn(entry.tree, metadata)?.equals(readFileIn(promotion.promoted, metadata)!) === true &&
+        !readFileIn(entry.tree, `.maven-promote/${promotion.id}/steps.log`)!.toString("utf8").includes("mark metadata-start"),
     );
     assert.ok(lostMark !== undefined, "the enumeration holds such a state");
-    assert.deepEqual(await recoverState(lostMark, id, freshDir(work, "recover"), expected), []);
+    assert.deepEqual(await recoverState(lostMark, promotion.id, freshDir(work, "recover"), promotion.expected), []);
   });
 
   for (const executor of EXECUTORS) {
-    for (const barrier of ["backups", "versions", "metadata"] as const) {
+    for (const barrier of BARRIERS) {
       it(`${executor} executor without the ${barrier} barrier: the enumeration finds a broken state`, async () => {
-        const recorded = await recordCommit(preCommit, freshDir(root, `${executor}-without-${barrier}`), id, executor, barrier);
-        assert.ok(recorded.replayMatchesDisk);
-        const { checked } = checkAllStates(recorded, promoted, facts, SEED, PER_CRASH_POINT);
-        const broken = checked.filter((entry) => entry.problems.length > 0);
-        assert.ok(broken.length > 0, `no state of ${checked.length} breaks an invariant without the ${barrier} barrier`);
-        const example = broken[0]!;
-        console.log(`      ${executor} without ${barrier}: ${broken.length} of ${checked.length} states broken, e.g. after ${example.state.crashAt} ops: ${example.problems[0]}`);
+        await findBrokenWithout(promotion, freshDir(root, `${executor}-without-${barrier}`), executor, barrier);
       });
     }
+  }
+});
+
+describe("integration: a power cut during a SNAPSHOT update that replaces a file", function () {
+  // A changed file of an existing SNAPSHOT is replaced in one rename, after its backup: the
+  // backup must be on disk before the rename, or rollback has nothing to put back.
+  this.timeout(600_000);
+  let root: string;
+  let promotion: PreparedPromotion;
+
+  before(async function () {
+    if (!(await hasStrace())) this.skip();
+    root = makeTempDir("maven-promote-power-cut-snapshot-");
+    const dirs = copyRepoFixture("snapshot");
+    const pom = "org/example/snap/2.0-SNAPSHOT/snap-2.0-20261101.100000-3.pom";
+    const rebuilt = readFileSync(join(dirs.target, pom), "utf8").replace("</project>", "  <description>rebuilt</description>\n</project>");
+    writeFileSync(join(dirs.staging, pom), rebuilt);
+    for (const algorithm of ["md5", "sha1"]) writeFileSync(join(dirs.staging, `${pom}.${algorithm}`), createHash(algorithm).update(rebuilt).digest("hex"));
+    promotion = await preparePromotion(root, dirs.staging, dirs.target);
+  });
+  after(removeTempDirs);
+
+  for (const executor of ["local", "perl"] as const) {
+    it(`${executor} executor: each crash state enumerated keeps the invariants, and resume and rollback recover a sample of them`, async () => {
+      await checkExecutor(promotion, freshDir(root, executor), executor, 2);
+    });
+    it(`${executor} executor without the backups barrier: the enumeration finds a replaced file with no backup`, async () => {
+      await findBrokenWithout(promotion, freshDir(root, `${executor}-without-backups`), executor, "backups");
+    });
   }
 });
 
