@@ -20,6 +20,7 @@ import { seededRandom } from "../test/helpers/seeded-random.js";
 import { startSshd, type SshServer } from "../test/helpers/sshd.js";
 import { treeFingerprint } from "../test/helpers/temp-repos.js";
 import { writeExampleRepositories } from "./example-repository.js";
+import { mapLimit } from "../src/util/map-limit.js";
 
 const run = promisify(execFile);
 const NOW = "2026-11-22T10:15:00Z";
@@ -34,6 +35,8 @@ export interface FaultOptions {
   stalls: number;
   seed: number;
   executors?: readonly FaultExecutor[];
+  /** Promotions run at once (each with its own proxy and target); default 1. */
+  concurrency?: number;
   log?: (line: string) => void;
 }
 
@@ -80,12 +83,17 @@ export async function runFaultTest(options: FaultOptions): Promise<FaultStats> {
     for (const executor of executors) clean[executor] = (await promoteThrough(context, executor, undefined, `clean-${executor}`)).bytes;
     log(`seed ${options.seed}; clean runs (bytes up/down): ${executors.map((executor) => `${executor} ${clean[executor].up}/${clean[executor].down}`).join(", ")}`);
 
+    // Every fault is drawn from the seed first, so that running several at once changes nothing.
     const total = options.cuts + options.stalls;
-    for (let index = 0; index < total; index++) {
+    const faults = Array.from({ length: total }, (_, index) => {
       const executor = executors[index % executors.length]!;
       const stall = index >= options.cuts;
       // Stalls alternate between for good (keepalives must end the link) and brief (it comes back).
       const fault = faultFromSeed(Math.floor(random() * 2 ** 31), clean[executor], { stallShare: stall ? 1 : 0, stallMs: index % 2 === 0 ? Infinity : 1500 });
+      return { index, executor, fault };
+    });
+    let done = 0;
+    await mapLimit(faults, options.concurrency ?? 1, async ({ index, executor, fault }) => {
       const kind = fault.kind === "stall" && fault.stallMs !== Infinity ? "stall (brief)" : fault.kind;
       const key = `${executor} ${kind} ${fault.direction}`;
       stats.faults[key] = (stats.faults[key] ?? 0) + 1;
@@ -101,8 +109,8 @@ export async function runFaultTest(options: FaultOptions): Promise<FaultStats> {
       } catch (error) {
         stats.failures.push(`${label}: ${(error as Error).message.split("\n")[0]} [kept at ${join(root, `run-${index}`)}]`);
       }
-      if ((index + 1) % 25 === 0) log(`${index + 1} faults, ${stats.failures.length} failures, ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    }
+      if (++done % 25 === 0) log(`${done} faults, ${stats.failures.length} failures, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    });
   } finally {
     await sshd?.stop();
     if (stats.failures.length === 0) rmSync(root, { recursive: true, force: true });

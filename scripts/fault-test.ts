@@ -1,4 +1,4 @@
-// `npm run fault-test [-- --cuts N --stalls M --seed S --executors shell,shell-sh,sftp-only]`:
+// `npm run fault-test [-- --cuts N --stalls M --seed S --executors shell,shell-sh,sftp-only --concurrency K]`:
 // the fault test for as long as you like (default 500 cuts and 100 stalls). A bounded,
 // fixed-seed slice is part of `npm test` (test/integration/fault-slice.test.ts). Without --seed
 // a random one is drawn and printed: rerun with it to replay the same faults.
@@ -16,6 +16,7 @@ const executors = (option("--executors")?.split(",") ?? [...FAULT_EXECUTORS]) as
 for (const executor of executors) {
   if (!FAULT_EXECUTORS.includes(executor)) throw new Error(`--executors: unknown executor ${executor} (${FAULT_EXECUTORS.join(", ")})`);
 }
-const stats = await runFaultTest({ cuts, stalls, seed, executors, log: (line) => process.stdout.write(`${line}\n`) });
+const concurrency = Number(option("--concurrency") ?? 1);
+const stats = await runFaultTest({ cuts, stalls, seed, executors, concurrency, log: (line) => process.stdout.write(`${line}\n`) });
 process.stdout.write(formatFaultStats(stats) + "\n");
 process.exitCode = stats.failures.length === 0 ? 0 : 1;

@@ -90,7 +90,8 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
   const result: PromoteResult = { plan, completed: "plan", state: "planned", verifyProblems: [], executor };
   if (!plan.ok || input.dryRun) {
     emit({ type: "phase:end", phase: "plan" });
-    return withReconnects(result, link.reconnects);
+    if (link.reconnects > 0) result.reconnects = link.reconnects;
+    return result;
   }
   const lock = lockFor(id);
   const waitMs = input.waitMs ?? 0;
@@ -167,16 +168,12 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
       emit({ type: "phase:end", phase: phase.name });
       noteHookFailure(result, await input.afterPhase?.(phase.name, plan));
     }
-    return withReconnects(result, link.reconnects);
+    return result;
   } finally {
+    if (link.reconnects > 0) result.reconnects = link.reconnects;
     await stopHeartbeat(link.target, id);
     if (!keepLock) await releaseLock(link.target, id).catch(() => undefined);
   }
-}
-
-function withReconnects(result: PromoteResult, reconnects: number): PromoteResult {
-  if (reconnects > 0) result.reconnects = reconnects;
-  return result;
 }
 
 function noteHookFailure(result: PromoteResult, failure: HookStop | void): void {

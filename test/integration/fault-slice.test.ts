@@ -7,8 +7,8 @@ import { FAULT_EXECUTORS, formatFaultStats, runFaultTest } from "../../scripts/f
 import { skipWithoutSshd } from "../helpers/sshd.js";
 
 const CI_SEED = 20261204;
-const CI_CUTS = 12;
-const CI_STALLS = 4;
+const CI_CUTS = 9;
+const CI_STALLS = 3;
 
 describe("integration: fault test (a link cut or stalled at a seeded byte)", function () {
   this.timeout(1_200_000);
