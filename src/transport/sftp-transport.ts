@@ -154,6 +154,8 @@ export class SftpTransport implements Transport {
   private closing = false;
   /** Rejects when the connection ends under us: every operation in flight races it. */
   private readonly connectionEnded: Promise<never>;
+  /** What connectionEnded rejected with. */
+  private endedError: PromoteError | undefined;
 
   constructor(
     private readonly client: SftpClient,
@@ -186,7 +188,8 @@ export class SftpTransport implements Transport {
       const lose = (reason: string): void => {
         if (this.closing || this.lostReason !== undefined) return;
         this.lostReason = reason;
-        reject(new PromoteError("ERR_CONNECTION_LOST", `${this.location}: the connection was lost (${reason})`));
+        this.endedError = new PromoteError("ERR_CONNECTION_LOST", `${this.location}: the connection was lost (${reason})`);
+        reject(this.endedError);
       };
       ssh.on("error", (error: Error & { level?: string }) => lose(lossReason(error, this.options)));
       ssh.on("end", () => lose("the server closed it"));
@@ -209,7 +212,8 @@ export class SftpTransport implements Transport {
     try {
       return await Promise.race([work(), this.connectionEnded]);
     } catch (error) {
-      if (error instanceof PromoteError && error.code === "ERR_CONNECTION_LOST" && error.message.includes(" while ")) throw error;
+      // Already the lost connection of an inner operation, which named what it was doing.
+      if (error instanceof PromoteError && error.code === "ERR_CONNECTION_LOST" && error !== this.endedError) throw error;
       if (this.lostReason !== undefined || this.socketGone()) {
         this.lostReason ??= lossReason(error, this.options);
         throw lost(error);
