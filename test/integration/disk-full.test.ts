@@ -9,7 +9,7 @@
 // the failed promotion's journal for `status`) or, for a commit the disk stopped, fully promoted
 // by `resume` once the space is back. Either way the target must take the next promotion.
 import assert from "node:assert/strict";
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { runCliProcess, type CliResult } from "../helpers/cli.js";
@@ -72,6 +72,10 @@ describe("integration: a disk that fills", function () {
     writeFileSync(jar, bytes);
     writeFileSync(`${jar}.md5`, createHash("md5").update(bytes).digest("hex"));
     writeFileSync(`${jar}.sha1`, createHash("sha1").update(bytes).digest("hex"));
+
+    // A local target keeps the staged files' modes and SFTP writes 0644: the same modes for every
+    // target, whatever umask the checkout was made under.
+    for (const file of readdirSync(staging, { recursive: true, withFileTypes: true })) if (file.isFile()) chmodSync(join(file.parentPath, file.name), 0o644);
 
     const plan = await runCliProcess(["plan", "--json", "--from", staging, "--to", fixtureTarget]);
     assert.equal(plan.code, 0, plan.stderr);
