@@ -347,9 +347,13 @@ export class SftpTransport implements Transport {
         if (openError) {
           const code = (openError as { code?: number }).code;
           if (code === 11) return resolve(false);
-          // FAILURE is how OpenSSH reports EEXIST, but ENOSPC (no inode left) too: the name is there, or the disk is full.
-          if (code === 4) return void this.client.exists(remote).then((there) => (there ? resolve(false) : this.explainFailure(this.translate(openError, path, "create")).then(reject)), () => resolve(false));
-          return reject(this.translate(openError, path, "create"));
+          if (code !== 4) return reject(this.translate(openError, path, "create"));
+          // FAILURE is how OpenSSH reports EEXIST, and ENOSPC too (no inode left): the name is
+          // there, or the disk is full.
+          return void this.client.exists(remote).then(
+            (there) => (there ? resolve(false) : this.explainFailure(this.translate(openError, path, "create")).then(reject)),
+            () => resolve(false),
+          );
         }
         const bytes = Buffer.from(data);
         sftp.write(handle, bytes, 0, bytes.length, 0, (writeError) => {
