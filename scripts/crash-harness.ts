@@ -11,7 +11,7 @@
 //   client      SIGKILL of the client; the server sees its connection close
 //   orphan      the network goes silent (a frozen proxy), then SIGKILL: the server never learns,
 //               and its unzip or rename script runs on (recovery must wait for it or stop it)
-//   connection  the TCP connection cut while the client lives on (it fails by itself)
+//   connection  the TCP connection cut while the client lives on (it fails by itself: --retries 0)
 //   remote      the server's unzip or rename script killed (SIGKILL to its process group)
 // Recovery alternates resume and rollback, and `--wait` and `--stop`.
 import { execFile, spawn } from "node:child_process";
@@ -268,7 +268,10 @@ function promoteArgs(context: RunContext, executor: Executor, target: string): s
   if (executor === "local") return ["promote", "--from", context.staging, "--to", target];
   const url = `sftp://${context.server.user}@127.0.0.1:${context.proxy.port}${target}`;
   const only = executor === "sftp-only" ? ["--sftp-only"] : executor === "shell-sh" ? ["--commit-runner", "sh"] : [];
-  return ["promote", "--from", context.staging, "--to", url, "--identity", context.server.clientKeyPath, "--known-hosts", context.knownHosts, ...only];
+  // --retries 0: a cut connection ends the client (exit 75) and leaves the recovery to `resume`
+  // and `rollback`, which this test is about; reconnecting by itself is the fault test's
+  // (scripts/fault-harness.ts).
+  return ["promote", "--from", context.staging, "--to", url, "--identity", context.server.clientKeyPath, "--known-hosts", context.knownHosts, "--retries", "0", ...only];
 }
 
 async function calibrate(context: RunContext, executor: Executor, target: string): Promise<Calibration> {

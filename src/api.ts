@@ -59,7 +59,15 @@ export interface PromoteOptions extends PlanOptions {
 
 /** Computes what promoting `from` into `to` would do. Reads both repositories; writes nothing. */
 export async function plan(options: PlanOptions): Promise<Plan> {
-  return withRepositories(options, async (stagingDirectory, target) => createPlan(planInput(options, stagingDirectory, target)));
+  // It reads only: a connection lost in the middle is opened again and the plan made again.
+  for (let lost = 0; ; lost++) {
+    try {
+      return await withRepositories(options, async (stagingDirectory, target) => createPlan(planInput(options, stagingDirectory, target)));
+    } catch (error) {
+      if (!isConnectionLost(error) || lost >= (options.ssh?.retries ?? DEFAULT_RETRIES)) throw error;
+      await backoff(options.ssh, lost);
+    }
+  }
 }
 
 /** Promotes `from` into `to`: plan, stage, upload, commit, verify, finish. */

@@ -349,9 +349,15 @@ export class SftpTransport implements Transport {
           if (code === 11) return resolve(false);
           if (code !== 4) return reject(this.translate(openError, path, "create"));
           // FAILURE is how OpenSSH reports EEXIST, and ENOSPC too (no inode left): the name is
-          // there, or the disk is full.
+          // there (or was: a racing holder may have let go of it since, and the caller, told
+          // false, looks again), or the disk is full.
           return void this.client.exists(remote).then(
-            (there) => (there ? resolve(false) : this.explainFailure(this.translate(openError, path, "create")).then(reject)),
+            async (there) => {
+              if (there) return resolve(false);
+              const explained = await this.explainFailure(this.translate(openError, path, "create"));
+              if (explained instanceof PromoteError && explained.code === "ERR_NO_SPACE") reject(explained);
+              else resolve(false);
+            },
             () => resolve(false),
           );
         }

@@ -10,6 +10,7 @@
 //     operation is there only with every earlier one it depends on (the same name, the same
 //     inode's data, the directory it is made in, the file it moves or links).
 import type { CompiledOp } from "./fs-model.js";
+import { seededRandom } from "./seeded-random.js";
 
 export interface CrashState {
   /** How many operations were issued when the power failed. */
@@ -58,17 +59,6 @@ function covers(op: CompiledOp, inode: number, directory: boolean): boolean {
   return op.writes.includes(`d:${inode}`) || op.writes.includes(`i:${inode}`);
 }
 
-/** mulberry32: a small seeded generator, so that a run can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface EnumerateOptions {
   seed: number;

@@ -80,11 +80,14 @@ describe("recovery (local targets)", function () {
       });
     });
 
-    it("a refused or stopped run leaves no .maven-promote/ behind", async () => {
+    it("a dry run leaves no .maven-promote/ behind; a run stopped by a hook leaves only its record", async () => {
       const dirs = copyRepoFixture("basic");
       const before = treeFingerprint(dirs.target);
-      await promote({ stagingDirectory: dirs.staging, target: new LocalTransport(dirs.target), now: NOW, beforePhase: () => false });
+      await promote({ stagingDirectory: dirs.staging, target: new LocalTransport(dirs.target), now: NOW, dryRun: true });
       assert.deepEqual(treeFingerprint(dirs.target), before);
+      const stopped = await promote({ stagingDirectory: dirs.staging, target: new LocalTransport(dirs.target), now: NOW, beforePhase: () => false });
+      const added = Object.keys(treeFingerprint(dirs.target)).filter((path) => !(path in before));
+      assert.deepEqual(added.sort(), [".maven-promote", `.maven-promote/${stopped.plan.id}`, `.maven-promote/${stopped.plan.id}/journal.json`]);
     });
   });
 
