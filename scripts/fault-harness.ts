@@ -108,6 +108,7 @@ export async function runFaultTest(options: FaultOptions): Promise<FaultStats> {
         rmSync(outcome.target, { recursive: true, force: true });
       } catch (error) {
         stats.failures.push(`${label}: ${(error as Error).message.split("\n")[0]} [kept at ${join(root, `run-${index}`)}]`);
+        log(`failure: ${stats.failures.at(-1)!}`);
       }
       if (++done % 25 === 0) log(`${done} faults, ${stats.failures.length} failures, ${((Date.now() - started) / 1000).toFixed(0)} s`);
     });
