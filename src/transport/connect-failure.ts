@@ -18,5 +18,6 @@ export function connectFailureReason(error: unknown): { text: string; transient:
   if (has(/before handshake|Connection lost|ECONNABORTED|EPIPE/i)) return { text: "the server closed the connection before the SSH handshake (busy?)", transient: true };
   // ssh2-sftp-client's words for a connection that ended in the middle of the handshake or login.
   if (has(/Unexpected (end|close) event/i)) return { text: "the connection ended during the SSH handshake", transient: true };
+  if (has(/Keepalive timeout/i)) return { text: "the link stalled during the SSH handshake (no answer to keepalives)", transient: true };
   return { text: message.split("\n")[0]!.replace(/^connect: /, "").slice(0, 200), transient: false };
 }
