@@ -75,11 +75,14 @@ describe("integration: exit codes", function () {
     assert.equal(result.code, 1, result.stdout + result.stderr);
   });
 
-  it("2: an unknown option; a bad --retries", async () => {
+  it("2: an unknown option; a bad --retries or --retry-backoff", async () => {
     assert.equal((await runCliProcess(["plan", "--from", "a", "--to", "b", "--frobnicate"])).code, 2);
     const retries = await runCliProcess(["plan", "--from", "a", "--to", "b", "--retries", "many"]);
     assert.equal(retries.code, 2);
     assert.equal(retries.stderr.split("\n")[0], "maven-promote: --retries many: expected a whole number from 0 to 99 [ERR_USAGE]");
+    const backoff = await runCliProcess(["plan", "--from", "a", "--to", "b", "--retry-backoff", "soon"]);
+    assert.equal(backoff.code, 2);
+    assert.equal(backoff.stderr.split("\n")[0], 'maven-promote: --retry-backoff "soon": not a duration (write e.g. 30s, 5m, 1h, 2d) [ERR_USAGE]');
   });
 
   it("3: the target is locked and no --wait was given; 75 once a --wait runs out", async () => {
