@@ -9,7 +9,7 @@ import { isPromoteError } from "../../src/errors.js";
 import { resolveSshConfig, type ResolvedSshConfig, type SshConfigQuery } from "../../src/ssh-config/ssh-config.js";
 import { makeTempDir, removeTempDirs } from "../helpers/temp-repos.js";
 
-const KEYWORDS = ["hostname", "port", "user", "identityfile", "identitiesonly", "identityagent", "userknownhostsfile", "stricthostkeychecking", "connecttimeout", "serveraliveinterval", "proxyjump"];
+const KEYWORDS = ["hostname", "port", "user", "identityfile", "identitiesonly", "identityagent", "userknownhostsfile", "stricthostkeychecking", "connecttimeout", "serveraliveinterval", "serveralivecountmax", "proxyjump"];
 
 /** `ssh -G`'s answer, keyword -> values (identityfile has one line each). */
 function openssh(config: string, query: SshConfigQuery): Map<string, string[]> {
@@ -36,6 +36,7 @@ function ours(resolved: ResolvedSshConfig, openSshDefaults: Map<string, string[]
     ["stricthostkeychecking", [{ yes: "true", no: "false", "accept-new": "accept-new", ask: "ask" }[resolved.strictHostKeyChecking ?? "ask"]]],
     ["connecttimeout", [resolved.connectTimeoutSeconds === undefined ? "none" : String(resolved.connectTimeoutSeconds)]],
     ["serveraliveinterval", [String(resolved.serverAliveIntervalSeconds ?? 0)]],
+    ["serveralivecountmax", [String(resolved.serverAliveCountMax ?? 3)]],
   ]);
   values.set("identityfile", resolved.identityFilesAsWritten.length > 0 ? resolved.identityFilesAsWritten : openSshDefaults.get("identityfile")!);
   values.set("userknownhostsfile", [resolved.userKnownHostsFiles?.join(" ") ?? `${homedir()}/.ssh/known_hosts ${homedir()}/.ssh/known_hosts2`]);
@@ -74,6 +75,7 @@ Host repo !repo-old
 Include ${dir}/inc/*.conf
 Match host *.internal user deploy
   ServerAliveInterval 30
+  ServerAliveCountMax 5
 Match originalhost repo
   User deploy
   IdentitiesOnly yes
