@@ -15,13 +15,14 @@ import { cleanup as runCleanup, type CleanupResult } from "./promotion/cleanup.j
 import { readTargetStatus, type TargetStatus } from "./promotion/history.js";
 import type { LockInfo } from "./promotion/lock.js";
 import { forceUnlock, resume as resumePromotion, rollback as rollbackPromotion, type RollbackResult } from "./promotion/recovery.js";
-import { HttpSource, httpCredentials } from "./transport/http-source.js";
+import { HttpSource } from "./transport/http-source.js";
+import { httpCredentials } from "./connect/http-credentials.js";
 import { inspectStage } from "./plan/inspect-stage.js";
 import type { Policy } from "./policy/policy.js";
 import { downloadTree } from "./transport/download-tree.js";
-import { parseLocation } from "./transport/location.js";
+import { parseLocation } from "./connect/location.js";
 import { isConnectionLost } from "./promotion/reconnect.js";
-import { backoff, DEFAULT_RETRIES, openTransport, type OpenedTransport, type SshSettings } from "./transport/open-transport.js";
+import { backoff, DEFAULT_RETRIES, openTransport, type OpenedTransport, type SshSettings } from "./connect/open-transport.js";
 
 export type PromoteEvent = PromotionEvent | { type: "fetch:done"; files: number };
 

@@ -29,7 +29,7 @@ export type { PromoteResult, BeforePhaseDecision } from "./promotion/promote.js"
 export type { HookStop } from "./promotion/journal.js";
 export { loadPolicy, builtInPolicy, type Policy, type Severity } from "./policy/policy.js";
 export type { VerifyRepositoryResult, RepositoryProblem } from "./promotion/verify-repository.js";
-export type { SshSettings } from "./transport/open-transport.js";
+export type { SshSettings } from "./connect/open-transport.js";
 export type { RollbackResult } from "./promotion/recovery.js";
 export type { TargetStatus, PromotionRecord } from "./promotion/history.js";
 export type { CleanupResult, CleanupAction } from "./promotion/cleanup.js";

@@ -8,7 +8,7 @@ import { loadSigningKey, loadTrustedKeys, type Signer, type TrustedKeys } from "
 import { METADATA_MODES, type MetadataMode } from "../maven/metadata-merge.js";
 import type { PlanOptions } from "../api.js";
 import { loadPolicy } from "../policy/policy.js";
-import { describeConnection, type ConnectionReport } from "../transport/connection-report.js";
+import { describeConnection, type ConnectionReport } from "../connect/connection-report.js";
 import type { CliIo } from "./io.js";
 import { addSshOptions, sshSettingsFrom, type SshOptionValues } from "./ssh-options.js";
 

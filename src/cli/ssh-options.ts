@@ -3,9 +3,9 @@
 // ssh-agent through SSH_AUTH_SOCK, ~/.ssh/known_hosts, and explicit trust of a new host key.
 import { Option, type Command } from "commander";
 import { PromoteError } from "../errors.js";
-import { findServer } from "../maven-settings/settings.js";
+import { findServer } from "../connect/maven-settings.js";
 import { HTTP_LISTINGS, type HttpListing } from "../transport/http-source.js";
-import type { SshSettings } from "../transport/open-transport.js";
+import type { SshSettings } from "../connect/open-transport.js";
 import { parseDuration } from "../util/duration.js";
 
 export interface SshOptionValues {

@@ -12,8 +12,16 @@
 import { PromoteError } from "../errors.js";
 import type { OrderedOperation, Transport } from "../transport/transport.js";
 import { mapLimit } from "../util/map-limit.js";
-import type { ExecuteStepsInput } from "./execute-steps.js";
 import type { RenameStep } from "./rename-list.js";
+
+export interface ExecuteStepsInput {
+  transport: Transport;
+  stateDirectory: string;
+  steps: readonly RenameStep[];
+  now?: () => string;
+  /** Told after each step is done. */
+  onStep?: (index: number, step: RenameStep) => void;
+}
 
 const STEPS_IN_FLIGHT = 32;
 

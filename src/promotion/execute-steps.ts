@@ -2,19 +2,10 @@
 // renames (posix-rename@openssh.com where a file is replaced) on a server without a shell.
 // It does exactly what templates/rename.sh does, step for step, and logs the same lines.
 import { PromoteError } from "../errors.js";
-import type { Transport } from "../transport/transport.js";
 import { isoNow } from "../util/iso-now.js";
-import { executeStepsPipelined } from "./execute-steps-pipelined.js";
-import type { RenameStep } from "./rename-list.js";
+import { executeStepsPipelined, type ExecuteStepsInput } from "./execute-steps-pipelined.js";
 
-export interface ExecuteStepsInput {
-  transport: Transport;
-  stateDirectory: string;
-  steps: readonly RenameStep[];
-  now?: () => string;
-  /** Told after each step is done. */
-  onStep?: (index: number, step: RenameStep) => void;
-}
+export type { ExecuteStepsInput };
 
 export async function executeSteps(input: ExecuteStepsInput): Promise<void> {
   // Over a network, steps wait on each other's round trips: send them together where it is safe.

@@ -14,8 +14,6 @@ import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { rootCertificates } from "node:tls";
 import { PromoteError } from "../errors.js";
-import type { MavenServer } from "../maven-settings/settings.js";
-import { netrcCredentials } from "./netrc.js";
 import { assetsPageUrl, assetTree, nexus3RepositoryOf, parseAssetsPage } from "./nexus3-assets.js";
 import type { DirEntry } from "./transport.js";
 
@@ -39,16 +37,6 @@ export interface HttpSourceOptions {
   /** First backoff delay; doubled each retry. */
   backoffMs?: number;
   listing?: HttpListing;
-}
-
-/** The credentials for an http(s) stage, and where they came from: a settings.xml <server> (--from-server-id), else ~/.netrc's entry for the host. */
-export function httpCredentials(url: string, server: MavenServer | undefined, env: NodeJS.ProcessEnv): { username?: string; password?: string; source?: "settings.xml" | "netrc" } {
-  if (server !== undefined) {
-    return { ...(server.username === undefined ? {} : { username: server.username }), ...(server.password === undefined ? {} : { password: server.password }), source: "settings.xml" };
-  }
-  const netrc = netrcCredentials(new URL(url).hostname, env);
-  if (netrc === undefined) return {};
-  return { ...(netrc.login === undefined ? {} : { username: netrc.login }), ...(netrc.password === undefined ? {} : { password: netrc.password }), source: "netrc" };
 }
 
 const MAX_LISTING_BYTES = 16 * 1024 * 1024;

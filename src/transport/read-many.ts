@@ -4,21 +4,9 @@
 // probeOnServer); elsewhere, many requests are in flight at once. What it returns is what
 // stat() and readFile() would have returned, one path at a time.
 import { mapLimit } from "../util/map-limit.js";
-import type { FileStat, Transport } from "./transport.js";
+import type { ProbeRequest, ProbeResult, Transport } from "./transport.js";
 
-export interface ProbeResult {
-  stat: FileStat | undefined;
-  /** The file's bytes, for paths asked to be read that are files of at most maxBytes. */
-  content?: Buffer;
-}
-
-export interface ProbeRequest {
-  /** Paths to stat. */
-  stat: readonly string[];
-  /** Paths to read as well (each also stat'ed); files over maxBytes are stat'ed only. */
-  read: readonly string[];
-  maxBytes: number;
-}
+export type { ProbeRequest, ProbeResult };
 
 /** Stats every path in flight at once; reads at most this many files at a time (server handles). */
 const STATS_IN_FLIGHT = 1024;

@@ -1,146 +1,45 @@
-// The SFTP transport: a repository directory on a server reached over SSH, with
-// ssh2-sftp-client for file operations and ssh2's exec channel for the shell commands a
-// bundle needs (unzip, sh). Errors from ssh2 and ssh2-sftp-client are translated here into
+// The SFTP transport: a repository directory on a server reached over SSH (opened by
+// src/connect/open-sftp.ts), with ssh2-sftp-client for file operations and ssh2's exec channel
+// for the shell commands a bundle needs (tar or unzip, sh). Errors from ssh2 and ssh2-sftp-client are translated here into
 // one-line PromoteErrors and never leak above this file.
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, posix } from "node:path";
 import { Readable } from "node:stream";
-import type { ConnectConfig, SFTPWrapper } from "ssh2";
+import type { SFTPWrapper } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
 import { PromoteError } from "../errors.js";
 import { digestStream, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
 import { mapLimit } from "../util/map-limit.js";
-import { shellQuote } from "../util/shell-quote.js";
-import { connectFailureReason } from "./connect-failure.js";
-import { authAttempts, hostVerifier, openJumpChain, type HopEndpoint, type JumpChain } from "./ssh-hops.js";
-import type { ProbeRequest, ProbeResult } from "./read-many.js";
-import { RemoteShell } from "./remote-shell.js";
+import { GUARDED_OPERATIONS, lossReason, OPERATION_VERBS, type GuardedOperation } from "./connection-guard.js";
+import type { ShellResult } from "./remote-shell.js";
+import { SshCommands } from "./ssh-commands.js";
 import { countSftpRequests, RoundTripCounter, type NetworkStats } from "./round-trips.js";
-import { readTarFiles } from "./tar-reader.js";
+import { probeOnServer, sha256OnServer } from "./server-commands.js";
 import { isoNow } from "../util/iso-now.js";
-import type { DirEntry, ExecResult, FileStat, OrderedOperation, Transport } from "./transport.js";
+import type { DirEntry, ExecResult, FileStat, OrderedOperation, ProbeRequest, ProbeResult, Transport } from "./transport.js";
 import type { TargetPermissions } from "./permissions.js";
 import { describeFreeSpace, looksFull, noSpaceError, type FreeSpace } from "./no-space.js";
 
-export interface SftpOptions {
+/** What the transport needs to know of its connection (src/connect/open-sftp.ts has the rest). */
+export interface SftpSession {
   host: string;
-  port: number;
-  user: string;
   /** Absolute path of the repository on the server. */
   root: string;
   /** How the user wrote the location (for messages). */
   location: string;
-  identityFile?: string;
-  identityPassphrase?: string;
-  /** ssh-agent socket (SSH_AUTH_SOCK), tried as well as the identity file. */
-  agent?: string;
-  knownHostsPath: string;
-  acceptNewHostKey: boolean;
   /** Never run shell commands, even if the server would allow them (SFTP-only servers). */
   sftpOnly?: boolean;
-  readyTimeoutMs?: number;
-  /** Identity files from ~/.ssh/config, tried in order when no --identity is given. */
-  identityFiles?: readonly string[];
-  /** SSH keepalives (ServerAliveInterval): 0 turns them off; default 15 s. */
+  /** SSH keepalives (ServerAliveInterval), for telling a stall from a reset. */
   keepaliveIntervalMs?: number;
-  /** Keepalives unanswered before the link counts as dead (ServerAliveCountMax; default 3). */
   keepaliveCountMax?: number;
-  /** A password to log in with (a settings.xml server's); never printed. */
-  password?: string;
-  /** ProxyJump hops, first to last (each resolved through the ssh config already). */
-  jumps?: readonly HopEndpoint[];
   /** Modes for what is uploaded and the directories made (a settings.xml server's). */
   permissions?: TargetPermissions;
 }
 
 const NO_SUCH_FILE = 2;
-export const DEFAULT_KEEPALIVE_MS = 15_000;
-export const DEFAULT_KEEPALIVE_COUNT_MAX = 3;
 /** Modes are set explicitly: a server's umask for SFTP sessions (e.g. a chrooted internal-sftp) may be 0. */
 const FILE_MODE = 0o644;
 const PERMISSION_DENIED = 3;
-
-export async function openSftpTransport(options: SftpOptions): Promise<SftpTransport> {
-  // ssh2-sftp-client's default listeners print "Global end listener…" on stdout when a connection
-  // ends unexpectedly, which would break --json; every failure reaches us as an error anyway.
-  const client = new SftpClient("maven-promote", { error: () => undefined, end: () => undefined, close: () => undefined });
-  let hostKeyError: PromoteError | undefined;
-  const config: ConnectConfig = {
-    host: options.host,
-    port: options.port,
-    username: options.user,
-    readyTimeout: options.readyTimeoutMs ?? 20_000,
-    hostVerifier: hostVerifier(
-      { host: options.host, port: options.port, knownHostsPath: options.knownHostsPath, acceptNewHostKey: options.acceptNewHostKey },
-      (error) => (hostKeyError = error),
-    ),
-  } as ConnectConfig;
-  // Keepalives are on by default, as a stalled link must end in an error, never a hang: with
-  // OpenSSH's ServerAliveCountMax default of 3, a link silent for about a minute is given up.
-  config.keepaliveInterval = options.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS;
-  config.keepaliveCountMax = options.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT_MAX;
-  if (options.identityFile !== undefined) {
-    try {
-      config.privateKey = await readFile(options.identityFile);
-    } catch (error) {
-      throw new PromoteError("ERR_CONFIG", `--identity ${options.identityFile}: cannot read the key (${(error as NodeJS.ErrnoException).code ?? "error"})`, { path: "--identity", cause: error });
-    }
-    if (options.identityPassphrase !== undefined) config.passphrase = options.identityPassphrase;
-  } else if (options.identityFiles !== undefined && options.identityFiles.length > 0) {
-    // The ssh config's IdentityFile lines, then the agent: ssh2 takes one privateKey, so the
-    // attempts are listed for it in OpenSSH's order.
-    const attempts = await authAttempts({
-      user: options.user,
-      identityFiles: options.identityFiles,
-      ...(options.agent === undefined ? {} : { agent: options.agent }),
-      ...(options.password === undefined ? {} : { password: options.password }),
-    });
-    if (attempts !== undefined) config.authHandler = attempts;
-  }
-  if (options.agent !== undefined) config.agent = options.agent;
-  if (options.password !== undefined) config.password = options.password;
-  let jumpChain: JumpChain | undefined;
-  if (options.jumps !== undefined && options.jumps.length > 0) {
-    jumpChain = await openJumpChain(options.jumps, { host: options.host, port: options.port });
-    config.sock = jumpChain.sock;
-  }
-  const where = `${options.user}@${options.host}:${options.port}`;
-  try {
-    await client.connect(config);
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    jumpChain?.close();
-    if (hostKeyError !== undefined) throw hostKeyError;
-    throw translateConnectError(error, where, options.identityFile, options.password !== undefined);
-  }
-  // Small requests go out at once: with Nagle's algorithm a burst (the metadata flips) would
-  // leave its second packet waiting a round trip for the first one's acknowledgement.
-  (client as unknown as { client: import("ssh2").Client }).client.setNoDelay(true);
-  const transport = new SftpTransport(client, options, jumpChain);
-  if ((await transport.stat("")) ?.type !== "directory") {
-    await transport.close();
-    throw new PromoteError("ERR_REPOSITORY_NOT_FOUND", `${options.location}: ${options.root} is not a directory on ${options.host}`, { path: options.location });
-  }
-  return transport;
-}
-
-function translateConnectError(error: unknown, where: string, identityFile: string | undefined, withPassword: boolean): PromoteError {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/authentication methods failed|All configured authentication/i.test(message)) {
-    const refused = withPassword ? "neither a key nor the settings.xml server's password was accepted" : "no key was accepted";
-    return new PromoteError("ERR_SSH_AUTH", `${where}: authentication failed${identityFile ? ` with ${identityFile}` : ""} (${refused})`, { cause: error });
-  }
-  if (/encrypted private key|passphrase/i.test(message)) {
-    return new PromoteError("ERR_SSH_AUTH", `--identity ${identityFile ?? ""}: the key is encrypted and the passphrase is missing or wrong`, { path: "--identity", cause: error });
-  }
-  if (/Cannot parse privateKey|Unsupported key format/i.test(message)) {
-    return new PromoteError("ERR_CONFIG", `--identity ${identityFile ?? ""}: not a private key ssh2 can read`, { path: "--identity", cause: error });
-  }
-  const reason = connectFailureReason(error);
-  return new PromoteError(reason.transient ? "ERR_UNAVAILABLE" : "ERR_SSH_CONNECT", `cannot connect to ${where}: ${reason.text}`, { cause: error });
-}
-
-
 
 export class SftpTransport implements Transport {
   readonly location: string;
@@ -148,7 +47,7 @@ export class SftpTransport implements Transport {
   private readonly counter = new RoundTripCounter();
   private readonly knownDirectories = new Set<string>();
   readonly permissions?: TargetPermissions;
-  private shellSession: Promise<RemoteShell | undefined> | undefined;
+  private readonly commands: SshCommands;
   /** Why the connection ended, once it has (and we did not end it). */
   private lostReason: string | undefined;
   private closing = false;
@@ -159,14 +58,15 @@ export class SftpTransport implements Transport {
 
   constructor(
     private readonly client: SftpClient,
-    private readonly options: SftpOptions,
-    /** The ProxyJump connections under this one, closed with it. */
-    private readonly jumpChain?: JumpChain,
+    private readonly options: SftpSession,
+    /** Closes what carries this connection (its ProxyJump hops), after it. */
+    private readonly closeBeneath: () => void = () => undefined,
   ) {
     this.location = options.location;
     this.capabilities = { exec: !options.sftpOnly };
     if (options.permissions !== undefined) this.permissions = options.permissions;
     countSftpRequests(this.sftp(), this.counter);
+    this.commands = new SshCommands(this.ssh(), this.counter, options.root, options.location, this.capabilities.exec);
     // ssh2-sftp-client adds listeners to the connection for each call in flight; hundreds at once
     // are intended here (src/transport/read-many.ts), not a leak.
     (client as unknown as { client: import("ssh2").Client }).client.setMaxListeners(0);
@@ -603,117 +503,28 @@ export class SftpTransport implements Transport {
   }
 
   async sha256OnServer(paths: readonly string[]): Promise<Map<string, string> | undefined> {
-    if (!this.capabilities.exec) return undefined;
-    const digests = new Map<string, string>();
-    const batches = commandBatches(paths, 2);
-    // A few batches at once: round trips stay few, and the server's cores all hash.
-    const results = await Promise.all(batches.map((batch) => this.runShort(`sha256sum -- ${batch.map(shellQuote).join(" ")}`).catch(() => undefined)));
-    for (const result of results) {
-      // Exit 1: a file is missing or unreadable; the others are still listed (missing ones are
-      // left out of the map, and callers look at them one by one).
-      if (result === undefined || (result.code !== 0 && result.code !== 1)) return undefined;
-      for (const line of result.stdout.toString("utf8").split("\n")) {
-        const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
-        if (match !== null) digests.set(match[2]!, match[1]!);
-      }
-    }
-    return digests;
+    return this.capabilities.exec ? sha256OnServer((command) => this.commands.runShort(command), paths) : undefined;
   }
 
   async exec(command: string): Promise<ExecResult> {
-    const result = await this.execRaw(command);
+    const result = await this.commands.exec(command);
     return { code: result.code, stdout: result.stdout.toString("utf8"), stderr: result.stderr };
   }
 
-  /**
-   * Stats every path and reads the small files among `read` with one command per batch of paths
-   * (find and tar), a few batches at once: a handful of round trips for any number of paths.
-   * undefined where the server lacks GNU find or tar (then probeMany sends SFTP requests).
-   */
   async probeOnServer(request: ProbeRequest): Promise<Map<string, ProbeResult> | undefined> {
-    if (!this.capabilities.exec) return undefined;
-    const toRead = new Set(request.read);
-    const all = [...new Set([...request.stat, ...request.read])];
-    // Each path appears twice in the command when it is read as well.
-    const batches = commandBatches(all, 2);
-    const answers = await Promise.all(batches.map((batch) => this.runShort(probeCommand(batch, batch.filter((path) => toRead.has(path)), request.maxBytes)).catch(() => undefined)));
-    if (answers.some((answer) => answer === undefined || answer.code !== 0)) return undefined;
-    const results = new Map<string, ProbeResult>(all.map((path) => [path, { stat: undefined }]));
-    answers.forEach((answer, index) => {
-      const { stats, tar } = parseProbeOutput(answer!.stdout);
-      for (const [path, stat] of stats) if (results.has(path)) results.get(path)!.stat = stat;
-      const wanted = new Set(batches[index]!.filter((path) => toRead.has(path)));
-      for (const [path, content] of readTarFiles(tar, wanted, request.maxBytes)) results.get(path)!.content = content;
-    });
-    return results;
+    return this.capabilities.exec ? probeOnServer((command) => this.commands.runShort(command), request) : undefined;
   }
 
-  /**
-   * A short command on the shell session kept open for them (remote-shell.ts): one round trip,
-   * no new channel or login shell; sent at once after any before it. Where the session cannot
-   * start, each command gets a channel of its own.
-   */
-  async runShort(command: string): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-    this.shellSession ??= RemoteShell.open((line) => this.openChannel(line), this.options.root).catch(() => undefined);
-    const shell = await this.shellSession;
-    if (shell === undefined) return this.execRaw(command);
-    const end = this.counter.begin();
-    try {
-      return await shell.run(command);
-    } finally {
-      end();
-    }
-  }
-
-  private openChannel(command: string): Promise<import("ssh2").ClientChannel> {
-    const ssh = (this.client as unknown as { client: import("ssh2").Client }).client;
-    const end = this.counter.begin();
-    return new Promise((resolve, reject) =>
-      ssh.exec(command, (error, channel) => {
-        end();
-        if (error) reject(error);
-        else resolve(channel);
-      }),
-    );
-  }
-
-  private execRaw(command: string): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-    if (!this.capabilities.exec) throw new PromoteError("ERR_CONFIG", `${this.location}: shell commands are disabled (SFTP only)`);
-    const ssh = (this.client as unknown as { client: import("ssh2").Client }).client;
-    const full = `cd ${shellQuote(this.options.root)} && ${command}`;
-    const end = this.counter.begin();
-    return new Promise((resolve, reject) => {
-      ssh.exec(full, (error, channel) => {
-        if (error) {
-          end();
-          return reject(new PromoteError("ERR_REMOTE_COMMAND", `${this.location}: the server refused to run a command (${error.message})`, { cause: error }));
-        }
-        const stdout: Buffer[] = [];
-        let stderr = "";
-        let code: number | null = null;
-        channel.on("data", (chunk: Buffer) => stdout.push(chunk));
-        channel.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-        let exited = false;
-        channel.on("exit", (exitCode: number | null) => {
-          exited = true;
-          code = exitCode;
-        });
-        channel.on("close", () => {
-          end();
-          // No exit status at all (not even a signal's): the session was torn down under the
-          // command, as when the connection drops; the command may still run on the server.
-          if (!exited) return reject(new PromoteError("ERR_CONNECTION_LOST", `${this.location}: the connection was lost while running a command on the server (its channel closed without an exit status)`));
-          resolve({ code: code ?? 255, stdout: Buffer.concat(stdout), stderr });
-        });
-      });
-    });
+  /** A short command on the session kept open for them (ssh-commands.ts). */
+  runShort(command: string): Promise<ShellResult> {
+    return this.commands.runShort(command);
   }
 
   async close(): Promise<void> {
     this.closing = true;
-    if (this.lostReason === undefined) (await this.shellSession)?.close();
+    if (this.lostReason === undefined) await this.commands.close();
     await this.client.end().catch(() => undefined);
-    this.jumpChain?.close();
+    this.closeBeneath();
   }
 
   /**
@@ -821,39 +632,6 @@ export class SftpTransport implements Transport {
   }
 }
 
-/** Every Transport operation of SftpTransport: each is settled once the connection ends. */
-export const GUARDED_OPERATIONS = [
-  "stat", "readFile", "list", "digest", "writeFile", "createExclusive", "appendFile", "download", "upload", "uploadStream", "mkdirp",
-  "rename", "applyInOrder", "linkOrCopy", "remove", "removeEmptyDirectory", "removeTree", "sync", "sha256OnServer", "exec", "probeOnServer",
-  "freeSpace",
-] as const satisfies ReadonlyArray<keyof SftpTransport>;
-type GuardedOperation = (typeof GUARDED_OPERATIONS)[number];
-/** Fails to compile when the Transport interface gains an operation that is not guarded. */
-type TransportOperation = { [K in keyof Transport]-?: NonNullable<Transport[K]> extends (...args: never[]) => Promise<unknown> ? K : never }[keyof Transport];
-const EVERY_OPERATION_GUARDED: Exclude<TransportOperation, GuardedOperation | "close"> extends never ? true : never = true;
-void EVERY_OPERATION_GUARDED;
-
-const OPERATION_VERBS: Record<GuardedOperation, string> = {
-  stat: "reading", readFile: "reading", list: "listing", digest: "reading", writeFile: "writing", createExclusive: "writing",
-  appendFile: "writing", download: "downloading", upload: "uploading", uploadStream: "uploading", mkdirp: "creating", rename: "renaming",
-  applyInOrder: "renaming files", linkOrCopy: "copying", remove: "removing", removeEmptyDirectory: "removing", removeTree: "removing",
-  sync: "syncing files", sha256OnServer: "hashing files on the server", exec: "running a command on the server", probeOnServer: "reading files", freeSpace: "asking for free space",
-};
-
-/** How a connection ended, in a few words: a stall found by keepalives, a reset, an EOF. */
-function lossReason(error: unknown, options: Pick<SftpOptions, "keepaliveIntervalMs" | "keepaliveCountMax">): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: string }).code ?? "";
-  if (/Keepalive timeout/i.test(message)) {
-    const seconds = (((options.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS) * ((options.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT_MAX) + 1)) / 1000).toFixed(0);
-    return `no answer to keepalives for ${seconds} s: the link stalled`;
-  }
-  if (code === "ECONNRESET" || /ECONNRESET/.test(message)) return "reset by the peer";
-  if (code === "EPIPE" || /EPIPE/.test(message)) return "broken pipe";
-  if (code === "ETIMEDOUT" || /ETIMEDOUT/.test(message)) return "timed out";
-  return message.replace(/^[a-zA-Z]+: /, "").split("\n")[0]!.slice(0, 120);
-}
-
 /** sync's fsyncs in flight: each holds a handle on the server (well under its 1,024 files). */
 const SYNCS_IN_FLIGHT = 128;
 
@@ -864,60 +642,6 @@ const READ_WINDOW = 8;
 /** uploadStream's writes: as many bytes each as OpenSSH takes in one request, this many at once. */
 const UPLOAD_PIECE = 32 * 1024;
 const UPLOAD_WINDOW = 64;
-
-/**
- * Splits paths into as few remote commands as fit: sshd hands the command to the shell as one
- * argument, which Linux caps at 128 KiB (MAX_ARG_STRLEN); each path is quoted `times` times.
- * Every command costs a round trip and a shell start on the server, so fewer is faster.
- */
-const COMMAND_BYTES = 96 * 1024;
-
-function commandBatches(paths: readonly string[], times: number): string[][] {
-  const batches: string[][] = [];
-  let batch: string[] = [];
-  let bytes = 0;
-  for (const path of paths) {
-    const cost = (Buffer.byteLength(path) + 8) * times;
-    if (batch.length > 0 && bytes + cost > COMMAND_BYTES) {
-      batches.push(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(path);
-    bytes += cost;
-  }
-  if (batch.length > 0) batches.push(batch);
-  return batches;
-}
-
-/**
- * One command that prints, for every path that exists, "TYPE SIZE MTIME PATH\0" (GNU find,
- * following symlinks as SFTP's stat does), an empty record, then a tar of the files of `read`
- * of at most maxBytes. Every path is given as ./path, so none can be taken for an option.
- */
-function probeCommand(paths: readonly string[], read: readonly string[], maxBytes: number): string {
-  const quoted = (list: readonly string[]) => list.map((path) => shellQuote(`./${path}`)).join(" ");
-  const check = "find . -maxdepth 0 -printf '' >/dev/null 2>&1 && command -v tar >/dev/null 2>&1 || exit 127";
-  const stats = `find -L ${quoted(paths)} -maxdepth 0 -printf '%y %s %T@ %p\\0' 2>/dev/null`;
-  const files = read.length === 0 ? "" : `find -L ${quoted(read)} -maxdepth 0 -type f -size -${maxBytes + 1}c -print0 2>/dev/null | tar -c -h --hard-dereference --no-recursion --null -T - -f - 2>/dev/null`;
-  return [check, stats, "printf '\\0'", files, "exit 0"].filter((part) => part !== "").join("; ");
-}
-
-function parseProbeOutput(output: Buffer): { stats: Map<string, FileStat>; tar: Buffer } {
-  const stats = new Map<string, FileStat>();
-  let offset = 0;
-  for (;;) {
-    const end = output.indexOf(0, offset);
-    if (end < 0) return { stats, tar: Buffer.alloc(0) };
-    const record = output.subarray(offset, end).toString("utf8");
-    offset = end + 1;
-    if (record === "") return { stats, tar: output.subarray(offset) };
-    const match = /^(\S) (\d+) ([\d.]+) \.\/(.+)$/s.exec(record);
-    if (match === null || match[1] === "l") continue; // a broken symlink: stat() finds nothing there either
-    const type = match[1] === "f" ? "file" : match[1] === "d" ? "directory" : "other";
-    stats.set(match[4]!, { type, size: Number(match[2]), mtimeMs: Math.round(Number(match[3]) * 1000) });
-  }
-}
 
 /** SSH_FX_FAILURE: the server's catch-all status (OpenSSH sends it for ENOSPC). */
 function isGenericFailure(error: unknown): boolean {

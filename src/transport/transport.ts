@@ -4,7 +4,6 @@
 // false), not exceptions; third-party error codes are translated here and never leak above.
 import type { DigestAlgorithm, DigestResult } from "../integrity/digests.js";
 import type { Readable } from "node:stream";
-import type { ProbeRequest, ProbeResult } from "./read-many.js";
 import type { NetworkStats } from "./round-trips.js";
 import type { TargetPermissions } from "./permissions.js";
 import type { FreeSpace } from "./no-space.js";
@@ -103,4 +102,18 @@ export interface Transport {
   /** Runs a shell command in the repository root (SSH transports with a shell only). */
   exec?(command: string): Promise<ExecResult>;
   close(): Promise<void>;
+}
+
+export interface ProbeResult {
+  stat: FileStat | undefined;
+  /** The file's bytes, for paths asked to be read that are files of at most maxBytes. */
+  content?: Buffer;
+}
+
+export interface ProbeRequest {
+  /** Paths to stat. */
+  stat: readonly string[];
+  /** Paths to read as well (each also stat'ed); files over maxBytes are stat'ed only. */
+  read: readonly string[];
+  maxBytes: number;
 }

@@ -8,7 +8,7 @@ import { appendFileSync, chmodSync, cpSync, mkdirSync, readFileSync, statSync, w
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { writeExampleRepositories } from "../../scripts/example-repository.js";
-import { decryptValue, MASTER_PASSWORD_KEY } from "../../src/maven-settings/settings-cipher.js";
+import { decryptValue, MASTER_PASSWORD_KEY } from "../../src/connect/settings-cipher.js";
 import { runCliProcess } from "../helpers/cli.js";
 import { mavenAvailable } from "../helpers/maven-client.js";
 import { skipWithoutSshd, startSshd, type SshServer } from "../helpers/sshd.js";

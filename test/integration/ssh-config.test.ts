@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { isPromoteError } from "../../src/errors.js";
-import { resolveSshConfig, type ResolvedSshConfig, type SshConfigQuery } from "../../src/ssh-config/ssh-config.js";
+import { resolveSshConfig, type ResolvedSshConfig, type SshConfigQuery } from "../../src/connect/ssh-config.js";
 import { makeTempDir, removeTempDirs } from "../helpers/temp-repos.js";
 
 const KEYWORDS = ["hostname", "port", "user", "identityfile", "identitiesonly", "identityagent", "userknownhostsfile", "stricthostkeychecking", "connecttimeout", "serveraliveinterval", "serveralivecountmax", "proxyjump"];

@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSyn
 import { join } from "node:path";
 import { LocalTransport } from "../../src/transport/local-transport.js";
 import { probeMany } from "../../src/transport/read-many.js";
-import { openSftpTransport, type SftpTransport } from "../../src/transport/sftp-transport.js";
+import { openSftpTransport } from "../../src/connect/open-sftp.js";
+import type { SftpTransport } from "../../src/transport/sftp-transport.js";
 import type { Transport } from "../../src/transport/transport.js";
 import { skipWithoutSshd, startSshd, type SshServer } from "../helpers/sshd.js";
 import { makeTempDir, removeTempDirs } from "../helpers/temp-repos.js";

@@ -2,7 +2,7 @@
 // two below were found by the fault test (npm run fault-test), a link ended or stalled in the
 // middle of the SSH handshake, and had been reported as final (exit 1).
 import assert from "node:assert/strict";
-import { connectFailureReason } from "../../../src/transport/connect-failure.js";
+import { connectFailureReason } from "../../../src/connect/connect-failure.js";
 
 describe("connectFailureReason", () => {
   const cases: Array<[string, Error & { code?: string }, boolean]> = [

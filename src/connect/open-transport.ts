@@ -3,15 +3,15 @@
 // known_hosts with explicit trust of a new host key.
 import { userInfo } from "node:os";
 import { PromoteError } from "../errors.js";
-import { serverPermissions, type MavenServer } from "../maven-settings/settings.js";
-import { defaultSshConfigPath, resolveSshConfig, type ResolvedSshConfig } from "../ssh-config/ssh-config.js";
-import type { HttpListing } from "./http-source.js";
+import { serverPermissions, type MavenServer } from "./maven-settings.js";
+import { defaultSshConfigPath, resolveSshConfig, type ResolvedSshConfig } from "./ssh-config.js";
+import type { HttpListing } from "../transport/http-source.js";
 import { defaultKnownHostsPath } from "./known-hosts.js";
-import { LocalTransport } from "./local-transport.js";
+import { LocalTransport } from "../transport/local-transport.js";
 import { parseLocation, type Location } from "./location.js";
-import { openSftpTransport, type SftpOptions } from "./sftp-transport.js";
+import { openSftpTransport, type SftpOptions } from "./open-sftp.js";
 import type { HopEndpoint } from "./ssh-hops.js";
-import type { Transport } from "./transport.js";
+import type { Transport } from "../transport/transport.js";
 
 export interface SshSettings {
   identityFile?: string;

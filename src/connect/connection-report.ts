@@ -2,11 +2,11 @@
 // `promote --json`: the URL, an option (whose own source the "settings" report gives: flag,
 // environment or config file), a settings.xml <server>, ~/.ssh/config (file:line), ~/.netrc, or
 // the default. It follows the precedence openTransport applies; a secret is reported as "***".
-import type { MavenServer } from "../maven-settings/settings.js";
+import type { MavenServer } from "./maven-settings.js";
 import { parseLocation } from "./location.js";
-import { httpCredentials } from "./http-source.js";
+import { httpCredentials } from "./http-credentials.js";
 import { resolveSftpEndpoint, type SshSettings } from "./open-transport.js";
-import { DEFAULT_KEEPALIVE_COUNT_MAX, DEFAULT_KEEPALIVE_MS } from "./sftp-transport.js";
+import { DEFAULT_KEEPALIVE_COUNT_MAX, DEFAULT_KEEPALIVE_MS } from "../transport/connection-guard.js";
 
 export type ConnectionSource = "url" | "option" | "settings.xml" | "ssh-config" | "netrc" | "environment" | "default";
 

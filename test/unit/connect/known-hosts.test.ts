@@ -11,7 +11,7 @@ import {
   keyTypeOf,
   type HostKeyCheckInput,
   type HostKeyDecision,
-} from "../../../src/transport/known-hosts.js";
+} from "../../../src/connect/known-hosts.js";
 
 interface TestKey {
   pubPath: string;
@@ -20,7 +20,7 @@ interface TestKey {
   blob: Buffer;
 }
 
-describe("transport/known-hosts", function () {
+describe("connect/known-hosts", function () {
   this.timeout(60000);
 
   let keyDir: string;

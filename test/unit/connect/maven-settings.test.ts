@@ -5,8 +5,8 @@ import { writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { isPromoteError } from "../../../src/errors.js";
-import { findServer } from "../../../src/maven-settings/settings.js";
-import { encryptedPart } from "../../../src/maven-settings/settings-cipher.js";
+import { findServer } from "../../../src/connect/maven-settings.js";
+import { encryptedPart } from "../../../src/connect/settings-cipher.js";
 import { makeTempDir, removeTempDirs } from "../../helpers/temp-repos.js";
 
 function write(xml: string): string {

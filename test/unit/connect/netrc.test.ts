@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { netrcCredentials } from "../../../src/transport/netrc.js";
+import { netrcCredentials } from "../../../src/connect/netrc.js";
 import { makeTempDir, removeTempDirs } from "../../helpers/temp-repos.js";
 
 describe("netrcCredentials", () => {
