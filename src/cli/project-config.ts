@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command, Option } from "commander";
-import { z } from "zod";
+import { loadZod, type Zod } from "../util/zod.js";
 import { PromoteError } from "../errors.js";
 
 export const CONFIG_FILE_NAME = "maven-promote.json";
@@ -52,7 +52,8 @@ export function loadProjectConfig(path: string, commands: readonly Command[]): P
   } catch (error) {
     throw new PromoteError("ERR_CONFIG", `${path}: not valid JSON (${(error as Error).message})`, { path });
   }
-  const shape: Record<string, z.ZodType> = {};
+  const z = loadZod();
+  const shape: Record<string, Zod.ZodType> = {};
   for (const option of settingOptions(commands)) shape[optionKey(option)] = schemaFor(option).optional();
   const parsed = z.strictObject(shape).safeParse(json);
   if (!parsed.success) {
@@ -131,7 +132,8 @@ function isRepeatable(option: Option): boolean {
   return option.parseArg !== undefined && option.argChoices === undefined && /previous/.test(option.parseArg.toString());
 }
 
-function schemaFor(option: Option): z.ZodType {
+function schemaFor(option: Option): Zod.ZodType {
+  const z = loadZod();
   if (option.isBoolean()) return z.boolean({ error: "expected true or false" });
   if (option.argChoices !== undefined) return z.enum(option.argChoices as [string, ...string[]], { error: `expected one of ${option.argChoices.join(", ")}` });
   if (isRepeatable(option)) return z.array(z.string(), { error: "expected a list of strings" });

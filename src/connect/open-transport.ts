@@ -9,7 +9,7 @@ import type { HttpListing } from "../transport/http-source.js";
 import { defaultKnownHostsPath } from "./known-hosts.js";
 import { LocalTransport } from "../transport/local-transport.js";
 import { parseLocation, type Location } from "./location.js";
-import { openSftpTransport, type SftpOptions } from "./open-sftp.js";
+import type { SftpOptions } from "./open-sftp.js";
 import type { HopEndpoint } from "./ssh-hops.js";
 import type { Transport } from "../transport/transport.js";
 
@@ -63,6 +63,8 @@ export async function openTransport(text: string, option: "--from" | "--to", ssh
     const options = endpointOptions(hopConfig, ssh, configPath, parsed.host);
     return { ...options, identityFiles: options.identityFile !== undefined ? [options.identityFile] : (options.identityFiles ?? []) } satisfies HopEndpoint;
   });
+  // ssh2 and the SFTP client load only for an SFTP location: a local promotion starts without them (issue 18, part 5).
+  const { openSftpTransport } = await import("./open-sftp.js");
   const transport = await withRetries(ssh, () => openSftpTransport({
     ...endpoint,
     root: location.path,

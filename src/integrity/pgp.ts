@@ -12,7 +12,7 @@
 
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
-import * as openpgp from "openpgp";
+import type * as openpgp from "openpgp";
 import { PromoteError } from "../errors.js";
 
 export interface Signer {
@@ -33,6 +33,13 @@ export interface TrustedKeys {
 
 export type VerifyResult = { ok: true; keyId: string; fingerprint: string } | { ok: false; reason: string };
 
+/**
+ * openpgp is loaded on first use: it is the largest module the CLI has (about 0.1 s to load),
+ * and most promotions neither sign nor verify (issue 18, part 5: start-up costs).
+ */
+let openpgpModule: Promise<typeof openpgp> | undefined;
+const loadOpenpgp = (): Promise<typeof openpgp> => (openpgpModule ??= import("openpgp"));
+
 const KEY_BLOCK = /-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----[\s\S]*?-----END PGP \1 KEY BLOCK-----/g;
 
 /**
@@ -48,7 +55,7 @@ async function readAllKeys(armoredText: string, sourceName: string, expected: "P
   const keys: openpgp.Key[] = [];
   for (const [index, block] of blocks.entries()) {
     try {
-      keys.push(...(await openpgp.readKeys({ armoredKeys: block })));
+      keys.push(...(await (await loadOpenpgp()).readKeys({ armoredKeys: block })));
     } catch (error) {
       const which = blocks.length > 1 ? `key block ${index + 1} of ${sourceName}` : sourceName;
       throw new PromoteError("ERR_KEY", `Cannot parse ${which}: it is not a valid OpenPGP key.`, { path: sourceName, cause: error });
@@ -58,9 +65,9 @@ async function readAllKeys(armoredText: string, sourceName: string, expected: "P
 }
 
 /** Key packets still locked by a passphrase (gnu-dummy stubs have no secret to unlock). */
-function hasLockedKeyMaterial(key: openpgp.PrivateKey): boolean {
+function hasLockedKeyMaterial(pgp: typeof openpgp, key: openpgp.PrivateKey): boolean {
   return key.getKeys().some(({ keyPacket }) => {
-    if (!(keyPacket instanceof openpgp.SecretKeyPacket || keyPacket instanceof openpgp.SecretSubkeyPacket)) return false;
+    if (!(keyPacket instanceof pgp.SecretKeyPacket || keyPacket instanceof pgp.SecretSubkeyPacket)) return false;
     return !keyPacket.isDummy() && keyPacket.isDecrypted() === false;
   });
 }
@@ -87,12 +94,13 @@ export async function loadSigningKey(
   if (privateKeys.length > 1) return fail(`holds ${privateKeys.length} private keys; give a file with exactly one`);
   let key = privateKeys[0]!;
   const fingerprint = key.getFingerprint().toUpperCase();
+  const pgp = await loadOpenpgp();
 
-  if (hasLockedKeyMaterial(key)) {
+  if (hasLockedKeyMaterial(pgp, key)) {
     if (passphrase === undefined) return fail(`the private key ${fingerprint} is passphrase-protected and no passphrase was given`);
     try {
       // decryptKey also validates that the secret and public parts belong together.
-      key = await openpgp.decryptKey({ privateKey: key, passphrase });
+      key = await pgp.decryptKey({ privateKey: key, passphrase });
     } catch (error) {
       const wrongPassphrase = error instanceof Error && /incorrect key passphrase/i.test(error.message);
       return fail(
@@ -119,7 +127,7 @@ export async function loadSigningKey(
     // the secret part is a gnu-dummy stub (e.g. the key lives on a smartcard).
     signingKey = await key.getSigningKey();
     const packet = signingKey.keyPacket;
-    if ((packet instanceof openpgp.SecretKeyPacket || packet instanceof openpgp.SecretSubkeyPacket) && packet.isDummy()) {
+    if ((packet instanceof pgp.SecretKeyPacket || packet instanceof pgp.SecretSubkeyPacket) && packet.isDummy()) {
       throw new Error("signing key is a gnu-dummy stub");
     }
   } catch (error) {
@@ -134,8 +142,8 @@ export async function loadSigningKey(
     userIds: key.getUserIDs(),
     async sign(data: Uint8Array): Promise<string> {
       try {
-        const message = await openpgp.createMessage({ binary: plainBytes(data) });
-        return await openpgp.sign({
+        const message = await pgp.createMessage({ binary: plainBytes(data) });
+        return await pgp.sign({
           message,
           signingKeys: unlocked,
           signingKeyIDs: signingKeyId,
@@ -196,7 +204,7 @@ export async function verifyDetachedSignature(
 ): Promise<VerifyResult> {
   let signature: openpgp.Signature;
   try {
-    signature = await openpgp.readSignature({ armoredSignature });
+    signature = await (await loadOpenpgp()).readSignature({ armoredSignature });
   } catch {
     return { ok: false, reason: "not an OpenPGP signature" };
   }
@@ -206,8 +214,9 @@ export async function verifyDetachedSignature(
   let results: openpgp.VerifyMessageResult["signatures"];
   try {
     const streamed = data instanceof ReadableStream;
-    const message = await openpgp.createMessage({ binary: streamed ? data : plainBytes(data) });
-    const verification = await openpgp.verify({
+    const pgp = await loadOpenpgp();
+    const message = await pgp.createMessage({ binary: streamed ? data : plainBytes(data) });
+    const verification = await pgp.verify({
       message,
       signature,
       verificationKeys: [...keys.keys],

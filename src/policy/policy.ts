@@ -4,7 +4,7 @@
 // JSON file starts from either and sets each rule to "error", "warning" or "off":
 //   { "extends": "central", "rules": { "central/javadoc": "warning", "central/name": "off" } }
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import { loadZod } from "../util/zod.js";
 import { PromoteError } from "../errors.js";
 import { ALL_RULES, CENTRAL_RULES } from "./central-rules.js";
 
@@ -42,6 +42,7 @@ export function loadPolicy(value: string | undefined): Policy {
   } catch (error) {
     throw new PromoteError("ERR_CONFIG", `${value}: not valid JSON (${(error as Error).message})`, { path: value });
   }
+  const z = loadZod();
   const severity = z.enum(["error", "warning", "off"], { error: "expected error, warning or off" });
   const schema = z.strictObject({
     extends: z.enum(POLICY_NAMES, { error: `expected one of ${POLICY_NAMES.join(", ")}` }).optional(),

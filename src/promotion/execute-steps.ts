@@ -2,7 +2,9 @@
 // renames (posix-rename@openssh.com where a file is replaced) on a server without a shell.
 // It does exactly what templates/rename.sh does, step for step, and logs the same lines.
 import { PromoteError } from "../errors.js";
+import type { OrderedOperation, Transport } from "../transport/transport.js";
 import { isoNow } from "../util/iso-now.js";
+import type { RenameStep } from "./rename-list.js";
 import { executeStepsPipelined, type ExecuteStepsInput } from "./execute-steps-pipelined.js";
 
 export type { ExecuteStepsInput };
@@ -31,7 +33,18 @@ async function executeStepsOneByOne({ transport, stateDirectory, steps, now = is
   };
   const typeOf = async (path: string) => (await transport.stat(path))?.type;
 
-  for (const [index, step] of steps.entries()) {
+  for (let index = 0; index < steps.length; index++) {
+    const step = steps[index]!;
+    if (step.op === "mark" && step.label === "group-start" && transport.applyNow !== undefined) {
+      let end = index + 1;
+      while (end < steps.length && !(steps[end]!.op === "mark" && (steps[end] as { label: string }).label === "group-end")) end++;
+      const group = steps.slice(index, end + 1);
+      if (end < steps.length && group.slice(1, -1).every((flip) => flip.op === "remove" || (flip.op === "move-file" && flip.replace))) {
+        await flipGroupNow(transport, logPath, group, now, fail, (offset) => onStep?.(index + offset, steps[index + offset]!));
+        index = end;
+        continue;
+      }
+    }
     switch (step.op) {
       case "state":
         await log(`state ${step.state} ${now()}`);
@@ -94,6 +107,42 @@ async function executeStepsOneByOne({ transport, stateDirectory, steps, now = is
     }
     onStep?.(index, step);
   }
+}
+
+/**
+ * A metadata group's flips on a local file system: every removal and rename at once, without an
+ * await between them (nothing else of this process runs in the window), the times taken just
+ * before the first and just after the last; the group's log lines follow in one append. A
+ * failed rename is looked at afterwards, as the one-step fast path does.
+ */
+async function flipGroupNow(
+  transport: Transport,
+  logPath: string,
+  group: readonly RenameStep[],
+  now: () => string,
+  fail: (message: string) => Promise<never>,
+  onStep: (offset: number) => void,
+): Promise<void> {
+  const flips = group.slice(1, -1) as Array<Extract<RenameStep, { op: "remove" | "move-file" }>>;
+  const start = now();
+  const answers = transport.applyNow!(flips.map((flip): OrderedOperation => (flip.op === "remove" ? { op: "remove", path: flip.path } : { op: "rename", from: flip.from, to: flip.to })));
+  const end = answers.length > 0 ? now() : start;
+  const first = group[0] as Extract<RenameStep, { op: "mark" }> & { path: string };
+  const lines = [`mark group-start ${start} ${first.path}`];
+  for (const [position, flip] of flips.entries()) {
+    const error = answers[position]!.error;
+    if (error !== undefined) {
+      const done = flip.op === "move-file" && (await transport.stat(flip.from)) === undefined && (await transport.stat(flip.to))?.type === "file";
+      if (!done) {
+        await transport.appendFile(logPath, lines.join("\n") + "\n");
+        await fail(flip.op === "remove" ? `cannot remove ${flip.path}: ${error.message}` : `cannot move ${flip.from} to ${flip.to}`);
+      }
+    }
+    lines.push(flip.op === "remove" ? `remove ${flip.path}` : `move-file ${flip.to}`);
+  }
+  lines.push(`mark group-end ${end} ${first.path}`);
+  await transport.appendFile(logPath, lines.join("\n") + "\n");
+  for (let offset = 0; offset < group.length; offset++) onStep(offset);
 }
 
 export { isoNow };

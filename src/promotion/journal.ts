@@ -4,6 +4,7 @@
 // promotion's state is the journal's, overridden by the last `state` line of the log, so a
 // promotion killed in the middle of its commit still tells where it stopped.
 import { hostname, userInfo } from "node:os";
+import { Readable } from "node:stream";
 import { PromoteError } from "../errors.js";
 import type { Transport } from "../transport/transport.js";
 import type { Plan } from "../plan/plan-types.js";
@@ -101,7 +102,9 @@ export async function writeJournal(transport: Transport, stateDirectory: string,
   // Write aside, then rename over: a reader never sees half a journal.
   const path = journalPath(stateDirectory);
   try {
-    await transport.writeFile(`${path}.tmp`, JSON.stringify(journal, null, 2) + "\n");
+    // Streamed, a piece at a time: the journal holds the whole plan (25 MB of JSON for 3,000
+    // artifacts), and one string of it, with its bytes, cost more memory than the plan (issue 18).
+    await transport.uploadStream(Readable.from(inPieces(prettyJson(journal))), `${path}.tmp`);
   } catch (error) {
     // Half a journal (the disk filled as it was written) is no record: it is not left behind.
     await transport.remove(`${path}.tmp`).catch(() => undefined);
@@ -110,8 +113,59 @@ export async function writeJournal(transport: Transport, stateDirectory: string,
   await transport.rename(`${path}.tmp`, path, { replace: true });
 }
 
+/**
+ * JSON.stringify(value, null, 2) plus a newline, as a sequence of small strings: every array
+ * and object is written an entry at a time, so no string of the whole is ever made.
+ */
+export function* prettyJson(value: unknown, indent = ""): Generator<string> {
+  yield* jsonValue(value, indent);
+  yield "\n";
+}
+
+function* jsonValue(value: unknown, indent: string): Generator<string> {
+  if (value === null || typeof value !== "object" || typeof (value as { toJSON?: unknown }).toJSON === "function") {
+    yield JSON.stringify(value) ?? "null";
+    return;
+  }
+  const inner = indent + "  ";
+  if (Array.isArray(value)) {
+    if (value.length === 0) return yield "[]";
+    for (const [index, item] of value.entries()) {
+      yield index === 0 ? `[\n${inner}` : `,\n${inner}`;
+      yield* jsonValue(item === undefined || typeof item === "function" || typeof item === "symbol" ? null : item, inner);
+    }
+    return yield `\n${indent}]`;
+  }
+  const entries = Object.entries(value).filter(([, item]) => item !== undefined && typeof item !== "function" && typeof item !== "symbol");
+  if (entries.length === 0) return yield "{}";
+  for (const [index, [key, item]] of entries.entries()) {
+    yield `${index === 0 ? "{" : ","}\n${inner}${JSON.stringify(key)}: `;
+    yield* jsonValue(item, inner);
+  }
+  yield `\n${indent}}`;
+}
+
+/** Small strings gathered into buffers of about 64 KiB (one write each). */
+function* inPieces(parts: Iterable<string>): Generator<Buffer> {
+  let gathered: string[] = [];
+  let length = 0;
+  for (const part of parts) {
+    gathered.push(part);
+    length += part.length;
+    if (length >= 64 * 1024) {
+      yield Buffer.from(gathered.join(""));
+      gathered = [];
+      length = 0;
+    }
+  }
+  if (length > 0) yield Buffer.from(gathered.join(""));
+}
+
+/** The journal of 10,000 artifacts is about 85 MB; a larger file is not one we wrote. */
+const MAX_JOURNAL_BYTES = 1024 * 1024 * 1024;
+
 export async function readJournal(transport: Transport, stateDirectory: string): Promise<{ journal: Journal; log: StepLogEntry[]; state: JournalState } | undefined> {
-  const bytes = await transport.readFile(journalPath(stateDirectory), 64 * 1024 * 1024);
+  const bytes = await transport.readFile(journalPath(stateDirectory), MAX_JOURNAL_BYTES);
   if (bytes === undefined) return undefined;
   let journal: Journal;
   try {
@@ -119,9 +173,17 @@ export async function readJournal(transport: Transport, stateDirectory: string):
   } catch (error) {
     throw new PromoteError("ERR_IO", `${journalPath(stateDirectory)}: the journal is not valid JSON`, { path: journalPath(stateDirectory), cause: error });
   }
+  return { journal, ...(await readCommitRecord(transport, stateDirectory, journal)) };
+}
+
+/**
+ * What a commit left on record, for the journal already in memory: its steps.log and the state
+ * they give it. The journal file (the whole plan again) is not read back.
+ */
+export async function readCommitRecord(transport: Transport, stateDirectory: string, journal: Journal): Promise<{ log: StepLogEntry[]; state: JournalState }> {
   const log = parseStepsLog((await transport.readFile(`${stateDirectory}/steps.log`))?.toString("utf8") ?? "");
   const lastState = [...log].reverse().find((entry) => entry.op === "state")?.subject as JournalState | undefined;
-  return { journal, log, state: laterState(journal.state, lastState) };
+  return { log, state: laterState(journal.state, lastState) };
 }
 
 export function parseStepsLog(text: string): StepLogEntry[] {
@@ -141,9 +203,16 @@ export function parseStepsLog(text: string): StepLogEntry[] {
 
 /** The metadata windows from the marks in the log, if the commit logged them. */
 export function metadataWindow(log: readonly StepLogEntry[]): MetadataWindow | undefined {
+  // The first mark of each label and path, looked up once: a search of the log per group grew
+  // with the square of the groups (issue 18).
+  const marks = new Map<string, string | undefined>();
+  for (const entry of log) {
+    const key = `${entry.subject} ${entry.path ?? ""}`;
+    if (entry.op === "mark" && !marks.has(key)) marks.set(key, entry.at);
+  }
   const timeOf = (label: string, path?: string): bigint | undefined => {
-    const entry = log.find((candidate) => candidate.op === "mark" && candidate.subject === label && candidate.path === path);
-    return entry?.at === undefined ? undefined : isoToNanos(entry.at);
+    const at = marks.get(`${label} ${path ?? ""}`);
+    return at === undefined ? undefined : isoToNanos(at);
   };
   const start = timeOf("metadata-start");
   const end = timeOf("metadata-end");

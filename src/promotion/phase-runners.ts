@@ -13,7 +13,7 @@ import { umaskFor } from "../transport/permissions.js";
 import { describeFreeSpace, looksFull, NO_SPACE_TEXT, noSpaceError } from "../transport/no-space.js";
 import { executeSteps } from "./execute-steps.js";
 import { FENCE_HELD_EXIT, fencedCommand } from "./fence.js";
-import { commitDurable, journalPath, metadataWindow, newJournal, readJournal, writeJournal, type HookStop, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
+import { commitDurable, journalPath, metadataWindow, newJournal, readCommitRecord, readJournal, writeJournal, type HookStop, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
 import { releaseLock } from "./lock.js";
 import type { PhaseName } from "./phases.js";
 import type { Plan, UploadPlan } from "../plan/plan-types.js";
@@ -292,7 +292,8 @@ export async function commitPhase(context: PhaseContext): Promise<void> {
   } catch (error) {
     throw withResumeHint(error, context, "The commit is on record and the target stays locked");
   }
-  const recorded = await readJournal(target, state);
+  // The journal in memory, with the log the commit wrote: the journal file is not read back (a second plan in memory).
+  const recorded = context.journal === undefined ? await readJournal(target, state) : await readCommitRecord(target, state, context.journal);
   context.result.state = recorded?.state ?? "committed";
   const runner = recorded?.log.filter((entry) => entry.op === "runner").pop()?.subject;
   if (runner === "perl" || runner === "sh") context.result.runner = runner;

@@ -1,6 +1,6 @@
 // The local-directory transport: a repository on this machine's file system (or a mount).
 import { execFile } from "node:child_process";
-import { constants, createWriteStream } from "node:fs";
+import { constants, createWriteStream, renameSync, unlinkSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { appendFile, chmod, copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat, statfs, unlink, writeFile } from "node:fs/promises";
@@ -11,7 +11,8 @@ import { digestFiles } from "../integrity/digest-pool.js";
 import { digestStream, readInPlace, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
 import { NO_SPACE_ERRNOS, noSpaceError, type FreeSpace } from "./no-space.js";
 import type { TargetPermissions } from "./permissions.js";
-import type { DirEntry, FileStat, Transport } from "./transport.js";
+import type { DirEntry, FileStat, OrderedOperation, Transport } from "./transport.js";
+import { isoNow } from "../util/iso-now.js";
 
 export class LocalTransport implements Transport {
   readonly root: string;
@@ -158,6 +159,23 @@ export class LocalTransport implements Transport {
     }, true);
   }
 
+  /**
+   * rename(2) and unlink(2) back to back, synchronously: nothing else this process does can run
+   * between two of them, so a metadata group's window is the system calls' own time (issue 18).
+   * Renames replace; removing a file that is not there succeeds.
+   */
+  applyNow(operations: readonly OrderedOperation[]): Array<{ error?: Error; at: string }> {
+    return operations.map((operation) => {
+      try {
+        if (operation.op === "rename") renameSync(this.resolvePath(operation.from), this.resolvePath(operation.to));
+        else removeIfThere(this.resolvePath(operation.path));
+        return { at: isoNow() };
+      } catch (error) {
+        return { error: error as Error, at: isoNow() };
+      }
+    });
+  }
+
   async linkOrCopy(from: string, to: string): Promise<void> {
     await this.write(to, async (absolute) => {
       try {
@@ -260,6 +278,14 @@ export class LocalTransport implements Transport {
       });
       if (made && mode !== undefined) await chmod(directory, mode);
     }
+  }
+}
+
+function removeIfThere(absolute: string): void {
+  try {
+    unlinkSync(absolute);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
 }
 

@@ -95,6 +95,11 @@ export interface Transport {
    * network transports offer it (a local rename costs no round trip).
    */
   applyInOrder?(operations: readonly OrderedOperation[]): Promise<Array<{ error?: Error; at: string }>>;
+  /**
+   * The same, synchronously: no other work of this process runs between two of the operations
+   * (a local file system's metadata group, whose window is then rename(2) back to back).
+   */
+  applyNow?(operations: readonly OrderedOperation[]): Array<{ error?: Error; at: string }>;
   /** Stats and reads many paths with one command per batch (servers with a shell; src/transport/read-many.ts). */
   probeOnServer?(request: ProbeRequest): Promise<Map<string, ProbeResult> | undefined>;
   /** Requests and round trips so far (network transports only; src/transport/round-trips.ts). */

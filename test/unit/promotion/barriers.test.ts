@@ -11,6 +11,7 @@ import { readJournal } from "../../../src/promotion/journal.js";
 import { promote } from "../../../src/promotion/promote.js";
 import { buildRenameList, type RenameStep } from "../../../src/promotion/rename-list.js";
 import { LocalTransport } from "../../../src/transport/local-transport.js";
+import type { OrderedOperation } from "../../../src/transport/transport.js";
 import { LocalShellTransport } from "../../helpers/local-shell-transport.js";
 import { copyRepoFixture, makeTempDir, removeTempDirs } from "../../helpers/temp-repos.js";
 
@@ -32,6 +33,12 @@ class RecordingTransport extends LocalTransport {
   override async rename(from: string, to: string, options: { replace: boolean }): Promise<void> {
     await super.rename(from, to, options);
     this.calls.push({ op: "rename", to });
+  }
+  /** A metadata group's flips, all at once (the local executor's way). */
+  override applyNow(operations: readonly OrderedOperation[]): Array<{ error?: Error; at: string }> {
+    const answers = super.applyNow(operations);
+    for (const operation of operations) if (operation.op === "rename") this.calls.push({ op: "rename", to: operation.to });
+    return answers;
   }
   override async sync(paths: readonly string[]): Promise<boolean> {
     if (!this.canSync) return false;
