@@ -234,6 +234,14 @@ export function unzipCommand(bundle: string, directoryMode: number | undefined):
 /** Uploads staged items one by one to their .rip names (no shell, or a resumed upload). */
 export async function uploadItems(context: PhaseContext, items: readonly StagedItem[], progress: (sent: number) => void): Promise<void> {
   const uploads = new Map(context.plan.uploads.map((upload) => [upload.path, upload]));
+  if (context.target.uploadMany !== undefined) {
+    // The transport's own window (SFTP: open/write/close chains pipelined, issue 18).
+    const files = items.map((item) => {
+      const { localPath, content, size } = uploads.get(item.path)!;
+      return { path: item.ripPath, size, ...(localPath === undefined ? { content: content ?? "" } : { localPath }) };
+    });
+    return context.target.uploadMany(files, progress);
+  }
   // The directories first, a level at a time, each level at once; then the files, many in
   // flight: over a network each request waits a round trip, so one at a time costs one per file.
   const directories = [...new Set(items.map((item) => dirname(item.ripPath)))];

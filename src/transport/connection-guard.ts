@@ -7,7 +7,7 @@ export const DEFAULT_KEEPALIVE_COUNT_MAX = 3;
 
 /** Every operation of the Transport interface: SftpTransport settles each once the connection ends. */
 export const GUARDED_OPERATIONS = [
-  "stat", "readFile", "list", "digest", "writeFile", "createExclusive", "appendFile", "download", "upload", "uploadStream", "mkdirp",
+  "stat", "readFile", "list", "digest", "writeFile", "createExclusive", "appendFile", "download", "upload", "uploadStream", "uploadMany", "mkdirp",
   "rename", "applyInOrder", "linkOrCopy", "remove", "removeEmptyDirectory", "removeTree", "sync", "sha256OnServer", "exec", "probeOnServer",
   "freeSpace",
 ] as const satisfies ReadonlyArray<keyof Transport>;
@@ -19,7 +19,7 @@ void EVERY_OPERATION_GUARDED;
 
 export const OPERATION_VERBS: Record<GuardedOperation, string> = {
   stat: "reading", readFile: "reading", list: "listing", digest: "reading", writeFile: "writing", createExclusive: "writing",
-  appendFile: "writing", download: "downloading", upload: "uploading", uploadStream: "uploading", mkdirp: "creating", rename: "renaming",
+  appendFile: "writing", download: "downloading", upload: "uploading", uploadStream: "uploading", uploadMany: "uploading", mkdirp: "creating", rename: "renaming",
   applyInOrder: "renaming files", linkOrCopy: "copying", remove: "removing", removeEmptyDirectory: "removing", removeTree: "removing",
   sync: "syncing files", sha256OnServer: "hashing files on the server", exec: "running a command on the server", probeOnServer: "reading files", freeSpace: "asking for free space",
 };

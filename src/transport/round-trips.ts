@@ -6,10 +6,34 @@
 // is what a slow link multiplies by its delay. Reads and writes of file contents count as
 // requests but not as links of the chain: they go out in windows (fastPut, uploadStream) and
 // are paced by bandwidth, or by how fast the bundle is zipped, rather than by the link's delay.
+// The depth of a request is the deepest answer so far plus one: what it may have waited on. A
+// pipeline that knows which answer a request waited on says so (`sentAfter`, with the depth
+// `answerDepth` gave in that answer's callback), and the request is one deeper than that answer
+// alone: a window of open/write/close chains (sftp-upload-many.ts) sends the next file's open
+// after one earlier open's answer, not after every answer that came in the meantime, and over a
+// stream that never stops, "every answer so far" would count the run's length, not its waits.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { SFTPWrapper } from "ssh2";
 
 const background = new AsyncLocalStorage<boolean>();
+/** In a counted request's callback: that request's depth. */
+const answering = new AsyncLocalStorage<number>();
+/** Around a send: the depth of the answer it waited on, as the sender says. */
+const cause = new AsyncLocalStorage<number>();
+
+/** In the callback of a counted request: its depth (for `sentAfter`); undefined elsewhere. */
+export function answerDepth(): number | undefined {
+  return answering.getStore();
+}
+
+/**
+ * Sends within `send` count as sent after the answer of depth `depth` alone (undefined: after
+ * every answer so far, the default). Only for a sender that waited on that answer and nothing
+ * else of the network (bulk writes and local reads aside).
+ */
+export function sentAfter<T>(depth: number | undefined, send: () => T): T {
+  return depth === undefined ? send() : cause.run(depth, send);
+}
 
 /**
  * Runs `work` as background work (the lock's heartbeat): its requests are counted, but nothing
@@ -37,14 +61,23 @@ export class RoundTripCounter {
    * request (a read or write of file contents) is counted, but adds no round trip to the chain.
    */
   begin(bulk = false): () => void {
+    return this.beginAt(bulk).end;
+  }
+
+  /** begin(), also giving the request's depth. */
+  beginAt(bulk = false): { depth: number; end: () => void } {
     this.stats.requests++;
-    const depth = this.answeredDepth + 1;
+    const after = cause.getStore();
+    const depth = Math.min(after ?? this.answeredDepth, this.answeredDepth) + 1;
     let ended = false;
-    return () => {
-      if (ended || bulk) return;
-      ended = true;
-      this.answeredDepth = Math.max(this.answeredDepth, depth);
-      this.stats.roundTrips = this.answeredDepth;
+    return {
+      depth,
+      end: () => {
+        if (ended || bulk) return;
+        ended = true;
+        this.answeredDepth = Math.max(this.answeredDepth, depth);
+        this.stats.roundTrips = this.answeredDepth;
+      },
     };
   }
 }
@@ -83,11 +116,11 @@ function withCountedCallback(counter: RoundTripCounter, args: unknown[], send: (
   const last = args.length - 1;
   const callback = args[last];
   if (typeof callback !== "function") return send(args);
-  const end = counter.begin(bulk || background.getStore() === true);
+  const { depth, end } = counter.beginAt(bulk || background.getStore() === true);
   const counted = [...args];
   counted[last] = (...results: unknown[]) => {
     end();
-    return (callback as (...results: unknown[]) => unknown)(...results);
+    return answering.run(depth, () => (callback as (...results: unknown[]) => unknown)(...results));
   };
   try {
     return send(counted);

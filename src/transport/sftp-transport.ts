@@ -15,8 +15,9 @@ import type { ShellResult } from "./remote-shell.js";
 import { SshCommands } from "./ssh-commands.js";
 import { countSftpRequests, RoundTripCounter, type NetworkStats } from "./round-trips.js";
 import { probeOnServer, sha256OnServer } from "./server-commands.js";
+import { uploadMany } from "./sftp-upload-many.js";
 import { isoNow } from "../util/iso-now.js";
-import type { DirEntry, ExecResult, FileStat, OrderedOperation, ProbeRequest, ProbeResult, Transport } from "./transport.js";
+import type { DirEntry, ExecResult, FileStat, OrderedOperation, ProbeRequest, ProbeResult, Transport, UploadFile } from "./transport.js";
 import type { TargetPermissions } from "./permissions.js";
 import { describeFreeSpace, looksFull, noSpaceError, type FreeSpace } from "./no-space.js";
 
@@ -364,6 +365,25 @@ export class SftpTransport implements Transport {
       while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
       await new Promise<void>((resolve) => sftp.close(handle, () => resolve()));
     }
+  }
+
+  /** Many files at once, their open/write/close chains pipelined (sftp-upload-many.ts). */
+  async uploadMany(files: readonly UploadFile[], onProgress: (sent: number) => void = () => undefined): Promise<void> {
+    await uploadMany(
+      {
+        sftp: this.sftp(),
+        remotePath: (path) => this.remotePath(path),
+        appliesInOrder: this.serverAppliesInOrder(),
+        fileMode: this.fileMode(),
+        ...(this.permissions?.directory === undefined ? {} : { directoryMode: this.permissions.directory }),
+        knownDirectories: this.knownDirectories,
+        uploadLarge: (localPath, path, progress) => this.upload(localPath, path, progress),
+        // As orFail: reading takes no space, so its failure is never a full disk.
+        failure: async (error, path, verb) => (verb === "read" ? this.translate(error, path, verb) : this.explainFailure(this.translate(error, path, verb))),
+      },
+      files,
+      onProgress,
+    );
   }
 
   async mkdirp(path: string): Promise<void> {

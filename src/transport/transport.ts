@@ -26,6 +26,14 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** A file for Transport.uploadMany: its bytes in a local file, or given. */
+export interface UploadFile {
+  path: string;
+  size: number;
+  localPath?: string;
+  content?: string | Uint8Array;
+}
+
 /** A step of a burst the server applies in the order sent (Transport.applyInOrder). */
 export type OrderedOperation = { op: "rename"; from: string; to: string } | { op: "remove"; path: string };
 
@@ -56,6 +64,12 @@ export interface Transport {
   upload(localPath: string, path: string, onProgress?: (sent: number) => void): Promise<void>;
   /** Streams bytes up as they come (creating the directory), many writes in flight; reports bytes sent. */
   uploadStream(source: Readable, path: string, onProgress?: (sent: number) => void): Promise<void>;
+  /**
+   * Uploads many files (making their directories), many in flight at once, so that a network
+   * transport's round trips do not grow with their number; reports bytes sent. The first failure
+   * is thrown once nothing is in flight. Optional: without it, upload or writeFile each file.
+   */
+  uploadMany?(files: readonly UploadFile[], onProgress?: (sent: number) => void): Promise<void>;
   mkdirp(path: string): Promise<void>;
   /**
    * Renames in one step. With replace, an existing file at `to` is replaced atomically

@@ -1,12 +1,18 @@
 // Round trips that do not grow with the release (issue 9): the same promotion of 10 and of 60
 // artifacts over SFTP to a real sshd, counted by the transport (`--json` "network"). With a
 // shell, every read of the target is batched and the bundle streams, so six times the artifacts
-// cost no more than a few round trips more. Without a shell the windows (64 uploads, 128
-// fsyncs, 64 read-backs in flight) make it grow slowly: checked to stay under one per 4 files.
+// cost no more than a few round trips more. Without a shell the windows (128 fsyncs, 64
+// read-backs in flight) make it grow slowly: checked to stay under one per 4 files. The upload
+// without a shell (issue 18) is a window of open/write/close chains as wide as the server's
+// handles allow (4,096 at most): ten times the files cost a few round trips more, and a server
+// that refuses opens past its descriptor limit gets every file all the same.
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { writeRelease } from "../../scripts/bench-release.js";
+import { openSftpTransport } from "../../src/connect/open-sftp.js";
+import type { SftpTransport } from "../../src/transport/sftp-transport.js";
+import type { UploadFile } from "../../src/transport/transport.js";
 import { runCliProcess } from "../helpers/cli.js";
 import { skipWithoutSshd, startSshd, type SshServer } from "../helpers/sshd.js";
 import { makeTempDir, removeTempDirs } from "../helpers/temp-repos.js";
@@ -50,6 +56,89 @@ describe("integration: round trips do not grow with the release", function () {
     const large = await promoteCounted(60, []);
     assert.ok(large.requests > small.requests, "more files, more requests");
     assert.ok(large.roundTrips <= small.roundTrips + 15, `10 artifacts: ${small.roundTrips} round trips; 60 artifacts: ${large.roundTrips}`);
+  });
+
+  /** The files of a generated release of `artifacts` artifacts, each to go under a .rip version directory. */
+  function releaseFiles(artifacts: number): UploadFile[] {
+    const release = writeRelease(join(makeTempDir(), "staging"), artifacts, 0.02);
+    const files: UploadFile[] = [];
+    const walk = (directory: string): void => {
+      for (const entry of readdirSync(directory, { withFileTypes: true })) {
+        const path = join(directory, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else files.push({ path: relative(release.directory, path).replace("/1.0.0/", "/1.0.0.rip/"), size: statSync(path).size, localPath: path });
+      }
+    };
+    walk(release.directory);
+    return files;
+  }
+
+  async function connect(target: string, sshd: SshServer = server): Promise<SftpTransport> {
+    return openSftpTransport({
+      host: "127.0.0.1", port: sshd.port, user: sshd.user, root: target, location: `sftp://${sshd.user}@127.0.0.1:${sshd.port}${target}`,
+      identityFile: sshd.clientKeyPath, knownHostsPath: sshd.knownHostsPath, acceptNewHostKey: false, sftpOnly: true,
+    });
+  }
+
+  function assertUploaded(target: string, files: readonly UploadFile[]): void {
+    for (const file of files) assert.ok(readFileSync(join(target, file.path)).equals(readFileSync(file.localPath!)), `${file.path} arrived whole`);
+  }
+
+  /** Round trips of uploadMany (the --sftp-only upload phase) of the files of `artifacts` artifacts into an empty target. */
+  async function uploadCounted(artifacts: number): Promise<number> {
+    const files = releaseFiles(artifacts);
+    const target = makeTempDir();
+    const transport = await connect(target);
+    try {
+      const before = transport.networkStats().roundTrips;
+      await transport.uploadMany(files);
+      const roundTrips = transport.networkStats().roundTrips - before;
+      assertUploaded(target, files);
+      return roundTrips;
+    } finally {
+      await transport.close();
+    }
+  }
+
+  it("without a shell, the upload: 300 artifacts (4,500 files) need at most 8 round trips more than 30 (450 files)", async () => {
+    const small = await uploadCounted(30);
+    const large = await uploadCounted(300);
+    // 450 files fit one window, 4,500 take 2 to 5 (a round trip each, by the server's descriptor
+    // limit); the directories take 2 either way.
+    assert.ok(small <= 6, `30 artifacts: ${small} round trips`);
+    assert.ok(large <= small + 8, `30 artifacts: ${small} round trips; 300 artifacts: ${large}`);
+  });
+
+  it("without a shell, the upload: a server that refuses opens past its descriptor limit gets every file, the window shrunk", async () => {
+    // sftp-server under `ulimit -n 40`, while the client is made to believe it allows 1,000 handles.
+    const wrapper = join(makeTempDir(), "sftp-server-40");
+    const sftpServer = ["/usr/lib/openssh/sftp-server", "/usr/libexec/openssh/sftp-server", "/usr/libexec/sftp-server"].find((path) => {
+      try {
+        return statSync(path).isFile();
+      } catch {
+        return false;
+      }
+    });
+    assert.ok(sftpServer !== undefined, "OpenSSH's sftp-server is installed beside sshd");
+    writeFileSync(wrapper, `#!/bin/sh\nulimit -n 40\nexec ${sftpServer} "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const limited = await startSshd({ extraConfig: [`Subsystem sftp ${wrapper}`] });
+    const files = releaseFiles(30);
+    const target = makeTempDir();
+    try {
+      const transport = await connect(target, limited);
+      try {
+        const sftp = (transport as unknown as { client: { sftp: { maxOpenHandles?: number } } }).client.sftp;
+        assert.equal(sftp.maxOpenHandles, 35, "limits@openssh.com says RLIMIT_NOFILE - 5");
+        sftp.maxOpenHandles = 1000;
+        await transport.uploadMany(files);
+      } finally {
+        await transport.close();
+      }
+      assertUploaded(target, files);
+    } finally {
+      await limited.stop();
+    }
   });
 
   it("without a shell (--sftp-only): fewer than one more round trip per 4 more files", async () => {
