@@ -12,6 +12,7 @@
 //   shell        maven-promote, shell executor (bundle, unzip, rename script)
 //   sftp-only    maven-promote --sftp-only
 //   cp           cp -r to a local directory     (loopback only)
+//   cp-sync      cp -r, then sync -f            a durable copy: what the local promotion's barriers cost too
 //   local        maven-promote to a local directory (loopback only)
 //   shell-existing, local-existing   (with --existing N) the same into a target that already
 //                holds N other artifacts; compared with the empty target's time
@@ -48,7 +49,7 @@ const CLI = join(DIST, "src/cli/main.js");
 const RSS_REPORTER = join(DIST, "scripts/report-rss.js");
 const PROXY = join(DIST, "scripts/wan-proxy.js");
 const NETWORK_METHODS = ["tar", "sftp", "rsync", "shell", "sftp-only"] as const;
-const LOCAL_METHODS = ["cp", "local"] as const;
+const LOCAL_METHODS = ["cp", "cp-sync", "local"] as const;
 const EXISTING_METHODS = ["shell-existing", "local-existing"] as const;
 type Method = (typeof NETWORK_METHODS)[number] | (typeof LOCAL_METHODS)[number] | (typeof EXISTING_METHODS)[number];
 const only = options.only === undefined ? undefined : new Set(options.only.split(","));
@@ -149,6 +150,10 @@ class Methods {
       case "cp":
         await run("cp", ["-r", `${source}/.`, target]);
         break;
+      case "cp-sync":
+        await run("cp", ["-r", `${source}/.`, target]);
+        await run("sync", ["-f", target]);
+        break;
       default:
         throw new Error(`unknown method ${method}`);
       case "shell":
@@ -220,6 +225,7 @@ const LABELS: Record<Method, string> = {
   shell: "maven-promote, shell executor",
   "sftp-only": "maven-promote `--sftp-only`",
   cp: "`cp -r` to a local directory",
+  "cp-sync": "`cp -r` then `sync -f` (a durable copy)",
   local: "maven-promote to a local directory",
   "shell-existing": "shell executor, target holding the other artifacts",
   "local-existing": "local directory holding the other artifacts",
