@@ -2,7 +2,7 @@
 // the same generated release, into fresh directories on a private sshd (issue 9). Not a test: it
 // prints numbers and never fails on them. These machines are noisy: read the ratios.
 //
-//   npm run bench -- [--artifacts 300] [--runs 3] [--wan] [--wan-artifacts 100] [--wan-runs 1]
+//   npm run bench -- [--artifacts 300] [--scale 1] [--runs 3] [--wan] [--wan-artifacts 100] [--wan-runs 1]
 //                    [--rtt-ms 40] [--mbit 100] [--only tar,sftp,...] [--existing 10000] [--json]
 //
 // Methods (each run alternates them in this order):
@@ -31,6 +31,8 @@ import { writeExistingRepository, writeRelease, type Release } from "./bench-rel
 const { values: options } = parseArgs({
   options: {
     artifacts: { type: "string", default: "300" },
+    /** The files' sizes, times this (0.5: 150 artifacts make the 33 MiB small release of issue 18). */
+    scale: { type: "string", default: "1" },
     runs: { type: "string", default: "3" },
     wan: { type: "boolean", default: false },
     "wan-artifacts": { type: "string", default: "100" },
@@ -296,7 +298,7 @@ const report: Record<string, unknown> = { node: process.version, cpus: cpus().le
 let server: SshServer | undefined;
 try {
   const artifacts = Number(options.artifacts);
-  const release = writeRelease(join(root, "release"), artifacts);
+  const release = writeRelease(join(root, "release"), artifacts, Number(options.scale));
   out(`maven-promote benchmark: ${release.artifacts} artifacts, ${release.files} files, ${(release.bytes / 1048576).toFixed(0)} MiB; ${options.runs} runs, medians (node ${process.version}, ${cpus().length} cores)\n\n`);
   if (!options["skip-digests"]) report.digests = await digestBench();
 

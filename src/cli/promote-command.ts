@@ -2,6 +2,7 @@
 import { Option, type Command } from "commander";
 import { promote, type PromoteEvent } from "../api.js";
 import { parseDuration } from "../util/duration.js";
+import { inPieces, prettyJson } from "../util/pretty-json.js";
 import { EXIT } from "./exit-codes.js";
 import { HOOK_KINDS, hookCallbacks, parseHookSpecs } from "./hooks.js";
 import type { CliIo } from "./io.js";
@@ -77,7 +78,9 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
     } finally {
       await hooks.close();
     }
-    io.stdout(values.json ? JSON.stringify({ ...promoteResultToJson(result), settings: settingSources(self), connections: connectionSources(planOptions, io.env) }, null, 2) + "\n" : renderPromoteReport(result, values.dryRun ?? false));
+    // The report holds the plan: written a piece at a time, never as one string (issue 18, part 4).
+    if (!values.json) io.stdout(renderPromoteReport(result, values.dryRun ?? false));
+    else for (const piece of inPieces(prettyJson({ ...promoteResultToJson(result), settings: settingSources(self), connections: connectionSources(planOptions, io.env) }))) io.stdout(piece);
     if (!result.plan.ok) io.stderr(renderProblemsForStderr(result.plan.errors));
     annotateProblems(io, result.plan.errors, result.plan.warnings);
     await writeSummary(io, values.summary, promotionSummary(result, values.dryRun ?? false));

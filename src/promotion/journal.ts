@@ -9,6 +9,7 @@ import { PromoteError } from "../errors.js";
 import type { Transport } from "../transport/transport.js";
 import type { Plan } from "../plan/plan-types.js";
 import type { RenameStep } from "./rename-list.js";
+import { inPieces, prettyJson } from "../util/pretty-json.js";
 
 export const JOURNAL_FORMAT = 1;
 
@@ -104,7 +105,7 @@ export async function writeJournal(transport: Transport, stateDirectory: string,
   try {
     // Streamed, a piece at a time: the journal holds the whole plan (25 MB of JSON for 3,000
     // artifacts), and one string of it, with its bytes, cost more memory than the plan (issue 18).
-    await transport.uploadStream(Readable.from(inPieces(prettyJson(journal))), `${path}.tmp`);
+    await transport.uploadStream(Readable.from(asBuffers(inPieces(prettyJson(journal)))), `${path}.tmp`);
   } catch (error) {
     // Half a journal (the disk filled as it was written) is no record: it is not left behind.
     await transport.remove(`${path}.tmp`).catch(() => undefined);
@@ -113,52 +114,8 @@ export async function writeJournal(transport: Transport, stateDirectory: string,
   await transport.rename(`${path}.tmp`, path, { replace: true });
 }
 
-/**
- * JSON.stringify(value, null, 2) plus a newline, as a sequence of small strings: every array
- * and object is written an entry at a time, so no string of the whole is ever made.
- */
-export function* prettyJson(value: unknown, indent = ""): Generator<string> {
-  yield* jsonValue(value, indent);
-  yield "\n";
-}
-
-function* jsonValue(value: unknown, indent: string): Generator<string> {
-  if (value === null || typeof value !== "object" || typeof (value as { toJSON?: unknown }).toJSON === "function") {
-    yield JSON.stringify(value) ?? "null";
-    return;
-  }
-  const inner = indent + "  ";
-  if (Array.isArray(value)) {
-    if (value.length === 0) return yield "[]";
-    for (const [index, item] of value.entries()) {
-      yield index === 0 ? `[\n${inner}` : `,\n${inner}`;
-      yield* jsonValue(item === undefined || typeof item === "function" || typeof item === "symbol" ? null : item, inner);
-    }
-    return yield `\n${indent}]`;
-  }
-  const entries = Object.entries(value).filter(([, item]) => item !== undefined && typeof item !== "function" && typeof item !== "symbol");
-  if (entries.length === 0) return yield "{}";
-  for (const [index, [key, item]] of entries.entries()) {
-    yield `${index === 0 ? "{" : ","}\n${inner}${JSON.stringify(key)}: `;
-    yield* jsonValue(item, inner);
-  }
-  yield `\n${indent}}`;
-}
-
-/** Small strings gathered into buffers of about 64 KiB (one write each). */
-function* inPieces(parts: Iterable<string>): Generator<Buffer> {
-  let gathered: string[] = [];
-  let length = 0;
-  for (const part of parts) {
-    gathered.push(part);
-    length += part.length;
-    if (length >= 64 * 1024) {
-      yield Buffer.from(gathered.join(""));
-      gathered = [];
-      length = 0;
-    }
-  }
-  if (length > 0) yield Buffer.from(gathered.join(""));
+function* asBuffers(pieces: Iterable<string>): Generator<Buffer> {
+  for (const piece of pieces) yield Buffer.from(piece);
 }
 
 /** The journal of 10,000 artifacts is about 85 MB; a larger file is not one we wrote. */

@@ -2,7 +2,7 @@
 // journal was 25 MB): the pieces must make exactly what JSON.stringify(journal, null, 2) makes,
 // which the crash tests read line by line (`  "state": ...`).
 import assert from "node:assert/strict";
-import { prettyJson } from "../../../src/promotion/journal.js";
+import { prettyJson } from "../../../src/util/pretty-json.js";
 import { promote } from "../../../src/promotion/promote.js";
 import { LocalTransport } from "../../../src/transport/local-transport.js";
 import { readFileSync } from "node:fs";
