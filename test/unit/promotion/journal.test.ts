@@ -24,6 +24,9 @@ describe("journal", () => {
       [1, [2, []], { a: {} }],
       { a: undefined, b: () => 1, c: [undefined, () => 1], d: { e: null, f: [true, false] } },
       { date: new Date(0), nested: { list: [{ x: 1 }, { y: "2" }] } },
+      // Long lists are walked a piece at a time, the rest written by JSON.stringify: both must agree.
+      { list: Array.from({ length: 200 }, (_, i) => ({ i, text: "a\nb", inner: [i, { deep: [] }], gone: undefined })), far: { inner: { long: Array.from({ length: 100 }, (_, i) => (i % 3 === 0 ? undefined : i)) } } },
+      Array.from({ length: 65 }, () => []),
     ];
     for (const value of values) assert.equal([...prettyJson(value)].join(""), JSON.stringify(value, null, 2) + "\n");
   });
