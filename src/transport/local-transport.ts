@@ -4,14 +4,14 @@ import { constants, createWriteStream, renameSync, unlinkSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { appendFile, chmod, copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat, statfs, unlink, writeFile } from "node:fs/promises";
-import { dirname, resolve, sep } from "node:path";
+import { dirname, posix, resolve, sep } from "node:path";
 import { PromoteError } from "../errors.js";
 import { mapLimit } from "../util/map-limit.js";
 import { digestFiles } from "../integrity/digest-pool.js";
 import { digestStream, readInPlace, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
 import { NO_SPACE_ERRNOS, noSpaceError, type FreeSpace } from "./no-space.js";
 import type { TargetPermissions } from "./permissions.js";
-import type { DirEntry, FileStat, OrderedOperation, Transport } from "./transport.js";
+import type { DirEntry, FileStat, OrderedOperation, Transport, UploadFile } from "./transport.js";
 import { isoNow } from "../util/iso-now.js";
 
 export class LocalTransport implements Transport {
@@ -133,6 +133,25 @@ export class LocalTransport implements Transport {
       // kernel: the bytes never pass through this process.
       await copyFile(localPath, absolute, constants.COPYFILE_FICLONE);
       onProgress?.((await stat(absolute)).size);
+    });
+  }
+
+  /**
+   * Many files at once: each directory made once (not once per file), each file copied by the
+   * kernel (a reflink where it can), progress counted from the sizes given: no stat after each
+   * copy. A promotion's upload made 3 thread-pool trips a file, now 1 (issue 18, part 5).
+   */
+  async uploadMany(files: readonly UploadFile[], onProgress?: (sent: number) => void): Promise<void> {
+    const directories = [...new Set(files.map((file) => posix.dirname(file.path)))];
+    await mapLimit(directories, 16, (directory) => this.mkdirp(directory));
+    await mapLimit(files, 64, async (file) => {
+      await this.io(file.path, "write", async () => {
+        const absolute = this.resolvePath(file.path);
+        if (file.localPath !== undefined) await copyFile(file.localPath, absolute, constants.COPYFILE_FICLONE);
+        else await writeFile(absolute, file.content ?? "");
+        if (this.permissions?.file !== undefined) await chmod(absolute, this.permissions.file);
+      }, true);
+      onProgress?.(file.size);
     });
   }
 

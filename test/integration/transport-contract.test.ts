@@ -217,6 +217,20 @@ describe("transport contract", function () {
         assert.deepEqual(readFileSync(back), readFileSync(local));
       });
 
+      it("uploadMany: many files and their directories at once, given bytes or a local file, with progress", async function () {
+        if (transport.uploadMany === undefined) this.skip();
+        const local = join(makeTempDir(), "many.bin");
+        writeFileSync(local, Buffer.alloc(70_000, 3));
+        const files = Array.from({ length: 40 }, (_, index) =>
+          index % 2 === 0 ? { path: `many/d${index % 5}/deep/f${index}.bin`, size: 70_000, localPath: local } : { path: `many/d${index % 5}/f${index}.txt`, size: 2, content: "hi" },
+        );
+        let sent = 0;
+        await transport.uploadMany!(files, (bytes) => (sent += bytes));
+        assert.equal(sent, 20 * 70_000 + 20 * 2);
+        for (const file of files) assert.equal((await transport.stat(file.path))?.size, file.size, file.path);
+        assert.equal((await transport.readFile("many/d1/f1.txt"))?.toString(), "hi");
+      });
+
       it("creates a file exclusively, once", async () => {
         assert.equal(await transport.createExclusive("lock/file", "first"), true);
         assert.equal(await transport.createExclusive("lock/file", "second"), false);
