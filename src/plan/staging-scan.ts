@@ -1,6 +1,7 @@
 // Walks the local copy of a staging repository and lists its files, refusing names and links
 // that are not safe to promote (DESIGN.md, validation rules). Problems are collected, not thrown,
 // so that one run reports all of them.
+import type { Stats } from "node:fs";
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { PromoteError, type Problem } from "../errors.js";
@@ -32,15 +33,13 @@ export async function scanStagingDirectory(root: string): Promise<StagingScan> {
   const problems: Problem[] = [];
   const visited = new Set<string>([realRoot]);
 
+  const listings = new ListingsAhead();
   const walk = async (directory: string, depth: number): Promise<void> => {
     if (depth > MAX_DEPTH) {
       problems.push({ code: "ERR_UNSAFE_PATH", path: relativePath(root, directory), message: `${relativePath(root, directory)}: directories nest deeper than ${MAX_DEPTH} levels` });
       return;
     }
-    const names = (await readdir(directory)).sort();
-    // The entries' lstat all at once (a directory of a release holds a dozen files or so); the
-    // walk itself stays in name order, so files and problems come out sorted.
-    const infos = await Promise.all(names.map((name) => lstat(join(directory, name)).catch((error: unknown) => error as Error)));
+    const { names, infos } = await listings.take(directory);
     for (const [index, name] of names.entries()) {
       const absolute = join(directory, name);
       const path = relativePath(root, absolute);
@@ -79,6 +78,56 @@ export async function scanStagingDirectory(root: string): Promise<StagingScan> {
   };
   await walk(root, 0);
   return { root, files, problems };
+}
+
+interface Listing {
+  names: string[];
+  infos: Array<Stats | Error>;
+}
+
+/**
+ * Directory listings read ahead of the walk, in the order it will want them (its subdirectories
+ * first, depth first), at most LISTINGS_AHEAD at a time: a directory waited on one listing after
+ * another cost the walk a thread-pool trip each (6,000 directories at 3,000 artifacts). The walk
+ * itself is unchanged, and so is what it finds, in the same order (issue 18, part 5).
+ */
+class ListingsAhead {
+  private readonly ready = new Map<string, Promise<Listing>>();
+  private readonly wanted: string[] = [];
+  private readonly taken = new Set<string>();
+
+  /** The listing of `directory` (read now if it was not read ahead); its subdirectories are read ahead. */
+  async take(directory: string): Promise<Listing> {
+    const listing = await (this.ready.get(directory) ?? readListing(directory));
+    this.ready.delete(directory);
+    this.taken.add(directory);
+    // Pushed in reverse: the next popped is the first subdirectory, which the walk enters next.
+    for (let index = listing.names.length - 1; index >= 0; index--) {
+      const info = listing.infos[index]!;
+      if (!(info instanceof Error) && info.isDirectory()) this.wanted.push(join(directory, listing.names[index]!));
+    }
+    this.pump();
+    return listing;
+  }
+
+  private pump(): void {
+    while (this.ready.size < LISTINGS_AHEAD && this.wanted.length > 0) {
+      const directory = this.wanted.pop()!;
+      if (this.taken.has(directory) || this.ready.has(directory)) continue;
+      const listing = readListing(directory);
+      listing.catch(() => undefined); // a failure is met again when the walk takes it
+      this.ready.set(directory, listing);
+    }
+  }
+}
+
+const LISTINGS_AHEAD = 64;
+
+/** A directory's names, sorted, with the lstat of each, all at once (a directory of a release holds a dozen files or so). */
+async function readListing(directory: string): Promise<Listing> {
+  const names = (await readdir(directory)).sort();
+  const infos = await Promise.all(names.map((name) => lstat(join(directory, name)).catch((error: unknown) => error as Error)));
+  return { names, infos };
 }
 
 function relativePath(root: string, absolute: string): string {
