@@ -55,8 +55,7 @@ export async function checkStagedChecksums(
     for (const [algorithm, file] of Object.entries(sidecars.checksums) as Array<[DigestAlgorithm, StagedFile]>) {
       const actual = digests.get(of)?.digests[algorithm];
       try {
-        const bytes = digests.get(file.path)?.content;
-        const text = bytes !== undefined ? Buffer.from(bytes).toString("latin1") : await readFile(file.absolutePath, "latin1");
+        const text = digests.get(file.path)?.content ?? (await readFile(file.absolutePath, "latin1"));
         const expected = parseChecksumFile(text, algorithm, file.path);
         if (actual !== expected) {
           problems.push({
