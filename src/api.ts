@@ -52,6 +52,8 @@ export interface PromoteOptions extends PlanOptions {
   executor?: "auto" | "shell" | "transport";
   /** With the shell executor: perl (the commit in one process), sh, or auto (perl where present). */
   commitRunner?: "auto" | "perl" | "sh";
+  /** With the shell executor: stream a tar into the server's `tar -x` (auto: where it has one), or upload a zip and unzip it. */
+  unpack?: "auto" | "tar" | "zip";
   /** Before upload and commit: false (or a HookStop) stops cleanly, "pause" keeps the upload for resume (PromoteInput). */
   beforePhase?: PromoteInput["beforePhase"];
   afterPhase?: PromoteInput["afterPhase"];
@@ -87,6 +89,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
       ...(options.executor === undefined ? {} : { executor: options.executor }),
       ...(options.commitRunner === undefined ? {} : { commitRunner: options.commitRunner }),
+      ...(options.unpack === undefined ? {} : { unpack: options.unpack }),
       ...(options.beforePhase === undefined ? {} : { beforePhase: options.beforePhase }),
       ...(options.afterPhase === undefined ? {} : { afterPhase: options.afterPhase }),
       ...(options.onFailure === undefined ? {} : { onFailure: options.onFailure }),

@@ -4,6 +4,9 @@
 #
 # Run as: sh -c "<this text>" maven-promote-fence MODE STATE [WHAT COMMAND...]
 #   run STATE WHAT CMD...  runs CMD holding the fence STATE/fence; prints nothing of its own
+#   stream STATE WHAT CMD... as run, but CMD reads the channel's stdin (a bundle streamed into
+#                          `tar -x`): the stream's end, or its EOF when the client is gone, ends
+#                          the work, so there is no watchdog
 #   check STATE            prints "free", or "busy PID START SINCE HOST WHAT"
 #   stop STATE SIGNAL      sends SIGNAL to the fenced work (its whole process group where it has
 #                          one), then prints what check prints
@@ -64,7 +67,7 @@ report() {
 }
 
 case "$mode" in
-run)
+run | stream)
   what=$1
   shift
   exec 9>>"$fence" || exit 70
@@ -79,12 +82,20 @@ run)
     exit 75
   fi
   # The work in a process group of its own where setsid exists, so that stop reaches all of it.
-  if have setsid; then setsid "$@" 8<&- & else "$@" 8<&- & fi
+  if [ "$mode" = stream ]; then
+    if have setsid; then setsid "$@" <&8 8<&- & else "$@" <&8 8<&- & fi
+  elif have setsid; then setsid "$@" 8<&- & else "$@" 8<&- & fi
   work=$!
   started=$(start_time "$work")
   # One write(2) of one short line. (Not written aside and renamed: the fence runs no mv of its
   # own, so that a server's mv, slowed or traced, is only ever the rename script's.)
   printf '%s %s %s %s\n' "$work" "$started" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$what" >"$info"
+  if [ "$mode" = stream ]; then
+    exec 8<&-
+    code=0
+    wait "$work" || code=$?
+    exit "$code"
+  fi
   # The watchdog: EOF on stdin means the client is gone for good. It holds no fence itself.
   {
     cat <&8 >/dev/null 2>&1

@@ -18,6 +18,7 @@ interface PromoteOptionValues extends SharedOptionValues {
   wait: string;
   executor: "auto" | "shell" | "transport";
   commitRunner: "auto" | "perl" | "sh";
+  unpack: "auto" | "tar" | "zip";
   quiet?: boolean;
   hook?: string[];
   hookTimeout: string;
@@ -45,6 +46,11 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
       new Option("--commit-runner <kind>", "with the shell executor, what runs the rename list on the server: perl (one process), sh (a process per step), auto (perl where present)")
         .choices(["auto", "perl", "sh"])
         .default("auto"),
+    )
+    .addOption(
+      new Option("--unpack <how>", "with the shell executor, how the bundle reaches the server's disk: tar (streamed into tar -x, unpacked as it arrives), zip (uploaded whole, then unzip), auto (tar where the server has GNU tar or bsdtar); zip stays the default until the crash harness covers the stream")
+        .choices(["auto", "tar", "zip"])
+        .default("zip"),
     );
   command.action(async (values: PromoteOptionValues, self: Command) => {
     const progress = phaseProgress(io, progressModeFor(io, values.quiet));
@@ -60,6 +66,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
         waitMs: parseDuration(values.wait, "--wait"),
         executor: values.sftpOnly ? "transport" : values.executor,
         commitRunner: values.commitRunner,
+        unpack: values.unpack,
         beforePhase: hooks.beforePhase,
         afterPhase: hooks.afterPhase,
         onFailure: hooks.onFailure,

@@ -10,6 +10,7 @@ export function promoteResultToJson(result: PromoteResult): object {
     completed: result.completed,
     executor: result.executor,
     commitRunner: result.runner ?? null,
+    unpack: result.unpack ?? null,
     verify: { ok: result.verifyProblems.length === 0, problems: result.verifyProblems },
     metadataWindowMs: result.metadataWindowMs ?? null,
     metadataWindow: result.metadataWindow ?? null,

@@ -25,7 +25,7 @@ export interface RemoteWork {
   what: string;
 }
 
-function fenceInvocation(mode: "run" | "check" | "stop", stateDirectory: string, args: readonly string[]): string {
+function fenceInvocation(mode: "run" | "stream" | "check" | "stop", stateDirectory: string, args: readonly string[]): string {
   fenceScript ??= readFileSync(FENCE_TEMPLATE_URL, "utf8");
   // The script travels inline, so that checking an older promotion needs no file of its own.
   return `sh -c ${shellQuote(fenceScript)} maven-promote-fence ${[mode, stateDirectory, ...args].map(shellQuote).join(" ")}`;
@@ -34,6 +34,15 @@ function fenceInvocation(mode: "run" | "check" | "stop", stateDirectory: string,
 /** The shell command that runs `command` (an argument vector) under the promotion's fence. */
 export function fencedCommand(stateDirectory: string, what: string, command: readonly string[]): string {
   return fenceInvocation("run", stateDirectory, [what, ...command]);
+}
+
+/**
+ * The shell command that runs `command` under the fence with the channel's stdin as its input
+ * (the bundle streamed into `tar -x`): the stream's end, or its EOF when the client is gone,
+ * ends the work.
+ */
+export function fencedStreamCommand(stateDirectory: string, what: string, command: readonly string[]): string {
+  return fenceInvocation("stream", stateDirectory, [what, ...command]);
 }
 
 /** What of the promotion still runs on the server, if anything. */

@@ -7,12 +7,13 @@ import { dirname } from "../maven/repository-path.js";
 import { probeMany } from "../transport/read-many.js";
 import { mapLimit } from "../util/map-limit.js";
 import type { NetworkStats } from "../transport/round-trips.js";
-import type { Transport } from "../transport/transport.js";
-import { bundleEntries, bundleStream, estimatedBundleSize, type BundleEntry } from "./bundle.js";
+import type { ExecResult, Transport } from "../transport/transport.js";
+import { bundleEntries, bundleStream, estimatedBundleSize, tarBundleStream, type BundleEntry } from "./bundle.js";
 import { umaskFor } from "../transport/permissions.js";
 import { describeFreeSpace, looksFull, NO_SPACE_TEXT, noSpaceError } from "../transport/no-space.js";
 import { executeSteps } from "./execute-steps.js";
-import { FENCE_HELD_EXIT, fencedCommand } from "./fence.js";
+import { FENCE_HELD_EXIT, fencedCommand, fencedStreamCommand } from "./fence.js";
+import { serverTar, tarExtractCommand, type UnpackChoice } from "./server-tar.js";
 import { commitDurable, journalPath, metadataWindow, newJournal, readCommitRecord, readJournal, writeJournal, type HookStop, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
 import { releaseLock } from "./lock.js";
 import type { PhaseName } from "./phases.js";
@@ -58,6 +59,8 @@ export interface PromoteResult {
   network?: NetworkStats;
   /** What ran the shell executor's rename list on the server: one perl process, or sh. */
   runner?: "perl" | "sh";
+  /** How the shell executor's bundle was unpacked: streamed into `tar -x`, or uploaded whole and unzipped. */
+  unpack?: "tar" | "zip";
   /** The hook that stopped the promotion before a phase (state "stopped"). */
   stoppedBy?: HookStop;
   /** After-phase and on-failure hooks that failed: reported, nothing undone. */
@@ -74,6 +77,8 @@ export interface PhaseContext {
   plan: Plan;
   executor: "shell" | "transport";
   commitRunner?: CommitRunner;
+  /** With the shell executor: stream a tar into `tar -x` (where the server has one: auto), or upload a zip and unzip it. */
+  unpack?: UnpackChoice;
   /** The repository root as the server's shell sees it. */
   remoteRoot: string;
   stateDirectory: string;
@@ -82,8 +87,10 @@ export interface PhaseContext {
   script?: string;
   /** What the shell executor's bundle holds (made by stagePhase, zipped while uploaded). */
   bundle?: BundleEntry[];
-  /** The shell executor's large files, uploaded beside the bundle rather than in it. */
+  /** The shell executor's large files, uploaded beside the zip bundle rather than in it. */
   directItems?: StagedItem[];
+  /** How the bundle is unpacked on the server (chosen by stagePhase). */
+  unpackWith?: "tar" | "zip";
   journal?: Journal;
   result: PromoteResult;
   onEvent: (event: PromotionEvent) => void;
@@ -119,9 +126,10 @@ export const CONTINUE_AFTER_RECONNECT: Record<Exclude<PhaseName, "plan">, (conte
 export async function stagePhase(context: PhaseContext): Promise<void> {
   context.script = renderScript(context);
   if (context.executor !== "shell") return;
-  // Large files go up on their own, beside the bundle: zipping them buys no round trip, and
-  // unzip would write their bytes on the server a second time.
-  const large = new Set(context.plan.uploads.filter((upload) => upload.localPath !== undefined && upload.size >= DIRECT_UPLOAD_BYTES).map((upload) => upload.path));
+  context.unpackWith = await chooseUnpack(context);
+  // With a zip, large files go up on their own, beside the bundle: zipping them buys no round
+  // trip, and unzip would write their bytes on the server a second time. A tar streams them.
+  const large = new Set(context.unpackWith === "tar" ? [] : context.plan.uploads.filter((upload) => upload.localPath !== undefined && upload.size >= DIRECT_UPLOAD_BYTES).map((upload) => upload.path));
   context.directItems = context.items.filter((item) => large.has(item.path));
   context.bundle = bundleEntries(context.plan, context.items.filter((item) => !large.has(item.path)), [
     { name: `${context.stateDirectory}/rename.sh`, content: context.script },
@@ -161,7 +169,10 @@ async function uploadPhase(context: PhaseContext): Promise<void> {
   await target.mkdirp(state);
   await writeJournal(target, state, context.journal);
 
-  if (context.executor === "shell") {
+  if (context.executor === "shell") context.result.unpack = context.unpackWith ?? "zip";
+  if (context.executor === "shell" && context.unpackWith === "tar") {
+    await streamBundle(context);
+  } else if (context.executor === "shell") {
     const entries = context.bundle!;
     const sizes = new Map(plan.uploads.map((upload) => [upload.path, upload.size]));
     const itemSizes = new Map(context.items.map((item) => [item.ripPath, sizes.get(item.path) ?? 0]));
@@ -184,6 +195,48 @@ async function uploadPhase(context: PhaseContext): Promise<void> {
   }
   context.journal.state = "uploaded";
   await writeJournal(target, state, context.journal);
+}
+
+/**
+ * Which way the bundle goes: a tar streamed into the server's `tar -x` where it has a tar that
+ * reads a stream (GNU tar, bsdtar) and the transport can stream into a command; else the zip.
+ */
+async function chooseUnpack(context: PhaseContext): Promise<"tar" | "zip"> {
+  // zip by default until the crash harness's long run covers the stream (issue 18, part 1).
+  const choice = context.unpack ?? "zip";
+  if (choice === "zip") return "zip";
+  const tar = context.target.execWithInput === undefined ? undefined : await serverTar(context.target);
+  if (tar !== undefined) return "tar";
+  if (choice === "tar") {
+    const why = context.target.execWithInput === undefined ? "this target cannot stream into a command" : "the server has no GNU tar or bsdtar";
+    throw new PromoteError("ERR_CONFIG", `--unpack tar: ${why} (${context.target.location})`, { path: "--unpack", hint: "Use --unpack auto (or zip) to upload a zip and unzip it." });
+  }
+  return "zip";
+}
+
+/**
+ * The tar, made as it goes, streamed into `tar -x` under the fence in the target root: the
+ * server unpacks each file as it arrives, every one under its .rip name. A stream cut half-way
+ * leaves only .rip items (the last one short), which resume completes and rollback or cleanup
+ * withdraw, as after a cut upload.
+ */
+async function streamBundle(context: PhaseContext): Promise<void> {
+  const { target, plan, stateDirectory: state } = context;
+  const entries = context.bundle!;
+  const sizes = new Map(plan.uploads.map((upload) => [upload.path, upload.size]));
+  const itemSizes = new Map(context.items.map((item) => [item.ripPath, sizes.get(item.path) ?? 0]));
+  const total = entries.reduce((sum, entry) => sum + (itemSizes.get(entry.name) ?? Buffer.byteLength(entry.content ?? "")), 0);
+  const progress = progressReporter(context, total);
+  // Progress counts the tar's bytes (headers too): close enough for a bar, never over 100%.
+  let sent = 0;
+  const command = fencedStreamCommand(state, "unpacking the stream", tarExtractCommand(target.permissions?.directory));
+  await runRemote(target, command, "unpacking the stream", TAR_FAILURES, (line) =>
+    target.execWithInput!(line, tarBundleStream(entries, target.permissions?.file), (bytes) => {
+      const counted = Math.min(bytes, Math.max(0, total - sent));
+      sent += counted;
+      if (counted > 0) progress(counted);
+    }),
+  );
 }
 
 /** Uploads what is missing or damaged among the promotion's .rip items; keeps what is intact. */
@@ -453,19 +506,29 @@ const UNZIP_FAILURES: Record<number, KnownExit> = {
   127: { reason: "unzip is not installed on the server", hint: "Install unzip on the server, or use --sftp-only." },
 };
 
+/** tar's exit codes: 2 is any fatal error (its words say which: a full disk is found by them). */
+const TAR_FAILURES: Record<number, KnownExit> = {
+  [FENCE_HELD_EXIT]: FENCE_HELD,
+  2: { reason: "tar could not unpack the stream", hint: "Check that the SSH user can write to the repository and that its disk has space; --unpack zip uploads a zip instead.", whenFull: "tar exit 2", firstLine: true },
+};
+
 /** What a command's exit code means; `whenFull`: what it is called when the target's disk is found full (then ERR_NO_SPACE). */
-type KnownExit = { reason: string; hint: string; whenFull?: string };
+type KnownExit = { reason: string; hint: string; whenFull?: string; firstLine?: boolean };
 
 export async function runRemote(
   target: Transport,
   command: string,
   what: string,
   known: Record<number, KnownExit> = { [FENCE_HELD_EXIT]: FENCE_HELD },
+  run: (command: string) => Promise<ExecResult> = (line) => target.exec!(line),
 ): Promise<void> {
-  const result = await target.exec!(command);
+  const result = await run(command);
   if (result.code !== 0) {
-    const detail = result.stderr.trim().split("\n").pop()?.replace(/\s+/g, " ").slice(0, 300) ?? "";
     const explained = known[result.code];
+    // The line that says what went wrong: tar's first (it goes on past a failed file, and ends
+    // with "Exiting with failure status…"), others' last.
+    const said = result.stderr.trim().split("\n").filter((text) => text !== "" && !/Exiting with failure status/.test(text));
+    const detail = (explained?.firstLine === true ? said[0] : said.pop())?.replace(/\s+/g, " ").slice(0, 300) ?? "";
     // A full disk, in the command's own words (mkdir, cp, perl: strerror(ENOSPC)), or an exit
     // code that may mean it (unzip's 50) on a disk that statvfs shows full.
     const line = result.stderr.split("\n").find((text) => NO_SPACE_TEXT.test(text))?.replace(/\s+/g, " ").trim().slice(0, 300);

@@ -17,6 +17,7 @@ import { newPromotionId } from "../plan/promotion-id.js";
 import { buildRenameList, stagedItemsOf, stateDirectory } from "./rename-list.js";
 import { probeMany } from "../transport/read-many.js";
 import { sha256sOnTarget } from "./target-digest.js";
+import type { UnpackChoice } from "./server-tar.js";
 
 export type { PromoteResult, PromotionEvent } from "./phase-runners.js";
 
@@ -29,6 +30,8 @@ export interface PromoteInput extends PlanInput {
   executor?: "auto" | "shell" | "transport";
   /** With the shell executor: run the rename list with perl (one process) or sh; auto picks perl where present. */
   commitRunner?: CommitRunner;
+  /** With the shell executor: stream a tar into the server's `tar -x` (auto: where it has one) or upload a zip and unzip it. */
+  unpack?: UnpackChoice;
   /** The repository root as the server's shell sees it (SSH targets). */
   remoteRoot?: string;
   dryRun?: boolean;
@@ -120,6 +123,7 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
       plan,
       executor,
       ...(input.commitRunner === undefined ? {} : { commitRunner: input.commitRunner }),
+      ...(input.unpack === undefined ? {} : { unpack: input.unpack }),
       remoteRoot: input.remoteRoot ?? "/",
       stateDirectory: stateDirectory(plan.id),
       items: stagedItemsOf(plan),

@@ -8,7 +8,7 @@ export const DEFAULT_KEEPALIVE_COUNT_MAX = 3;
 /** Every operation of the Transport interface: SftpTransport settles each once the connection ends. */
 export const GUARDED_OPERATIONS = [
   "stat", "readFile", "list", "digest", "writeFile", "createExclusive", "appendFile", "download", "upload", "uploadStream", "uploadMany", "mkdirp",
-  "rename", "applyInOrder", "linkOrCopy", "remove", "removeEmptyDirectory", "removeTree", "sync", "sha256OnServer", "exec", "probeOnServer",
+  "rename", "applyInOrder", "linkOrCopy", "remove", "removeEmptyDirectory", "removeTree", "sync", "sha256OnServer", "exec", "execWithInput", "probeOnServer",
   "freeSpace",
 ] as const satisfies ReadonlyArray<keyof Transport>;
 export type GuardedOperation = (typeof GUARDED_OPERATIONS)[number];
@@ -21,7 +21,7 @@ export const OPERATION_VERBS: Record<GuardedOperation, string> = {
   stat: "reading", readFile: "reading", list: "listing", digest: "reading", writeFile: "writing", createExclusive: "writing",
   appendFile: "writing", download: "downloading", upload: "uploading", uploadStream: "uploading", uploadMany: "uploading", mkdirp: "creating", rename: "renaming",
   applyInOrder: "renaming files", linkOrCopy: "copying", remove: "removing", removeEmptyDirectory: "removing", removeTree: "removing",
-  sync: "syncing files", sha256OnServer: "hashing files on the server", exec: "running a command on the server", probeOnServer: "reading files", freeSpace: "asking for free space",
+  sync: "syncing files", sha256OnServer: "hashing files on the server", exec: "running a command on the server", execWithInput: "streaming to a command on the server", probeOnServer: "reading files", freeSpace: "asking for free space",
 };
 
 /** How a connection ended, in a few words: a stall found by keepalives, a reset, an EOF. */

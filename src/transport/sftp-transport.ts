@@ -531,6 +531,11 @@ export class SftpTransport implements Transport {
     return { code: result.code, stdout: result.stdout.toString("utf8"), stderr: result.stderr };
   }
 
+  async execWithInput(command: string, input: Readable, onProgress?: (sent: number) => void): Promise<ExecResult> {
+    const result = await this.commands.exec(command, input, onProgress);
+    return { code: result.code, stdout: result.stdout.toString("utf8"), stderr: result.stderr };
+  }
+
   async probeOnServer(request: ProbeRequest): Promise<Map<string, ProbeResult> | undefined> {
     return this.capabilities.exec ? probeOnServer((command) => this.commands.runShort(command), request) : undefined;
   }

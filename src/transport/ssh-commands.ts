@@ -1,5 +1,6 @@
 // Shell commands on an SFTP target's server: short ones on one `sh` session kept open for them
 // (remote-shell.ts), the rest on an exec channel each. Every channel opened is counted.
+import type { Readable } from "node:stream";
 import type { Client, ClientChannel } from "ssh2";
 import { PromoteError } from "../errors.js";
 import { shellQuote } from "../util/shell-quote.js";
@@ -37,8 +38,12 @@ export class SshCommands {
     }
   }
 
-  /** A command on an exec channel of its own, run in the repository root. */
-  exec(command: string): Promise<ShellResult> {
+  /**
+   * A command on an exec channel of its own, run in the repository root; with `input`, piped
+   * into its stdin (with back-pressure) and ended after it. The command's answer settles it;
+   * an input that fails (an unreadable file) closes the channel and rejects with its error.
+   */
+  exec(command: string, input?: Readable, onProgress?: (sent: number) => void): Promise<ShellResult> {
     this.refuseIfSftpOnly();
     const full = `cd ${shellQuote(this.root)} && ${command}`;
     const end = this.counter.begin();
@@ -58,8 +63,23 @@ export class SshCommands {
           exited = true;
           code = exitCode;
         });
+        let inputError: Error | undefined;
+        if (input !== undefined) {
+          input.on("data", (chunk: Buffer) => onProgress?.(chunk.length));
+          input.once("error", (error: Error) => {
+            inputError = error;
+            channel.close();
+          });
+          input.pipe(channel);
+          // The command may end before it has read everything (tar failed): stop feeding it.
+          channel.once("close", () => {
+            input.unpipe(channel);
+            input.destroy();
+          });
+        }
         channel.on("close", () => {
           end();
+          if (inputError !== undefined) return reject(inputError);
           // No exit status at all (not even a signal's): the session was torn down under the
           // command, as when the connection drops; the command may still run on the server.
           if (!exited) return reject(new PromoteError("ERR_CONNECTION_LOST", `${this.location}: the connection was lost while running a command on the server (its channel closed without an exit status)`));

@@ -120,6 +120,12 @@ export interface Transport {
   networkStats?(): NetworkStats;
   /** Runs a shell command in the repository root (SSH transports with a shell only). */
   exec?(command: string): Promise<ExecResult>;
+  /**
+   * Runs a shell command in the repository root with `input` as its stdin, ended when `input`
+   * ends (SSH transports with a shell only): a bundle streamed into `tar -x`. `onProgress` is
+   * told the bytes sent as they go.
+   */
+  execWithInput?(command: string, input: Readable, onProgress?: (sent: number) => void): Promise<ExecResult>;
   close(): Promise<void>;
 }
 

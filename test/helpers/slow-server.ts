@@ -1,10 +1,10 @@
 // A server slowed down the way a real one is under load, and observable step by step: wrappers
-// for `mv` and `unzip` put first on the sshd sessions' PATH (sshd_config `SetEnv PATH=...`),
+// for `mv`, `unzip` and `tar -x` put first on the sshd sessions' PATH (sshd_config `SetEnv PATH=...`),
 // and for the perl rename script a module loaded through PERL5OPT that overrides perl's
 // rename() (CORE::GLOBAL), so that rename.pl is slowed and traced without a hook of its own.
 // Each wrapper appends a line to a trace file as it starts ("mv <args>", "unzip start",
-// "unzip end"), waits while its gate is closed, lingers a configurable delay, then does the
-// real work. Tests and the crash harness wait on trace lines (inotify, never a sleep) to kill a
+// "unzip end", "tar start", "tar end"; tar's other uses, the probes' `tar -c`, pass untraced),
+// waits while its gate is closed, lingers a configurable delay, then does the real work. Tests and the crash harness wait on trace lines (inotify, never a sleep) to kill a
 // promotion exactly while the server is inside a step, and close a gate to keep the server busy
 // for as long as a test needs.
 import { existsSync, mkdirSync, readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from "node:fs";
@@ -13,7 +13,7 @@ import { join } from "node:path";
 export interface SlowServerOptions {
   /** Seconds each `mv` lingers before it moves (default 0.15, as a loaded server). */
   mvDelay?: number;
-  /** Seconds `unzip` lingers before it unpacks and after (default 0.3). */
+  /** Seconds `unzip` and `tar -x` linger before they unpack and after (default 0.3). */
   unzipDelay?: number;
 }
 
@@ -32,8 +32,8 @@ export interface SlowServer {
    * While closed, the wrapper for `command` waits before it does anything (it still traces);
    * with `when`, only the calls whose arguments contain that string wait.
    */
-  closeGate(command: "mv" | "unzip", when?: string): void;
-  openGate(command: "mv" | "unzip"): void;
+  closeGate(command: "mv" | "unzip" | "tar", when?: string): void;
+  openGate(command: "mv" | "unzip" | "tar"): void;
   /** Forgets the trace (between runs). */
   reset(): void;
   close(): void;
@@ -71,6 +71,25 @@ export function createSlowServer(directory: string, options: SlowServerOptions =
       `${realCommand("unzip")} "$@"`,
       "code=$?",
       `printf 'unzip end\\n' >> '${trace}'`,
+      `sleep ${unzipDelay}`,
+      'exit "$code"',
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  // tar -x (the streamed bundle) as unzip; every other tar (the probes' tar -c) untouched. The
+  // stream waits in the pipe while the gate is closed, as behind a slow disk.
+  writeFileSync(
+    join(bin, "tar"),
+    [
+      "#!/bin/sh",
+      `case " $* " in *" -x "*) ;; *) exec ${realCommand("tar")} "$@" ;; esac`,
+      `printf 'tar start\\n' >> '${trace}'`,
+      waitGate("tar"),
+      `sleep ${unzipDelay}`,
+      `${realCommand("tar")} "$@"`,
+      "code=$?",
+      `printf 'tar end\\n' >> '${trace}'`,
       `sleep ${unzipDelay}`,
       'exit "$code"',
       "",
@@ -156,7 +175,7 @@ export function createSlowServer(directory: string, options: SlowServerOptions =
       waiting.clear();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      for (const name of ["mv", "unzip", "mv.when", "unzip.when"]) rmSync(join(gates, name), { force: true });
+      for (const name of ["mv", "unzip", "tar", "mv.when", "unzip.when", "tar.when"]) rmSync(join(gates, name), { force: true });
     },
   };
 }

@@ -12,6 +12,8 @@ export interface TcpProxy {
    * client is gone (the orphaned remote process of DESIGN.md invariant 6).
    */
   freezeAll(): void;
+  /** Closes the server's side of every frozen connection: the server learns at last that its client is gone. */
+  cutFrozen(): number;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
     cutAll() {
       const count = sockets.size;
       for (const socket of sockets) socket.destroy();
+      frozen.clear();
       return count;
     },
     freezeAll() {
@@ -62,6 +65,13 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
         upstream.pause();
         client.pause();
       }
+    },
+    cutFrozen() {
+      const open = [...frozen].filter((socket) => !socket.destroyed);
+      const count = open.length;
+      for (const socket of open) socket.destroy();
+      frozen.clear();
+      return count;
     },
     async close() {
       for (const socket of sockets) socket.destroy();

@@ -40,6 +40,7 @@ const CALLS: Record<(typeof GUARDED_OPERATIONS)[number], (transport: Transport, 
   sync: (t) => t.sync(["a/file"]),
   sha256OnServer: (t) => t.sha256OnServer!(["a/file"]),
   exec: (t) => t.exec!("true"),
+  execWithInput: (t) => t.execWithInput!("cat >/dev/null", Readable.from([Buffer.alloc(1024 * 1024, 7)])),
   probeOnServer: (t) => t.probeOnServer!({ stat: ["a/file"], read: ["a/file"], maxBytes: 1024 }),
   freeSpace: (t) => t.freeSpace!(),
 };

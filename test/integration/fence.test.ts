@@ -1,7 +1,8 @@
 // Recovery never runs beside a promotion's own work (DESIGN.md invariant 6, issue 8), against a
-// real sshd whose `mv` and `unzip` are slowed and gated (test/helpers/slow-server.ts):
-// - the client killed while the network is silently gone leaves its rename script or unzip
-//   running on the server: `rollback`, `resume` and `unlock --force` refuse with exit 3 naming
+// real sshd whose `mv`, `unzip` and `tar -x` are slowed and gated (test/helpers/slow-server.ts):
+// - the client killed while the network is silently gone leaves its rename script, unzip or
+//   streamed tar running on the server (a stream's tar ends once the server learns its client
+//   is gone: its input ends): `rollback`, `resume` and `unlock --force` refuse with exit 3 naming
 //   the process, `status --json` shows it, `--stop` stops it and recovers, `--wait` waits for it;
 // - the client killed with the connection closing: the server's watchdog stops the work itself;
 // - a client still alive on this machine (local and --sftp-only targets) is refused the same way.
@@ -64,6 +65,7 @@ describe("integration: the fence (recovery waits for, stops or refuses a promoti
   afterEach(() => {
     slow?.openGate("mv");
     slow?.openGate("unzip");
+    slow?.openGate("tar");
     slow?.reset();
     proxy?.cutAll();
   });
@@ -148,13 +150,15 @@ describe("integration: the fence (recovery waits for, stops or refuses a promoti
     await assert.rejects(run("pgrep", ["-f", `\\.maven-promote/${id}/rename\\.sh`]));
   });
 
-  // Killed while the server is inside a step, with the network gone: the script or unzip runs on.
-  // Each recovery first refuses (exit 3, naming it), then waits for it or stops it.
+  // Killed while the server is inside a step, with the network gone: the script, unzip or tar runs
+  // on. Each recovery first refuses (exit 3, naming it), then waits for it or stops it.
   const POINTS = [
-    { name: "during unzip", gate: "unzip" as const, when: undefined, match: (line: string) => line === "unzip start", what: "unpacking the bundle" },
+    { name: "during unzip", gate: "unzip" as const, args: ["--unpack", "zip"], when: undefined, match: (line: string) => line === "unzip start", what: "unpacking the bundle" },
+    { name: "during the streamed tar", gate: "tar" as const, args: ["--unpack", "tar"], when: undefined, match: (line: string) => line === "tar start", what: "unpacking the stream" },
     {
       name: "in the version-directory moves",
       gate: "mv" as const,
+      args: [],
       when: undefined,
       match: (line: string) => line.startsWith("mv ") && !line.includes("maven-metadata.xml"),
       what: "running the rename script",
@@ -162,6 +166,7 @@ describe("integration: the fence (recovery waits for, stops or refuses a promoti
     {
       name: "in the metadata flips",
       gate: "mv" as const,
+      args: [],
       when: "maven-metadata.xml",
       match: (line: string) => line.startsWith("mv ") && line.includes("maven-metadata.xml"),
       what: "running the rename script",
@@ -174,7 +179,7 @@ describe("integration: the fence (recovery waits for, stops or refuses a promoti
           const repos = example();
           const promoted = recovery === "resume" ? await promotedTree(repos) : undefined;
           slow.closeGate(point.gate, point.when);
-          const { cli, id } = await startPromotion(repos);
+          const { cli, id } = await startPromotion(repos, point.args);
           await slow.waitFor(point.match);
           await orphan(cli);
           const to = urlOf(repos.target);
@@ -188,6 +193,9 @@ describe("integration: the fence (recovery waits for, stops or refuses a promoti
             const busy = await waiting.waitForEvent((event) => event.type === "recovery:busy");
             assert.equal(busy.action, "waiting");
             slow.openGate(point.gate);
+            // A streamed tar reads on until its input ends: when the server learns that the
+            // client is gone (here, its side of the dead connection closes).
+            if (point.gate === "tar") assert.equal(proxy.cutFrozen(), 1);
             const done = await waiting.exited;
             assert.equal(done.code, 0, done.stderr);
             if (point.gate === "mv") {
@@ -226,6 +234,21 @@ describe("integration: the fence (recovery waits for, stops or refuses a promoti
     const rollback = await runCliProcess(["rollback", id, "--wait", "60s", "--to", urlOf(repos.target), ...ssh()]);
     assert.equal(rollback.code, 0, rollback.stderr);
     await assert.rejects(run("pgrep", ["-f", `\\.maven-promote/${id}/rename\\.sh`]));
+    assert.deepEqual(visibleTree(repos.target), repos.original);
+    assert.deepEqual(ripNames(repos.target), []);
+  });
+
+  it("killed mid-stream with the connection closing: the streamed tar ends by itself (its input ends), and rollback --wait goes on", async () => {
+    const repos = example();
+    slow.closeGate("tar");
+    const { cli, id } = await startPromotion(repos, ["--unpack", "tar"]);
+    await slow.waitFor((line) => line === "tar start");
+    cli.child.kill("SIGKILL");
+    await cli.exited;
+    slow.openGate("tar"); // tar reads what arrived, then the end of its input
+    const rollback = await runCliProcess(["rollback", id, "--wait", "60s", "--to", urlOf(repos.target), ...ssh()]);
+    assert.equal(rollback.code, 0, rollback.stderr);
+    await slow.waitFor((line) => line === "tar end");
     assert.deepEqual(visibleTree(repos.target), repos.original);
     assert.deepEqual(ripNames(repos.target), []);
   });

@@ -174,6 +174,7 @@ describe("integration: promote over SFTP to a real sshd", function () {
     });
 
     for (const [mode, flags, message] of [
+      ["shell, --unpack tar", ["--unpack", "tar"], /stopped during upload: unpacking the stream failed on .*: tar could not unpack the stream \(tar: org\/example\/hello\/[^)]*: Operation not permitted\)/],
       ["shell", [], /stopped during upload: unpacking the bundle failed on .*: could not write \(no permission, or the disk is full\)/],
       ["sftp-only", ["--sftp-only"], /stopped during upload: org\/example\/hello\/1\.2\.0\.rip: permission denied on 127\.0\.0\.1 \(cannot create\) \[ERR_PERMISSION\]/],
     ] as const) {
