@@ -1,12 +1,11 @@
-// The bundle: every staged item under its .rip name plus the rename scripts, made while it is
-// uploaded in one transfer. As a tar, it streams into a fenced `tar -x` on the server and is
-// unpacked as it arrives; as a zip (where the server has no tar that reads a stream), it is
-// uploaded whole and unpacked with `unzip`. In a zip, files that are already compressed (jars
-// and friends) are stored, not deflated: deflating them again costs time and saves nothing.
-import { createReadStream } from "node:fs";
+// The bundle: one zip holding every staged item under its .rip name plus the rename scripts,
+// made while it is uploaded in one transfer, and unpacked in the target root with `unzip`.
+// (--unpack tar streams the same entries as a tar instead: tar-bundle.ts.)
+// Files that are already compressed (jars and friends) are stored, not deflated: deflating them
+// again costs time and saves nothing.
 import { readFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { TarArchive, ZipArchive, type Archiver } from "archiver";
+import { ZipArchive } from "archiver";
 import type { Plan } from "../plan/plan-types.js";
 import type { StagedItem } from "./rename-list.js";
 
@@ -36,19 +35,7 @@ export function bundleEntries(plan: Plan, items: readonly StagedItem[], extra: r
  */
 export function bundleStream(entries: readonly BundleEntry[], fileMode = 0o644): Readable {
   const archive = new ZipArchive({ zlib: { level: 6 } });
-  void feed(archive, entries, fileMode, "zip")
-    .then(() => archive.finalize())
-    .catch((error: unknown) => archive.destroy(error as Error));
-  return archive;
-}
-
-/**
- * The bundle as a tar stream (ustar, with pax headers for long names), made while it is read.
- * Files of READ_AHEAD_BYTES and more stream from disk as they are sent; the rest are read ahead.
- */
-export function tarBundleStream(entries: readonly BundleEntry[], fileMode = 0o644): Readable {
-  const archive = new TarArchive();
-  void feed(archive, entries, fileMode, "tar")
+  void feed(archive, entries, fileMode)
     .then(() => archive.finalize())
     .catch((error: unknown) => archive.destroy(error as Error));
   return archive;
@@ -71,10 +58,8 @@ const READ_AHEAD_BYTES = 16 * 1024 * 1024;
  * left the upload waiting on the zip. Memory stays bounded: a file is read only while the bytes
  * read but not yet zipped stay under READ_AHEAD_BYTES (one file at a time above that).
  */
-async function feed(archive: Archiver, entries: readonly BundleEntry[], fileMode: number, format: "zip" | "tar"): Promise<void> {
-  // A tar takes a stream of known size as it comes: a large file is never held in memory whole.
-  const streamed = (entry: BundleEntry): boolean => format === "tar" && entry.localPath !== undefined && entry.size !== undefined && entry.size >= READ_AHEAD_BYTES;
-  const sizes = entries.map((entry) => (streamed(entry) ? 0 : entry.localPath === undefined ? Buffer.byteLength(entry.content ?? "") : (entry.size ?? READ_AHEAD_BYTES)));
+async function feed(archive: ZipArchive, entries: readonly BundleEntry[], fileMode: number): Promise<void> {
+  const sizes = entries.map((entry) => (entry.localPath === undefined ? Buffer.byteLength(entry.content ?? "") : (entry.size ?? READ_AHEAD_BYTES)));
   const reads = new Map<number, Promise<Buffer>>();
   let started = 0;
   let zipped = 0;
@@ -92,7 +77,7 @@ async function feed(archive: Archiver, entries: readonly BundleEntry[], fileMode
     while (started < entries.length && started - zipped < READS_AHEAD && (bytesAhead === 0 || bytesAhead + sizes[started]! <= READ_AHEAD_BYTES)) {
       const entry = entries[started]!;
       bytesAhead += sizes[started]!;
-      const read = streamed(entry) ? Promise.resolve(Buffer.alloc(0)) : entry.localPath !== undefined ? readFile(entry.localPath) : Promise.resolve(Buffer.from(entry.content ?? "", "utf8"));
+      const read = entry.localPath !== undefined ? readFile(entry.localPath) : Promise.resolve(Buffer.from(entry.content ?? "", "utf8"));
       read.catch(() => undefined); // awaited in order below, where a failure is reported
       reads.set(started++, read);
     }
@@ -109,14 +94,7 @@ async function feed(archive: Archiver, entries: readonly BundleEntry[], fileMode
     reads.delete(index);
     if (stopped) return;
     const entry = entries[index]!;
-    if (streamed(entry)) {
-      // Opened only when its turn comes, so that a run of large files holds one descriptor.
-      while (zipped < index && !stopped) await new Promise<void>((resolve) => (wake = resolve));
-      if (stopped) return;
-      const date = new Date();
-      archive.append(createReadStream(entry.localPath!), { name: entry.name, mode: fileMode, date, stats: { size: entry.size!, mode: fileMode, mtime: date } as import("node:fs").Stats });
-    } else if (format === "tar") archive.append(data, { name: entry.name, mode: fileMode });
-    else archive.append(data, { name: entry.name, store: data.length < DEFLATE_FROM_BYTES || ALREADY_COMPRESSED.test(entry.name.replace(/\.rip$/, "")), mode: fileMode });
+    archive.append(data, { name: entry.name, store: data.length < DEFLATE_FROM_BYTES || ALREADY_COMPRESSED.test(entry.name.replace(/\.rip$/, "")), mode: fileMode });
   }
 }
 /** What the bundle will weigh, roughly (for progress while it is still being made). */

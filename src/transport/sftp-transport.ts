@@ -103,9 +103,11 @@ export class SftpTransport implements Transport {
   /** Runs an operation, settled with ERR_CONNECTION_LOST (naming it and its path) if the link goes. */
   private async whileConnected<T>(name: GuardedOperation, subject: unknown, work: () => Promise<T>): Promise<T> {
     const lost = (cause?: unknown): PromoteError => {
-      const what = typeof subject === "string" && name !== "exec" ? ` ${subject === "" ? "the repository root" : subject}` : "";
+      // A command is no path to name (and a fenced one is a whole script).
+      const onPath = typeof subject === "string" && name !== "exec" && name !== "execWithInput";
+      const what = onPath ? ` ${subject === "" ? "the repository root" : subject}` : "";
       return new PromoteError("ERR_CONNECTION_LOST", `${this.location}: the connection was lost while ${OPERATION_VERBS[name]}${what} (${this.lostReason ?? "it closed"})`, {
-        ...(typeof subject === "string" && name !== "exec" ? { path: subject } : {}),
+        ...(onPath ? { path: subject } : {}),
         ...(cause === undefined ? {} : { cause }),
       });
     };

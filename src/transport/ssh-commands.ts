@@ -47,10 +47,19 @@ export class SshCommands {
     this.refuseIfSftpOnly();
     const full = `cd ${shellQuote(this.root)} && ${command}`;
     const end = this.counter.begin();
+    // The input may fail before the channel is open (a file unreadable from the start): its
+    // error is caught from now on, and closes the channel once there is one.
+    let inputError: Error | undefined = input?.errored ?? (input?.destroyed === true ? new Error("the input was closed before it was sent") : undefined);
+    let opened: ClientChannel | undefined;
+    input?.once("error", (error: Error) => {
+      inputError = error;
+      opened?.close();
+    });
     return new Promise((resolve, reject) => {
       this.ssh.exec(full, (error, channel) => {
         if (error) {
           end();
+          input?.destroy();
           return reject(new PromoteError("ERR_REMOTE_COMMAND", `${this.location}: the server refused to run a command (${error.message})`, { cause: error }));
         }
         const stdout: Buffer[] = [];
@@ -63,13 +72,10 @@ export class SshCommands {
           exited = true;
           code = exitCode;
         });
-        let inputError: Error | undefined;
         if (input !== undefined) {
+          opened = channel;
+          if (inputError !== undefined) channel.close();
           input.on("data", (chunk: Buffer) => onProgress?.(chunk.length));
-          input.once("error", (error: Error) => {
-            inputError = error;
-            channel.close();
-          });
           input.pipe(channel);
           // The command may end before it has read everything (tar failed): stop feeding it.
           channel.once("close", () => {

@@ -61,41 +61,29 @@ export function createSlowServer(directory: string, options: SlowServerOptions =
     ["#!/bin/sh", `printf 'mv %s\\n' "$*" >> '${trace}'`, waitGate("mv"), `sleep ${mvDelay}`, `exec ${realCommand("mv")} "$@"`, ""].join("\n"),
     { mode: 0o755 },
   );
-  writeFileSync(
-    join(bin, "unzip"),
-    [
-      "#!/bin/sh",
-      `printf 'unzip start\\n' >> '${trace}'`,
-      waitGate("unzip"),
-      `sleep ${unzipDelay}`,
-      `${realCommand("unzip")} "$@"`,
-      "code=$?",
-      `printf 'unzip end\\n' >> '${trace}'`,
-      `sleep ${unzipDelay}`,
-      'exit "$code"',
-      "",
-    ].join("\n"),
-    { mode: 0o755 },
-  );
-  // tar -x (the streamed bundle) as unzip; every other tar (the probes' tar -c) untouched. The
-  // stream waits in the pipe while the gate is closed, as behind a slow disk.
-  writeFileSync(
-    join(bin, "tar"),
-    [
-      "#!/bin/sh",
-      `case " $* " in *" -x "*) ;; *) exec ${realCommand("tar")} "$@" ;; esac`,
-      `printf 'tar start\\n' >> '${trace}'`,
-      waitGate("tar"),
-      `sleep ${unzipDelay}`,
-      `${realCommand("tar")} "$@"`,
-      "code=$?",
-      `printf 'tar end\\n' >> '${trace}'`,
-      `sleep ${unzipDelay}`,
-      'exit "$code"',
-      "",
-    ].join("\n"),
-    { mode: 0o755 },
-  );
+  // unzip, and tar -x (the streamed bundle; every other tar, the probes' tar -c, untouched): traced
+  // at start and end, gated, lingering before and after. A stream waits in the pipe while the
+  // gate is closed, as behind a slow disk.
+  const unpacker = (name: "unzip" | "tar", passThrough: string[]): void =>
+    writeFileSync(
+      join(bin, name),
+      [
+        "#!/bin/sh",
+        ...passThrough,
+        `printf '${name} start\\n' >> '${trace}'`,
+        waitGate(name),
+        `sleep ${unzipDelay}`,
+        `${realCommand(name)} "$@"`,
+        "code=$?",
+        `printf '${name} end\\n' >> '${trace}'`,
+        `sleep ${unzipDelay}`,
+        'exit "$code"',
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+  unpacker("unzip", []);
+  unpacker("tar", [`case " $* " in *" -x "*) ;; *) exec ${realCommand("tar")} "$@" ;; esac`]);
   // rename.pl's renames, traced and gated as the mv wrapper's: "mv -- FROM TO".
   writeFileSync(
     join(bin, "MavenPromoteSlowRename.pm"),

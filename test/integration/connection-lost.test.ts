@@ -40,7 +40,8 @@ const CALLS: Record<(typeof GUARDED_OPERATIONS)[number], (transport: Transport, 
   sync: (t) => t.sync(["a/file"]),
   sha256OnServer: (t) => t.sha256OnServer!(["a/file"]),
   exec: (t) => t.exec!("true"),
-  execWithInput: (t) => t.execWithInput!("cat >/dev/null", Readable.from([Buffer.alloc(1024 * 1024, 7)])),
+  // Two lines, as a fenced command is a whole script: no part of it may reach the message.
+  execWithInput: (t) => t.execWithInput!("cat >/dev/null\n: the script goes on", Readable.from([Buffer.alloc(1024 * 1024, 7)])),
   probeOnServer: (t) => t.probeOnServer!({ stat: ["a/file"], read: ["a/file"], maxBytes: 1024 }),
   freeSpace: (t) => t.freeSpace!(),
 };
@@ -90,6 +91,7 @@ describe("integration: every SFTP operation settles when the connection is lost"
           assert.ok(error instanceof PromoteError, `${name} rejected with a PromoteError (got ${String(error)})`);
           assert.equal(error.code, "ERR_CONNECTION_LOST", `${name}: ${error.message}`);
           assert.match(error.message, new RegExp(`^sftp://${sshd.user}@127\\.0\\.0\\.1:${proxy.port}\\S+: the connection was lost`), name);
+          assert.ok(!error.message.includes("\n") && error.message.length < 400, `${name}: one short line (got ${error.message.length} characters)`);
         }
         // And what comes after fails at once, the same way.
         await assert.rejects(transport.stat("a/file"), (error: PromoteError) => error.code === "ERR_CONNECTION_LOST");

@@ -83,6 +83,10 @@ describe("integration: exit codes", function () {
     const backoff = await runCliProcess(["plan", "--from", "a", "--to", "b", "--retry-backoff", "soon"]);
     assert.equal(backoff.code, 2);
     assert.equal(backoff.stderr.split("\n")[0], 'maven-promote: --retry-backoff "soon": not a duration (write e.g. 30s, 5m, 1h, 2d) [ERR_USAGE]');
+    const unpack = await runCliProcess(["promote", "--from", "a", "--to", "b", "--unpack", "rar"]);
+    assert.equal(unpack.code, 2);
+    assert.match(unpack.stderr.split("\n")[0]!, /--unpack.*rar.*(auto|tar|zip)/);
+    assert.equal(unpack.stderr.trimEnd().split("\n").length <= 2, true, unpack.stderr);
   });
 
   it("3: the target is locked and no --wait was given; 75 once a --wait runs out", async () => {

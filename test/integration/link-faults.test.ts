@@ -19,15 +19,17 @@ import { skipWithoutSshd, startSshd, type SshServer } from "../helpers/sshd.js";
 import { treeFingerprint } from "../helpers/temp-repos.js";
 import { nginxAvailable, startNginx } from "../helpers/nginx.js";
 
-type Executor = "shell" | "shell-sh" | "sftp-only";
-/** Where the link breaks: a client event (stop there, break, run on), or the server inside its unzip or a rename. */
-type Point = { on: "client"; stopAt: string } | { on: "server"; gate: "unzip" | "mv"; line: (line: string) => boolean };
+/** shell-tar streams the bundle into the server's tar -x (--unpack tar): a break mid-upload is a break mid-stream. */
+type Executor = "shell" | "shell-sh" | "shell-tar" | "sftp-only";
+/** Where the link breaks: a client event (stop there, break, run on), or the server inside its unzip, tar or a rename. */
+type Point = { on: "client"; stopAt: string } | { on: "server"; gate: "unzip" | "tar" | "mv"; line: (line: string) => boolean };
 
 const POINTS: Record<string, Point> = {
   plan: { on: "client", stopAt: "phase:start:plan" },
   lock: { on: "client", stopAt: "lock:acquired" },
   upload: { on: "client", stopAt: "upload:progress:2" },
   unpack: { on: "server", gate: "unzip", line: (line) => line === "unzip start" },
+  "unpack (tar)": { on: "server", gate: "tar", line: (line) => line === "tar start" },
   "commit (version move)": { on: "server", gate: "mv", line: (line) => line.startsWith("mv ") && !line.includes("maven-metadata") },
   "commit (transport step)": { on: "client", stopAt: "commit:step:3" },
   verify: { on: "client", stopAt: "phase:start:verify" },
@@ -37,6 +39,7 @@ const POINTS: Record<string, Point> = {
 const POINTS_OF: Record<Executor, string[]> = {
   shell: ["plan", "lock", "upload", "unpack", "commit (version move)", "verify", "finish"],
   "shell-sh": ["unpack", "commit (version move)"],
+  "shell-tar": ["upload", "unpack (tar)", "commit (version move)"],
   "sftp-only": ["plan", "lock", "upload", "commit (transport step)", "verify", "finish"],
 };
 
@@ -91,7 +94,9 @@ describe("integration: a link that drops or stalls (issue 17)", function () {
   }
 
   function executorArgs(executor: Executor): string[] {
-    return executor === "sftp-only" ? ["--sftp-only"] : executor === "shell-sh" ? ["--commit-runner", "sh"] : [];
+    if (executor === "sftp-only") return ["--sftp-only"];
+    if (executor === "shell-sh") return ["--commit-runner", "sh"];
+    return executor === "shell-tar" ? ["--unpack", "tar"] : [];
   }
 
   /** Runs promote, breaks the link the given way at the point, and returns how the promotion ended. */
@@ -117,6 +122,7 @@ describe("integration: a link that drops or stalls (issue 17)", function () {
       return { ...outcome, target, proxy, args };
     } finally {
       slow.openGate("unzip");
+      slow.openGate("tar");
       slow.openGate("mv");
     }
   }
@@ -130,7 +136,7 @@ describe("integration: a link that drops or stalls (issue 17)", function () {
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
   }
 
-  for (const executor of ["shell", "shell-sh", "sftp-only"] as const) {
+  for (const executor of ["shell", "shell-sh", "shell-tar", "sftp-only"] as const) {
     for (const pointName of POINTS_OF[executor]) {
       it(`${executor}: a reset during ${pointName} is survived: it reconnects, carries on, and the release is whole`, async () => {
         const { code, stdout, stderr, target, proxy } = await promoteBrokenAt(executor, pointName, "reset", "3");
@@ -146,12 +152,14 @@ describe("integration: a link that drops or stalls (issue 17)", function () {
     }
   }
 
-  it("shell: an EOF in the middle of the upload is survived the same way", async () => {
-    const { code, stderr, target, proxy } = await promoteBrokenAt("shell", "upload", "eof", "3");
-    assert.equal(code, 0, stderr);
-    await proxy.close();
-    await assertPromoted(target);
-  });
+  for (const executor of ["shell", "shell-tar"] as const) {
+    it(`${executor}: an EOF in the middle of the upload is survived the same way`, async () => {
+      const { code, stderr, target, proxy } = await promoteBrokenAt(executor, "upload", "eof", "3");
+      assert.equal(code, 0, stderr);
+      await proxy.close();
+      await assertPromoted(target);
+    });
+  }
 
   for (const executor of ["shell", "sftp-only"] as const) {
     it(`${executor}: a link that stalls for good during the upload is found by keepalives, not waited on forever`, async () => {
@@ -164,7 +172,7 @@ describe("integration: a link that drops or stalls (issue 17)", function () {
     });
   }
 
-  for (const [executor, pointName] of [["shell", "upload"], ["shell", "unpack"], ["sftp-only", "commit (transport step)"], ["shell", "verify"]] as const) {
+  for (const [executor, pointName] of [["shell", "upload"], ["shell", "unpack"], ["shell-tar", "upload"], ["sftp-only", "commit (transport step)"], ["shell", "verify"]] as const) {
     it(`${executor}, --retries 0: lost during ${pointName}, it ends with exit 75 and one line naming the target and the phase; resume completes it`, async () => {
       const { code, stdout, stderr, target, proxy, args } = await promoteBrokenAt(executor, pointName, "reset", "0");
       assert.equal(code, 75, stderr);
@@ -181,7 +189,9 @@ describe("integration: a link that drops or stalls (issue 17)", function () {
       assert.ok(onlyHidden, "nothing but .rip names was added before the commit");
       // Through a new connection (the proxy breaks none by itself): the server's unzip or
       // rename script may still run, and only a connection with a shell can see it end.
-      const resumed = await runCliProcess(["resume", id, ...args("--wait", "60s", ...executorArgs(executor))]);
+      // resume sends what is missing over SFTP: --unpack is promote's alone.
+      const resumeArgs = executor === "shell-tar" ? [] : executorArgs(executor);
+      const resumed = await runCliProcess(["resume", id, ...args("--wait", "60s", ...resumeArgs)]);
       assert.equal(resumed.code, 0, resumed.stderr);
       await proxy.close();
       await assertPromoted(target);

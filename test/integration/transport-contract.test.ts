@@ -189,6 +189,33 @@ describe("transport contract", function () {
         assert.ok(after.roundTrips - before.roundTrips <= 3, `${after.roundTrips - before.roundTrips} round trips for four commands (one shell start)`);
       });
 
+      it("execWithInput streams into a command in the root, reporting every byte; an input that fails ends it with its own error", async function () {
+        if (transport.execWithInput === undefined || !transport.capabilities.exec) this.skip();
+        const chunks = Array.from({ length: 40 }, (_, index) => randomBytes(64 * 1024 + index));
+        let reported = 0;
+        const result = await transport.execWithInput!("cat > streamed.bin && wc -c < streamed.bin", Readable.from(chunks), (sent) => (reported += sent));
+        const expected = Buffer.concat(chunks);
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stdout.trim(), String(expected.length));
+        assert.ok(readFileSync(join(disk, "streamed.bin")).equals(expected));
+        assert.equal(reported, expected.length);
+        // A staged file unreadable half-way: the command's input breaks off, the call rejects with
+        // the input's error (never a hang), and the transport goes on working.
+        let reads = 0;
+        const failing = new Readable({
+          read() {
+            if (reads++ === 0) this.push(randomBytes(100_000));
+            else this.destroy(new Error("EIO: the staged file could not be read"));
+          },
+        });
+        await assert.rejects(transport.execWithInput!("cat > broken.bin", failing), /EIO: the staged file could not be read/);
+        // ... and one that has failed before the command even started.
+        const failed = new Readable({ read() {} });
+        failed.destroy(new Error("ENOENT: the staged file is gone"));
+        await assert.rejects(transport.execWithInput!("cat > gone.bin", failed), /ENOENT: the staged file is gone/);
+        assert.equal((await transport.exec!("echo still here")).stdout.trim(), "still here");
+      });
+
       it("digests a file of many read pieces as it is on disk; a directory is no file", async () => {
         const bytes = randomBytes(3 * 1024 * 1024 + 7);
         writeFileSync(join(disk, "big.bin"), bytes);
