@@ -15,7 +15,8 @@
 # dies, so liveness never depends on pid reuse or on clocks. Where flock is missing, STATE/fence.pid
 # (pid and the kernel's start time of the process) is the fallback: a pid is alive only if its
 # start time still matches. The work also stops by itself when its client is gone: the SSH
-# channel's stdin stays open while the client lives, and a watchdog stops the work at its EOF.
+# channel's stdin stays open while the client lives, and a watchdog stops the work at its EOF
+# (in the client's shell session, MAVEN_PROMOTE_HEARTBEAT_FD=7: at a failed write to fd 7).
 # MAVEN_PROMOTE_FENCE_WAIT (seconds, default 10) bounds how long run waits out a concurrent
 # check's probe before it reports the fence held; tests shorten it.
 set -u
@@ -82,9 +83,10 @@ run | stream)
     exit 75
   fi
   # The work in a process group of its own where setsid exists, so that stop reaches all of it.
+  # The work never holds the session's fd 7: the channel closes when the session's shell ends.
   if [ "$mode" = stream ]; then
-    if have setsid; then setsid "$@" <&8 8<&- & else "$@" <&8 8<&- & fi
-  elif have setsid; then setsid "$@" 8<&- & else "$@" 8<&- & fi
+    if have setsid; then setsid "$@" <&8 8<&- 7>&- & else "$@" <&8 8<&- 7>&- & fi
+  elif have setsid; then setsid "$@" 8<&- 7>&- & else "$@" 8<&- 7>&- & fi
   work=$!
   started=$(start_time "$work")
   # One write(2) of one short line. (Not written aside and renamed: the fence runs no mv of its
@@ -96,11 +98,25 @@ run | stream)
     wait "$work" || code=$?
     exit "$code"
   fi
-  # The watchdog: EOF on stdin means the client is gone for good. It holds no fence itself.
-  {
-    cat <&8 >/dev/null 2>&1
-    if alive "$work" "$started"; then kill -TERM "-$work" 2>/dev/null || kill -TERM "$work" 2>/dev/null; fi
-  } 9>&- </dev/null >/dev/null 2>&1 &
+  # The watchdog: EOF on stdin means the client is gone for good. It holds no fence itself. In
+  # the client's shell session stdin carries its next commands instead: there a byte written to
+  # the session's stderr each second fails (EPIPE) once the client is gone.
+  if [ -n "${MAVEN_PROMOTE_HEARTBEAT_FD:-}" ]; then
+    {
+      while alive "$work" "$started"; do
+        if ! (printf . >&7) 2>/dev/null; then
+          if alive "$work" "$started"; then kill -TERM "-$work" 2>/dev/null || kill -TERM "$work" 2>/dev/null; fi
+          break
+        fi
+        sleep 1 7>&-
+      done
+    } 8<&- 9>&- </dev/null >/dev/null 2>&1 &
+  else
+    {
+      cat <&8 >/dev/null 2>&1
+      if alive "$work" "$started"; then kill -TERM "-$work" 2>/dev/null || kill -TERM "$work" 2>/dev/null; fi
+    } 9>&- </dev/null >/dev/null 2>&1 &
+  fi
   exec 8<&-
   watchdog=$!
   code=0

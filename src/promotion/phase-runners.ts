@@ -9,7 +9,7 @@ import { mapLimit } from "../util/map-limit.js";
 import type { NetworkStats } from "../transport/round-trips.js";
 import type { ExecResult, Transport } from "../transport/transport.js";
 import { bundleEntries, bundleStream, estimatedBundleSize, type BundleEntry } from "./bundle.js";
-import { tarBundleStream } from "./tar-bundle.js";
+import { tarBundleLength, tarBundleStream } from "./tar-bundle.js";
 import { umaskFor } from "../transport/permissions.js";
 import { describeFreeSpace, looksFull, NO_SPACE_TEXT, noSpaceError } from "../transport/no-space.js";
 import { executeSteps } from "./execute-steps.js";
@@ -232,11 +232,16 @@ async function streamBundle(context: PhaseContext): Promise<void> {
   let sent = 0;
   const command = fencedStreamCommand(state, "unpacking the stream", tarExtractCommand(target.permissions?.directory));
   await runRemote(target, command, "unpacking the stream", TAR_FAILURES, (line) =>
-    target.execWithInput!(line, tarBundleStream(entries, target.permissions?.file), (bytes) => {
-      const counted = Math.min(bytes, Math.max(0, total - sent));
-      sent += counted;
-      if (counted > 0) progress(counted);
-    }),
+    target.execWithInput!(
+      line,
+      tarBundleStream(entries, target.permissions?.file),
+      (bytes) => {
+        const counted = Math.min(bytes, Math.max(0, total - sent));
+        sent += counted;
+        if (counted > 0) progress(counted);
+      },
+      tarBundleLength(entries),
+    ),
   );
 }
 

@@ -26,6 +26,21 @@ export function tarBundleStream(entries: readonly BundleEntry[], fileMode = 0o64
 }
 
 /**
+ * The tar's exact length in bytes, from the sizes planned (what `tarBundleStream` sends when no
+ * file changed), or undefined when a file's size is not known beforehand.
+ */
+export function tarBundleLength(entries: readonly BundleEntry[]): number | undefined {
+  let length = 2 * BLOCK;
+  for (const entry of entries) {
+    const size = entry.localPath === undefined ? Buffer.byteLength(entry.content ?? "") : entry.size;
+    if (size === undefined) return undefined;
+    for (const block of headerBlocks(entry.name, size, 0o644, 0)) length += block.length;
+    length += Math.ceil(size / BLOCK) * BLOCK;
+  }
+  return length;
+}
+
+/**
  * What is sent at once: a header, a small file and its padding are three pieces of a few hundred
  * bytes, and each piece written to the SSH channel on its own costs a trip through ssh2's
  * writer; gathered, 4,500 files go as a few hundred writes.

@@ -49,12 +49,14 @@ export interface NetworkStats {
   requests: number;
   /** The depth of the longest chain of requests each sent after the answer to the one before. */
   roundTrips: number;
+  /** SSH channels opened on the target's connection (SFTP, the shell session, any exec). */
+  channels: number;
 }
 
 export class RoundTripCounter {
   /** The deepest request answered so far: what a request sent now has waited on. */
   private answeredDepth = 0;
-  readonly stats: NetworkStats = { requests: 0, roundTrips: 0 };
+  readonly stats: NetworkStats = { requests: 0, roundTrips: 0, channels: 0 };
 
   /**
    * Records a request sent now; call the returned function once its answer has come. A bulk

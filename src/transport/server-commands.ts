@@ -1,5 +1,6 @@
 // The shell commands SftpTransport sends to probe and hash many paths at once, and the parsing
 // of what they print.
+import { PromoteError } from "../errors.js";
 import { shellQuote } from "../util/shell-quote.js";
 import type { ShellResult } from "./remote-shell.js";
 import { readTarFiles } from "./tar-reader.js";
@@ -7,12 +8,18 @@ import type { FileStat, ProbeRequest, ProbeResult } from "./transport.js";
 
 type RunShort = (command: string) => Promise<ShellResult>;
 
+/** A command that could not run means "use SFTP instead", unless the connection is gone. */
+function unlessLost(error: unknown): undefined {
+  if (error instanceof PromoteError && error.code === "ERR_CONNECTION_LOST") throw error;
+  return undefined;
+}
+
 /** The sha256 of each path that exists, hashed on the server: a handful of commands for any number of paths. */
 export async function sha256OnServer(run: RunShort, paths: readonly string[]): Promise<Map<string, string> | undefined> {
   const digests = new Map<string, string>();
   const batches = commandBatches(paths, 2);
   // A few batches at once: round trips stay few, and the server's cores all hash.
-  const results = await Promise.all(batches.map((batch) => run(`sha256sum -- ${batch.map(shellQuote).join(" ")}`).catch(() => undefined)));
+  const results = await Promise.all(batches.map((batch) => run(`sha256sum -- ${batch.map(shellQuote).join(" ")}`).catch(unlessLost)));
   for (const result of results) {
     // Exit 1: a file is missing or unreadable; the others are still listed (missing ones are
     // left out of the map, and callers look at them one by one).
@@ -35,7 +42,7 @@ export async function probeOnServer(run: RunShort, request: ProbeRequest): Promi
   const all = [...new Set([...request.stat, ...request.read])];
   // Each path appears twice in the command when it is read as well.
   const batches = commandBatches(all, 2);
-  const answers = await Promise.all(batches.map((batch) => run(probeCommand(batch, batch.filter((path) => toRead.has(path)), request.maxBytes)).catch(() => undefined)));
+  const answers = await Promise.all(batches.map((batch) => run(probeCommand(batch, batch.filter((path) => toRead.has(path)), request.maxBytes)).catch(unlessLost)));
   if (answers.some((answer) => answer === undefined || answer.code !== 0)) return undefined;
   const results = new Map<string, ProbeResult>(all.map((path) => [path, { stat: undefined }]));
   answers.forEach((answer, index) => {

@@ -67,7 +67,8 @@ export class SftpTransport implements Transport {
     this.capabilities = { exec: !options.sftpOnly };
     if (options.permissions !== undefined) this.permissions = options.permissions;
     countSftpRequests(this.sftp(), this.counter);
-    this.commands = new SshCommands(this.ssh(), this.counter, options.root, options.location, this.capabilities.exec);
+    this.counter.stats.channels = 1; // the SFTP channel, opened by the login (open-sftp.ts)
+    this.commands = new SshCommands(this.ssh(), this.counter, options.root, options.location, this.capabilities.exec, () => this.connectionGone());
     // ssh2-sftp-client adds listeners to the connection for each call in flight; hundreds at once
     // are intended here (src/transport/read-many.ts), not a leak.
     (client as unknown as { client: import("ssh2").Client }).client.setMaxListeners(0);
@@ -123,6 +124,11 @@ export class SftpTransport implements Transport {
       }
       throw error;
     }
+  }
+
+  /** Whether the connection has ended under us (an error now is its doing, not the server's answer). */
+  private connectionGone(): boolean {
+    return this.lostReason !== undefined || this.socketGone();
   }
 
   /** Whether the socket under the SSH connection can no longer carry anything. */
@@ -419,8 +425,12 @@ export class SftpTransport implements Transport {
   async applyInOrder(operations: readonly OrderedOperation[]): Promise<Array<{ error?: Error; at: string }>> {
     const sftp = this.sftp();
     const send = (operation: OrderedOperation) =>
-      new Promise<{ error?: Error; at: string }>((resolve) => {
-        const answered = (error?: Error | null) => resolve(error ? { error, at: isoNow() } : { at: isoNow() });
+      new Promise<{ error?: Error; at: string }>((resolve, reject) => {
+        // An answer the connection's end made up is no answer of the server's: the guard names it.
+        const answered = (error?: Error | null) => {
+          if (error && this.connectionGone()) reject(error);
+          else resolve(error ? { error, at: isoNow() } : { at: isoNow() });
+        };
         try {
           if (operation.op === "rename") sftp.ext_openssh_rename(this.remotePath(operation.from), this.remotePath(operation.to), answered);
           else sftp.unlink(this.remotePath(operation.path), (error) => answered(error && !isNoSuchFile(error) ? error : undefined));
@@ -464,7 +474,8 @@ export class SftpTransport implements Transport {
     const sftp = this.sftp();
     const remote = this.remotePath(path);
     this.forgetDirectories(remote);
-    return new Promise<boolean>((resolve) => sftp.rmdir(remote, (error) => resolve(!error)));
+    // Any refusal means "not empty" (SFTP has no code for it), unless the connection's end made it up.
+    return new Promise<boolean>((resolve, reject) => sftp.rmdir(remote, (error) => (error && this.connectionGone() ? reject(error) : resolve(!error))));
   }
 
   async removeTree(path: string): Promise<boolean> {
@@ -533,8 +544,8 @@ export class SftpTransport implements Transport {
     return { code: result.code, stdout: result.stdout.toString("utf8"), stderr: result.stderr };
   }
 
-  async execWithInput(command: string, input: Readable, onProgress?: (sent: number) => void): Promise<ExecResult> {
-    const result = await this.commands.exec(command, input, onProgress);
+  async execWithInput(command: string, input: Readable, onProgress?: (sent: number) => void, length?: number): Promise<ExecResult> {
+    const result = await this.commands.exec(command, input, onProgress, length);
     return { code: result.code, stdout: result.stdout.toString("utf8"), stderr: result.stderr };
   }
 

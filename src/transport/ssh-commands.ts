@@ -1,5 +1,7 @@
-// Shell commands on an SFTP target's server: short ones on one `sh` session kept open for them
-// (remote-shell.ts), the rest on an exec channel each. Every channel opened is counted.
+// Commands on an SFTP target's server, all on one `sh` session kept open for them
+// (remote-shell.ts): with the SFTP channel, a promotion opens two channels. Where the session
+// cannot start (a server that runs no shell for an exec), each command gets a channel of its own.
+// Every channel opened is counted (`network.channels`).
 import type { Readable } from "node:stream";
 import type { Client, ClientChannel } from "ssh2";
 import { PromoteError } from "../errors.js";
@@ -18,24 +20,66 @@ export class SshCommands {
     /** How the user wrote the location (for messages). */
     private readonly location: string,
     private readonly allowed: boolean,
+    /** Whether the connection has ended under us. */
+    private readonly connectionGone: () => boolean = () => false,
   ) {}
 
   /**
-   * A short command on the shell session kept open for them: one round trip, no new channel or
-   * login shell; sent at once after any before it. Where the session cannot start, each command
-   * gets a channel of its own.
+   * A command on the shell session: one round trip, no new channel or login shell; sent at once
+   * after any before it. Where the session cannot start, the command gets a channel of its own.
    */
   async runShort(command: string): Promise<ShellResult> {
     this.refuseIfSftpOnly();
-    this.shellSession ??= RemoteShell.open((line) => this.openChannel(line), this.root).catch(() => undefined);
-    const shell = await this.shellSession;
-    if (shell === undefined) return this.exec(command);
+    const shell = await this.session();
+    if (shell === undefined) return this.ownChannel(command);
     const end = this.counter.begin();
     try {
       return await shell.run(command);
+    } catch (error) {
+      throw this.sessionLost(error);
     } finally {
       end();
     }
+  }
+
+  /**
+   * A command in the repository root; with `input`, fed to its stdin (with back-pressure) and
+   * ended after it. With the input's exact `length`, it goes through the session; else (or where
+   * there is no session) on a channel of its own. The command's answer settles it; an input that
+   * fails rejects with its error.
+   */
+  async exec(command: string, input?: Readable, onProgress?: (sent: number) => void, length?: number): Promise<ShellResult> {
+    this.refuseIfSftpOnly();
+    if (input !== undefined && length === undefined) return this.ownChannel(command, input, onProgress);
+    const shell = await this.session();
+    if (shell === undefined || (input !== undefined && !shell.streams)) return this.ownChannel(command, input, onProgress);
+    const end = this.counter.begin();
+    try {
+      return input === undefined ? await shell.run(command) : await shell.stream(command, input, length!, onProgress);
+    } catch (error) {
+      throw this.sessionLost(error);
+    } finally {
+      end();
+    }
+  }
+
+  /** The session, opened at the first command (again after one that ended); undefined where it cannot start. */
+  private async session(): Promise<RemoteShell | undefined> {
+    const current = await this.shellSession;
+    if (current?.ended === true) this.shellSession = undefined;
+    // A session that cannot start is no error (each command takes a channel), unless the
+    // connection is gone: then neither can anything else.
+    this.shellSession ??= RemoteShell.open((line) => this.openChannel(line), this.root).catch((error: unknown) => {
+      if (this.connectionGone()) throw new PromoteError("ERR_CONNECTION_LOST", `${this.location}: the connection was lost while starting a shell session on the server`, { cause: error });
+      return undefined;
+    });
+    return this.shellSession;
+  }
+
+  /** The session's end under a command is a lost connection; an input's own failure is itself. */
+  private sessionLost(error: unknown): unknown {
+    if (!(error instanceof Error) || error.message !== "the server's shell session ended") return error;
+    return new PromoteError("ERR_CONNECTION_LOST", `${this.location}: the connection was lost while running a command on the server (its shell session ended)`);
   }
 
   /**
@@ -43,10 +87,10 @@ export class SshCommands {
    * into its stdin (with back-pressure) and ended after it. The command's answer settles it;
    * an input that fails (an unreadable file) closes the channel and rejects with its error.
    */
-  exec(command: string, input?: Readable, onProgress?: (sent: number) => void): Promise<ShellResult> {
-    this.refuseIfSftpOnly();
+  private ownChannel(command: string, input?: Readable, onProgress?: (sent: number) => void): Promise<ShellResult> {
     const full = `cd ${shellQuote(this.root)} && ${command}`;
     const end = this.counter.begin();
+    this.counter.stats.channels++;
     // The input may fail before the channel is open (a file unreadable from the start): its
     // error is caught from now on, and closes the channel once there is one.
     let inputError: Error | undefined = input?.errored ?? (input?.destroyed === true ? new Error("the input was closed before it was sent") : undefined);
@@ -102,6 +146,7 @@ export class SshCommands {
 
   private openChannel(command: string): Promise<ClientChannel> {
     const end = this.counter.begin();
+    this.counter.stats.channels++;
     return new Promise((resolve, reject) =>
       this.ssh.exec(command, (error, channel) => {
         end();

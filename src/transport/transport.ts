@@ -123,9 +123,10 @@ export interface Transport {
   /**
    * Runs a shell command in the repository root with `input` as its stdin, ended when `input`
    * ends (SSH transports with a shell only): a bundle streamed into `tar -x`. `onProgress` is
-   * told the bytes sent as they go.
+   * told the bytes sent as they go. With the input's exact `length`, an SSH transport sends it
+   * through its shell session rather than a channel of its own.
    */
-  execWithInput?(command: string, input: Readable, onProgress?: (sent: number) => void): Promise<ExecResult>;
+  execWithInput?(command: string, input: Readable, onProgress?: (sent: number) => void, length?: number): Promise<ExecResult>;
   close(): Promise<void>;
 }
 

@@ -20,6 +20,8 @@ import { makeTempDir, removeTempDirs } from "../helpers/temp-repos.js";
 interface Counted {
   roundTrips: number;
   requests: number;
+  /** SSH channels opened on the target's connection. */
+  channels: number;
   files: number;
 }
 
@@ -46,7 +48,7 @@ describe("integration: round trips do not grow with the release", function () {
       "--identity", server.clientKeyPath, "--known-hosts", server.knownHostsPath, "--json", ...extra,
     ]);
     assert.equal(result.code, 0, result.stderr);
-    const report = JSON.parse(result.stdout) as { state: string; network: { roundTrips: number; requests: number } };
+    const report = JSON.parse(result.stdout) as { state: string; network: { roundTrips: number; requests: number; channels: number } };
     assert.equal(report.state, "committed");
     return { ...report.network, files: release.files };
   }
@@ -56,6 +58,11 @@ describe("integration: round trips do not grow with the release", function () {
     const large = await promoteCounted(60, []);
     assert.ok(large.requests > small.requests, "more files, more requests");
     assert.ok(large.roundTrips <= small.roundTrips + 15, `10 artifacts: ${small.roundTrips} round trips; 60 artifacts: ${large.roundTrips}`);
+    // One login, two channels: SFTP and the shell session that runs every command (issue 18).
+    assert.equal(small.channels, 2, "channels opened (zip bundle)");
+    const streamed = await promoteCounted(60, ["--unpack", "tar"]);
+    assert.equal(streamed.channels, 2, "channels opened (tar streamed through the shell session)");
+    assert.ok(streamed.roundTrips <= small.roundTrips + 15, `10 artifacts: ${small.roundTrips} round trips; 60 streamed: ${streamed.roundTrips}`);
   });
 
   /** The files of a generated release of `artifacts` artifacts, each to go under a .rip version directory. */
@@ -144,6 +151,7 @@ describe("integration: round trips do not grow with the release", function () {
   it("without a shell (--sftp-only): fewer than one more round trip per 4 more files", async () => {
     const small = await promoteCounted(10, ["--sftp-only"]);
     const large = await promoteCounted(60, ["--sftp-only"]);
+    assert.equal(large.channels, 1, "channels opened (SFTP only)");
     const growth = large.roundTrips - small.roundTrips;
     assert.ok(growth < (large.files - small.files) / 4, `10 artifacts: ${small.roundTrips} round trips; 60 artifacts: ${large.roundTrips} (${large.files - small.files} more files)`);
   });

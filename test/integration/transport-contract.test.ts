@@ -216,6 +216,41 @@ describe("transport contract", function () {
         assert.equal((await transport.exec!("echo still here")).stdout.trim(), "still here");
       });
 
+      it("execWithInput with the input's length streams through the shell session: no new channel, and no byte of it ever runs as a command", async function () {
+        if (transport.execWithInput === undefined || !transport.capabilities.exec || transport.networkStats === undefined) this.skip();
+        await transport.exec!("true"); // the session is open
+        const channels = transport.networkStats().channels;
+        const chunks = Array.from({ length: 20 }, (_, index) => randomBytes(64 * 1024 + index));
+        const expected = Buffer.concat(chunks);
+        let reported = 0;
+        const result = await transport.execWithInput("cat > session.bin && wc -c < session.bin", Readable.from(chunks), (sent) => (reported += sent), expected.length);
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stdout.trim(), String(expected.length));
+        assert.ok(readFileSync(join(disk, "session.bin")).equals(expected));
+        assert.equal(reported, expected.length);
+        // Shell text in a stream its command never reads (it failed at once): drained, never run.
+        const hostile = Buffer.from("touch pwned-by-stream\n".repeat(5_000));
+        const refused = await transport.execWithInput("exit 3", Readable.from([hostile]), undefined, hostile.length);
+        assert.equal(refused.code, 3);
+        assert.equal((await transport.exec!("echo still here")).stdout.trim(), "still here");
+        assert.equal(transport.networkStats().channels, channels, "every command and stream went through the one session");
+        assert.ok(!existsSync(join(disk, "pwned-by-stream")), "a byte of the stream ran as a command");
+        // A stream longer or shorter than announced, or one whose input fails, ends the session
+        // before the shell could read the rest as commands; the next command opens another.
+        await assert.rejects(transport.execWithInput("cat >/dev/null", Readable.from([hostile]), undefined, 100), /longer than the 100 bytes announced/);
+        await assert.rejects(transport.execWithInput("cat >/dev/null", Readable.from([Buffer.from("touch pwned-by-stream\n")]), undefined, 1_000_000), /ended after 22 of the 1000000 bytes/);
+        let reads = 0;
+        const failing = new Readable({
+          read() {
+            if (reads++ === 0) this.push(Buffer.from("touch pwned-by-stream\n"));
+            else this.destroy(new Error("EIO: the staged file could not be read"));
+          },
+        });
+        await assert.rejects(transport.execWithInput("cat >/dev/null", failing, undefined, 1_000_000), /EIO: the staged file could not be read/);
+        assert.equal((await transport.exec!("echo still here")).stdout.trim(), "still here");
+        assert.ok(!existsSync(join(disk, "pwned-by-stream")), "a byte of the stream ran as a command");
+      });
+
       it("digests a file of many read pieces as it is on disk; a directory is no file", async () => {
         const bytes = randomBytes(3 * 1024 * 1024 + 7);
         writeFileSync(join(disk, "big.bin"), bytes);

@@ -4,13 +4,13 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { once } from "node:events";
 import type { Readable } from "node:stream";
 import { bundleStream, type BundleEntry } from "../../../src/promotion/bundle.js";
-import { tarBundleStream } from "../../../src/promotion/tar-bundle.js";
+import { tarBundleLength, tarBundleStream } from "../../../src/promotion/tar-bundle.js";
 import { makeTempDir, removeTempDirs } from "../../helpers/temp-repos.js";
 
 async function zipTo(entries: BundleEntry[], path: string): Promise<void> {
@@ -93,6 +93,22 @@ describe("tarBundleStream", () => {
       assert.ok(readFileSync(join(out, entry.name)).equals(expected), entry.name);
     }
     assert.equal(execFileSync("stat", ["-c", "%a", join(out, entries[3]!.name)], { encoding: "utf8" }).trim(), "640");
+    // The length announced to the server's `head -c` is the tar's, to the byte.
+    assert.equal(tarBundleLength(entries), statSync(tar).size);
+  });
+
+  it("announces the exact length for names and sizes that need pax headers, and none for a file of unknown size", () => {
+    const entries: BundleEntry[] = [
+      { name: `${"a/".repeat(60)}x.pom`, content: "é".repeat(700) },
+      { name: "org/ünïcode/1.0.rip/x.pom", content: "" },
+      { name: "org/x/1.0.rip/x.jar", content: "x".repeat(512) },
+    ];
+    const chunks: Buffer[] = [];
+    return (async () => {
+      for await (const chunk of tarBundleStream(entries)) chunks.push(chunk as Buffer);
+      assert.equal(tarBundleLength(entries), Buffer.concat(chunks).length);
+      assert.equal(tarBundleLength([{ name: "x", localPath: "/nonexistent" }]), undefined);
+    })();
   });
 
   for (const [what, change] of [["grew", "more"], ["shrank", "fewer"]] as const) {
