@@ -7,7 +7,8 @@ import { PromoteError, type Problem } from "./errors.js";
 import type { DigestAlgorithm } from "./integrity/digests.js";
 import type { Signer, TrustedKeys } from "./integrity/pgp.js";
 import type { MetadataMode } from "./maven/metadata-merge.js";
-import { createPlan, type PlanInput } from "./plan/plan.js";
+import { createPlan, planChecksums, type PlanInput } from "./plan/plan.js";
+import { dropWarmStage, warmStage } from "./plan/stage-warmup.js";
 import type { Plan } from "./plan/plan-types.js";
 import { promote as runPromotion, type PromoteInput, type PromoteResult, type PromotionEvent } from "./promotion/promote.js";
 import { verifyRepository, type VerifyRepositoryResult } from "./promotion/verify-repository.js";
@@ -256,7 +257,13 @@ async function withRepositories<T>(
   options: PlanOptions,
   action: (stagingDirectory: string, target: OpenedTransport, replaceTarget: (next: OpenedTransport) => OpenedTransport) => Promise<T>,
 ): Promise<T> {
-  let target = await openTransport(options.to, "--to", options.ssh);
+  // The stage's scan and digests need nothing of the target: they run while its login does.
+  const source = parseLocation(options.from, "--from");
+  if (source.kind === "local") warmStage(source.path, planChecksums(options.checksums));
+  let target = await openTransport(options.to, "--to", options.ssh).catch((error: unknown) => {
+    dropWarmStage();
+    throw error;
+  });
   // A reconnection hands over a new transport: the lost one is closed, the new one closed at the end.
   const replaceTarget = (next: OpenedTransport): OpenedTransport => {
     void target.transport.close().catch(() => undefined);

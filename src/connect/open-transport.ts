@@ -75,6 +75,7 @@ export async function openTransport(text: string, option: "--from" | "--to", ssh
     ...(jumps.length === 0 ? {} : { jumps }),
     ...(permissions === undefined ? {} : { permissions }),
   }));
+  if (option === "--to") transport.warmUpShell();
   return { transport, root: location.path };
 }
 

@@ -43,13 +43,27 @@ export interface PlanInput {
   id?: string;
 }
 
+/** The checksums a plan gives every artifact: md5 and sha1 always, and those asked for. */
+export function planChecksums(asked: readonly DigestAlgorithm[] = []): DigestAlgorithm[] {
+  return [...new Set<DigestAlgorithm>(["md5", "sha1", ...asked])];
+}
+
 export async function createPlan(input: PlanInput): Promise<Plan> {
   const now = input.now ?? new Date();
   const lastUpdated = mavenTimestamp(now);
-  const checksums = [...new Set<DigestAlgorithm>(["md5", "sha1", ...(input.checksums ?? [])])];
+  const checksums = planChecksums(input.checksums);
   const problems: Problem[] = [];
 
+  // Everything the plan will ask the target, asked at once (a few round trips for any release),
+  // and as soon as the stage's paths are known: while the digests are made.
+  const maxMetadataBytes = input.maxMetadataBytes ?? DEFAULT_MAX_XML_BYTES;
+  const ahead = withReadAhead(input.target);
+  let prefetched: Promise<void> | undefined;
   const stage = await inspectStage({
+    onScanned: (layout, files) => {
+      prefetched = ahead.prefetch(targetPathsOf(layout, files.map((file) => file.path), maxMetadataBytes));
+      prefetched.catch(() => undefined); // awaited below, once the stage is inspected
+    },
     stagingDirectory: input.stagingDirectory,
     checksums,
     ...(input.source === undefined ? {} : { source: input.source }),
@@ -62,10 +76,7 @@ export async function createPlan(input: PlanInput): Promise<Plan> {
   problems.push(...stage.problems);
   const { layout, digests } = stage;
 
-  // Everything the plan will ask the target, asked at once: a few round trips for any release.
-  const maxMetadataBytes = input.maxMetadataBytes ?? DEFAULT_MAX_XML_BYTES;
-  const ahead = withReadAhead(input.target);
-  await ahead.prefetch(targetPathsOf(layout, stage.files.map((file) => file.path), maxMetadataBytes));
+  await (prefetched ?? ahead.prefetch(targetPathsOf(layout, stage.files.map((file) => file.path), maxMetadataBytes)));
   const target = ahead.transport;
 
   const versions = await planVersions(layout, digests, stage.generated, target);

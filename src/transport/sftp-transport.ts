@@ -141,6 +141,11 @@ export class SftpTransport implements Transport {
     return (this.client as unknown as { client: import("ssh2").Client }).client;
   }
 
+  /** Opens the shell session now (a target's: its commands come soon), while other work goes on. */
+  warmUpShell(): void {
+    this.commands.warmUp();
+  }
+
   networkStats(): NetworkStats {
     return { ...this.counter.stats };
   }

@@ -63,6 +63,15 @@ export class SshCommands {
     }
   }
 
+  /**
+   * Opens the session now, beside whatever else the connection is doing: its channel and the
+   * server's login shell take a round trip and a process start, better paid while the plan
+   * digests the stage than when its first command waits.
+   */
+  warmUp(): void {
+    if (this.allowed) this.session().catch(() => undefined);
+  }
+
   /** The session, opened at the first command (again after one that ended); undefined where it cannot start. */
   private async session(): Promise<RemoteShell | undefined> {
     const current = await this.shellSession;
