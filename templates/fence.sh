@@ -102,13 +102,18 @@ run | stream)
   # the client's shell session stdin carries its next commands instead: there a byte written to
   # the session's stderr each second fails (EPIPE) once the client is gone.
   if [ -n "${MAVEN_PROMOTE_HEARTBEAT_FD:-}" ]; then
+    # Its nap is killed with it (the trap), so nothing of it outlives the fence.
     {
+      nap=
+      trap 'kill $nap 2>/dev/null; exit 0' TERM
       while alive "$work" "$started"; do
         if ! (printf . >&7) 2>/dev/null; then
           if alive "$work" "$started"; then kill -TERM "-$work" 2>/dev/null || kill -TERM "$work" 2>/dev/null; fi
           break
         fi
-        sleep 1 7>&-
+        sleep 1 7>&- &
+        nap=$!
+        wait "$nap"
       done
     } 8<&- 9>&- </dev/null >/dev/null 2>&1 &
   else
@@ -122,6 +127,7 @@ run | stream)
   code=0
   wait "$work" || code=$?
   kill "$watchdog" 2>/dev/null
+  wait "$watchdog" 2>/dev/null
   exit "$code"
   ;;
 check)

@@ -208,9 +208,20 @@ describe("integration: a disk that fills", function () {
           // The bundle stores the jar (no deflate) and holds the small files and both rename scripts: at most the uploads plus SMALL_FILES.
           const bundle = roundUp(uploadBytes + SMALL_FILES);
           fillDisk(disk, PAGE + roundUp(journalBytes + PAGE) + bundle + SMALL_FILES);
-          const result = await runCliProcess(["promote", "--quiet", "--from", staging, ...targetArgs(kind, root)]);
+          const result = await runCliProcess(["promote", "--quiet", "--from", staging, ...targetArgs(kind, root), "--unpack", "zip"]);
           assertNoSpace(result, kind, root, /stopped during upload: .*unpacking the bundle: unzip exit 50; \d+ bytes free/);
           assert.deepEqual(liveTree(root), before, "what unzip wrote is withdrawn");
+          assertFailedOnRecord(root);
+          await assertPromotesOnceFreed(kind, disk, root);
+        });
+
+        it("fills during the streamed unpack (--unpack tar: tar -x runs out of space mid-stream): withdrawn like a failed upload", async () => {
+          const { disk, root } = targetOnSmallDisk();
+          const before = liveTree(root);
+          fillDisk(disk, PAGE + roundUp(journalBytes + PAGE) + JAR_BYTES / 2);
+          const result = await runCliProcess(["promote", "--quiet", "--from", staging, ...targetArgs(kind, root), "--unpack", "tar"]);
+          assertNoSpace(result, kind, root, /stopped during upload: .*unpacking the stream: exit 2: .*No space left on device/);
+          assert.deepEqual(liveTree(root), before, "what tar wrote is withdrawn");
           assertFailedOnRecord(root);
           await assertPromotesOnceFreed(kind, disk, root);
         });

@@ -95,8 +95,9 @@ describe("integration: a link that drops or stalls (issue 17)", function () {
 
   function executorArgs(executor: Executor): string[] {
     if (executor === "sftp-only") return ["--sftp-only"];
-    if (executor === "shell-sh") return ["--commit-runner", "sh"];
-    return executor === "shell-tar" ? ["--unpack", "tar"] : [];
+    if (executor === "shell-sh") return ["--commit-runner", "sh", "--unpack", "zip"];
+    // Each says how its bundle goes, so that a change of the default changes no case here.
+    return executor === "shell-tar" ? ["--unpack", "tar"] : ["--unpack", "zip"];
   }
 
   /** Runs promote, breaks the link the given way at the point, and returns how the promotion ended. */

@@ -142,7 +142,8 @@ describe("integration: settings.xml servers, encrypted by real Maven", function 
     const mode = (path: string) => (statSync(path).mode & 0o7777).toString(8);
 
     for (const [name, extra, local] of [
-      ["shell executor (the modes travel in the zip, the umask for unzip)", [], false],
+      ["shell executor (the modes travel in the zip, the umask for unzip)", ["--unpack", "zip"], false],
+      ["shell executor, --unpack tar (the modes travel in the tar, the umask for tar -x)", ["--unpack", "tar"], false],
       ["--sftp-only (chmod after each file and directory made)", ["--sftp-only"], false],
       ["a local directory", [], true],
     ] as const) {
