@@ -3,6 +3,7 @@
 // fallback, the watchdog, cleanup keeping a promotion whose work still runs; and the lock's
 // liveness checks (exact on this machine, by heartbeat from another).
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -138,6 +139,29 @@ describe("the fence (templates/fence.sh, real sh)", function () {
     const { child, exited } = startFenced(root, ["sleep", "60"]);
     const work = await untilBusy(transport, exited);
     child.stdin!.end(); // the client is gone
+    assert.equal(await exited, 143, "the work ended by SIGTERM");
+    assert.equal(running(work.pid), false);
+    assert.equal(await readRemoteWork(transport, STATE), undefined);
+  });
+
+  it("in the client's shell session (MAVEN_PROMOTE_HEARTBEAT_FD=7): stdin is left alone, and the work is stopped once a heartbeat on fd 7 finds no reader", async () => {
+    const root = makeTempDir();
+    const transport = new LocalShellTransport(root);
+    mkdirSync(join(root, STATE), { recursive: true });
+    // fd 7 is a pipe this test reads, as sshd reads the session's stderr; stdin carries the
+    // session's next commands, which the watchdog must not read.
+    const child = spawn("sh", ["-c", `cd ${shellQuote(root)} && exec 7>&3 3>&- && ${fencedCommand(STATE, "sleeping for the test", ["sleep", "60"])}`], {
+      env: { ...process.env, MAVEN_PROMOTE_HEARTBEAT_FD: "7" },
+      stdio: ["pipe", "ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const heartbeat = child.stdio[3] as import("node:stream").Readable;
+    heartbeat.resume();
+    const work = await untilBusy(transport, exited);
+    child.stdin!.end("these are the session's next commands\n");
+    await once(heartbeat, "data"); // it beats...
+    assert.ok(running(work.pid), "stdin's EOF did not stop the work: the session's stdin is not the watchdog's");
+    heartbeat.destroy(); // ...and the reader goes, as sshd's does with its client
     assert.equal(await exited, 143, "the work ended by SIGTERM");
     assert.equal(running(work.pid), false);
     assert.equal(await readRemoteWork(transport, STATE), undefined);
