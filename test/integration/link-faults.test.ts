@@ -93,11 +93,16 @@ describe("integration: a link that drops or stalls (issue 17)", function () {
     return { target, proxy, args };
   }
 
+  /** The options of every command of the executor (promote, resume). */
   function executorArgs(executor: Executor): string[] {
     if (executor === "sftp-only") return ["--sftp-only"];
-    if (executor === "shell-sh") return ["--commit-runner", "sh", "--unpack", "zip"];
-    // Each says how its bundle goes, so that a change of the default changes no case here.
-    return executor === "shell-tar" ? ["--unpack", "tar"] : ["--unpack", "zip"];
+    return executor === "shell-sh" ? ["--commit-runner", "sh"] : [];
+  }
+
+  /** promote's own: each says how its bundle goes, so that a change of the default changes no case here. */
+  function promoteArgs(executor: Executor): string[] {
+    if (executor === "sftp-only") return executorArgs(executor);
+    return [...executorArgs(executor), "--unpack", executor === "shell-tar" ? "tar" : "zip"];
   }
 
   /** Runs promote, breaks the link the given way at the point, and returns how the promotion ended. */
@@ -107,7 +112,7 @@ describe("integration: a link that drops or stalls (issue 17)", function () {
     try {
       if (point.on === "server") slow.closeGate(point.gate);
       const cli = spawnCli(
-        ["promote", "--from", staging, ...args("--retries", retries, "--json", ...executorArgs(executor))],
+        ["promote", "--from", staging, ...args("--retries", retries, "--json", ...promoteArgs(executor))],
         point.on === "client" ? { MAVEN_PROMOTE_STOP_AT: point.stopAt } : {},
       );
       if (point.on === "client") {
@@ -191,8 +196,7 @@ describe("integration: a link that drops or stalls (issue 17)", function () {
       // Through a new connection (the proxy breaks none by itself): the server's unzip or
       // rename script may still run, and only a connection with a shell can see it end.
       // resume sends what is missing over SFTP: --unpack is promote's alone.
-      const resumeArgs = executor === "shell-tar" ? [] : executorArgs(executor);
-      const resumed = await runCliProcess(["resume", id, ...args("--wait", "60s", ...resumeArgs)]);
+      const resumed = await runCliProcess(["resume", id, ...args("--wait", "60s", ...executorArgs(executor))]);
       assert.equal(resumed.code, 0, resumed.stderr);
       await proxy.close();
       await assertPromoted(target);
