@@ -11,6 +11,8 @@ import type { RoundTripCounter } from "./round-trips.js";
 
 export class SshCommands {
   private shellSession: Promise<RemoteShell | undefined> | undefined;
+  /** The session once it has opened (close() does not wait for one still opening). */
+  private opened: RemoteShell | undefined;
 
   constructor(
     private readonly ssh: Client,
@@ -78,7 +80,7 @@ export class SshCommands {
     if (current?.ended === true) this.shellSession = undefined;
     // A session that cannot start is no error (each command takes a channel), unless the
     // connection is gone: then neither can anything else.
-    this.shellSession ??= RemoteShell.open((line) => this.openChannel(line), this.root).catch((error: unknown) => {
+    this.shellSession ??= RemoteShell.open((line) => this.openChannel(line), this.root).then((shell) => (this.opened = shell), (error: unknown) => {
       if (this.connectionGone()) throw new PromoteError("ERR_CONNECTION_LOST", `${this.location}: the connection was lost while starting a shell session on the server`, { cause: error });
       return undefined;
     });
@@ -150,7 +152,9 @@ export class SshCommands {
 
   /** Ends the shell session, if one was opened. */
   async close(): Promise<void> {
-    (await this.shellSession)?.close();
+    // A session still opening (warmed up, never used) is not waited for: the connection's end
+    // takes it down.
+    this.opened?.close();
   }
 
   private openChannel(command: string): Promise<ClientChannel> {
