@@ -1,18 +1,24 @@
-// The crash test (DESIGN.md invariants 6 and 9, issue 8): promotions are killed at chosen steps
-// with every executor (shell over SSH with rename.pl and with rename.sh, --sftp-only, a local directory), and recovered at
-// once with `resume` or `rollback`, while the server side may still be working: the sshd's `mv`
-// and `unzip` are slowed and traced (test/helpers/slow-server.ts). Once the server is quiet, the
-// target must verify, hold no `.rip` name and no lock, and equal byte for byte either the
-// original tree or the fully promoted one.
+// The crash test (DESIGN.md invariants 6 and 9, issues 8 and 18): promotions are killed at chosen
+// steps with every executor (shell over SSH: rename.pl with a zip, rename.pl with the tar stream,
+// rename.sh with a zip; --sftp-only; a local directory), and recovered at once with `resume` or
+// `rollback`, while the server side may still be working: the sshd's `mv`, `unzip` and `tar -x`
+// are slowed and traced (test/helpers/slow-server.ts). Once the server is quiet, the target must
+// verify, hold no `.rip` name and no lock, and equal byte for byte either the original tree or
+// the fully promoted one.
 //
 // Deterministic: a seed picks every kill point and method, and kills wait on events, never on
 // sleeps. A kill point is an event of the client (it stops itself there: MAVEN_PROMOTE_STOP_AT)
-// or a line of the server's trace (the k-th `mv`, unzip's start or end). Methods:
+// or a line of the server's trace (the k-th `mv`; the start or end of unzip, or of tar for
+// shell-tar). With shell-tar the upload point is inside the stream: the client stops at its k-th
+// upload:progress (one per write of the tar, before that write), the server's tar -x has started
+// and not ended, so the kill leaves the server reading a half-sent tar. Methods:
 //   client      SIGKILL of the client; the server sees its connection close
 //   orphan      the network goes silent (a frozen proxy), then SIGKILL: the server never learns,
-//               and its unzip or rename script runs on (recovery must wait for it or stop it)
+//               and its unzip, tar or rename script runs on (recovery must wait for it or stop
+//               it; a tar reading an orphaned stream never ends by itself, so while a recovery
+//               waits for one the server is told at last that its client is gone)
 //   connection  the TCP connection cut while the client lives on (it fails by itself: --retries 0)
-//   remote      the server's unzip or rename script killed (SIGKILL to its process group)
+//   remote      the server's unzip, tar or rename script killed (SIGKILL to its process group)
 // Recovery alternates resume and rollback, and `--wait` and `--stop`.
 import { execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,9 +37,12 @@ import { seededRandom } from "../test/helpers/seeded-random.js";
 const run = promisify(execFile);
 const NOW = "2026-11-22T10:15:00Z";
 
-/** shell runs the commit with rename.pl (perl on the server), shell-sh with rename.sh. */
-export const EXECUTORS = ["shell", "shell-sh", "sftp-only", "local"] as const;
-export const KILL_POINTS = ["plan", "stage", "upload", "unzip-start", "unzip-end", "commit-versions", "commit-metadata", "verify", "finish"] as const;
+/**
+ * shell unpacks a zip and commits with rename.pl (perl on the server), shell-tar streams a tar
+ * into tar -x and commits with rename.pl, shell-sh unpacks a zip and commits with rename.sh.
+ */
+export const EXECUTORS = ["shell", "shell-tar", "shell-sh", "sftp-only", "local"] as const;
+export const KILL_POINTS = ["plan", "stage", "upload", "unpack-start", "unpack-end", "commit-versions", "commit-metadata", "verify", "finish"] as const;
 export const KILL_METHODS = ["client", "orphan", "connection", "remote"] as const;
 export type Executor = (typeof EXECUTORS)[number];
 export type KillPoint = (typeof KILL_POINTS)[number];
@@ -42,18 +51,43 @@ type Recovery = "resume" | "rollback";
 
 export const POINTS_OF: Record<Executor, readonly KillPoint[]> = {
   shell: KILL_POINTS,
+  "shell-tar": KILL_POINTS,
   "shell-sh": KILL_POINTS,
   "sftp-only": ["plan", "stage", "upload", "commit-versions", "commit-metadata", "verify", "finish"],
   local: ["plan", "stage", "upload", "commit-versions", "commit-metadata", "verify", "finish"],
 };
 const METHODS_OF: Record<Executor, readonly Method[]> = {
   shell: KILL_METHODS,
+  "shell-tar": KILL_METHODS,
   "shell-sh": KILL_METHODS,
   "sftp-only": ["client", "orphan", "connection"],
   local: ["client"],
 };
-/** Points where the server's own work runs: only there can it be killed, or outlive its client. */
-const SERVER_POINTS: readonly KillPoint[] = ["unzip-start", "unzip-end", "commit-versions", "commit-metadata"];
+/**
+ * What the executor's options say about the unpack, explicitly: a change of --unpack's default
+ * changes no executor. shell-sh, sftp-only and local take the defaults (a zip where it matters).
+ */
+const ARGS_OF: Record<Executor, readonly string[]> = {
+  shell: ["--unpack", "zip"],
+  "shell-tar": ["--unpack", "tar"],
+  "shell-sh": ["--commit-runner", "sh"],
+  "sftp-only": ["--sftp-only"],
+  local: [],
+};
+/** The unpacker whose trace lines ("unzip start", "tar end") mark unpack-start and unpack-end. */
+const UNPACKER_OF: Record<Executor, "unzip" | "tar" | undefined> = { shell: "unzip", "shell-tar": "tar", "shell-sh": "unzip", "sftp-only": undefined, local: undefined };
+
+/**
+ * The promotion's own work on the server at a point (its fence.pid's "what"), if any: only there
+ * can it be killed, or outlive its client. shell-tar's upload is the server's tar reading the stream.
+ */
+function serverWorkAt(executor: Executor, point: KillPoint): string | undefined {
+  if (point === "commit-versions" || point === "commit-metadata") return "running the rename script";
+  const unpacking = executor === "shell-tar" ? "unpacking the stream" : "unpacking the bundle";
+  if (point === "unpack-start" || point === "unpack-end") return unpacking;
+  if (point === "upload" && executor === "shell-tar") return unpacking;
+  return undefined;
+}
 
 export interface CrashOptions {
   kills: number;
@@ -90,6 +124,8 @@ interface ClientEvent {
   id?: string;
   index?: number;
   op?: string;
+  action?: string;
+  activity?: string;
 }
 
 /** How many of each kind of kill point one full promotion passes, per executor (from a calibration run). */
@@ -127,7 +163,9 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashStats> {
   let server: SshServer | undefined;
   let proxy: TcpProxy | undefined;
   try {
-    const example = writeExampleRepositories(join(root, "example"), { extraArtifacts: options.extraArtifacts ?? 5, extraJarBytes: 20_000 });
+    // Jars a little over the tar's 256 KiB writes (tar-bundle.ts), so that each goes in a write
+    // of its own: shell-tar's stream is 5 writes, and a kill can land before any of them.
+    const example = writeExampleRepositories(join(root, "example"), { extraArtifacts: options.extraArtifacts ?? 5, extraJarBytes: 270_000 });
     server = await startSshd({ extraConfig: slow.sshdConfig });
     proxy = await startTcpProxy(server.port);
     const knownHosts = join(root, "known_hosts");
@@ -153,11 +191,13 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashStats> {
     // How often each method was used at each point of each executor: the next one is the least used.
     const methodCounts = new Map<string, number>();
     for (let iteration = 0; stats.totalKills < options.kills && iteration < options.kills * 3; iteration++) {
-      const executor = executors[iteration % executors.length]!;
+      // Turn by turn by kills landed, not by tries: a kill that did not land is tried again with
+      // the same executor, so that 45 kills over 5 executors are exactly 9 for each.
+      const executor = executors[stats.totalKills % executors.length]!;
       // The point with the fewest kills so far (ties broken by the seed): every point gets hit.
       const fewest = Math.min(...POINTS_OF[executor].map((candidate) => stats.kills[executor][candidate]));
       const point = pick(POINTS_OF[executor].filter((candidate) => stats.kills[executor][candidate] === fewest));
-      const methods = METHODS_OF[executor].filter((method) => method !== "remote" || SERVER_POINTS.includes(point));
+      const methods = METHODS_OF[executor].filter((method) => method !== "remote" || serverWorkAt(executor, point) !== undefined);
       const used = (method: Method): number => methodCounts.get(`${executor}/${point}/${method}`) ?? 0;
       const fewestMethod = Math.min(...methods.map(used));
       const method = pick(methods.filter((candidate) => used(candidate) === fewestMethod));
@@ -173,7 +213,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashStats> {
       let expected = original;
       let recoveredBy: keyof CrashStats["recoveries"] = "none";
       try {
-        const outcome = await promoteAndKill(context, executor, target, point, killAt(point, calibration[executor], random), method);
+        const outcome = await promoteAndKill(context, executor, target, point, killAt(executor, point, calibration[executor], random), method);
         id = outcome.id;
         if (!outcome.killed) {
           // It ended before the kill point: only a success is a reason to (and then it is whole).
@@ -196,8 +236,16 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashStats> {
           const recovery: Recovery = journaled && recovered % 2 === 0 ? "resume" : "rollback";
           const to = executor === "local" ? target : `sftp://${server.user}@127.0.0.1:${proxy.port}${target}`;
           const args = [recovery, id, "--to", to, ...(executor === "local" ? [] : ["--identity", server.clientKeyPath, "--known-hosts", knownHosts]), ...(executor === "sftp-only" ? ["--sftp-only"] : [])];
-          const result = await cli([...args, ...(how === "wait" ? ["--wait", "120s"] : ["--stop"])], { MAVEN_PROMOTE_EVENTS: "1" });
-          if (result.stderr.includes('"type":"recovery:busy"')) stats.foundBusy++;
+          let busy = false;
+          await cli([...args, ...(how === "wait" ? ["--wait", "120s"] : ["--stop"])], { MAVEN_PROMOTE_EVENTS: "1" }, (event) => {
+            if (event.type !== "recovery:busy") return;
+            busy = true;
+            // A tar reading an orphaned stream ends only when its input does: once the recovery
+            // waits for it, the server learns that its client is gone (as sshd would, at last,
+            // by TCP keepalive). --stop needs no such help.
+            if (event.action === "waiting" && event.activity?.startsWith("unpacking the stream")) context.proxy.cutFrozen();
+          });
+          if (busy) stats.foundBusy++;
           recoveredBy = `${recovery} --${how}`;
           expected = recovery === "resume" ? promoted : original;
         }
@@ -237,10 +285,14 @@ interface RunContext {
   knownHosts: string;
 }
 
-/** Where to kill: a client event (MAVEN_PROMOTE_STOP_AT) or the n-th matching trace line of the server. */
-type Kill = { on: "client"; stopAt: string } | { on: "server"; match: (line: string) => boolean; nth: number };
+/**
+ * Where to kill: a client event (MAVEN_PROMOTE_STOP_AT) or the n-th matching trace line of the
+ * server. `inStream`: the client event comes while it streams into the server's tar, which must
+ * have started and not ended when the kill lands.
+ */
+type Kill = { on: "client"; stopAt: string; inStream?: boolean } | { on: "server"; match: (line: string) => boolean; nth: number };
 
-function killAt(point: KillPoint, calibration: Calibration, random: () => number): Kill {
+function killAt(executor: Executor, point: KillPoint, calibration: Calibration, random: () => number): Kill {
   const within = (count: number): number => 1 + Math.floor(random() * Math.max(count, 1));
   const isMv = (line: string): boolean => line.startsWith("mv ");
   switch (point) {
@@ -250,11 +302,11 @@ function killAt(point: KillPoint, calibration: Calibration, random: () => number
     case "finish":
       return { on: "client", stopAt: `phase:start:${point}` };
     case "upload":
-      return { on: "client", stopAt: `upload:progress:${within(calibration.uploadEvents)}` };
-    case "unzip-start":
-      return { on: "server", match: (line) => line === "unzip start", nth: 1 };
-    case "unzip-end":
-      return { on: "server", match: (line) => line === "unzip end", nth: 1 };
+      return { on: "client", stopAt: `upload:progress:${within(calibration.uploadEvents)}`, ...(executor === "shell-tar" ? { inStream: true } : {}) };
+    case "unpack-start":
+      return { on: "server", match: (line) => line === `${UNPACKER_OF[executor]} start`, nth: 1 };
+    case "unpack-end":
+      return { on: "server", match: (line) => line === `${UNPACKER_OF[executor]} end`, nth: 1 };
     case "commit-versions":
       if (calibration.versionSteps.length > 0) return { on: "client", stopAt: `commit:step:${calibration.versionSteps[within(calibration.versionSteps.length) - 1]}` };
       return { on: "server", match: (line) => isMv(line) && !line.includes("maven-metadata.xml"), nth: within(calibration.versionMoves) };
@@ -267,11 +319,10 @@ function killAt(point: KillPoint, calibration: Calibration, random: () => number
 function promoteArgs(context: RunContext, executor: Executor, target: string): string[] {
   if (executor === "local") return ["promote", "--from", context.staging, "--to", target];
   const url = `sftp://${context.server.user}@127.0.0.1:${context.proxy.port}${target}`;
-  const only = executor === "sftp-only" ? ["--sftp-only"] : executor === "shell-sh" ? ["--commit-runner", "sh"] : [];
   // --retries 0: a cut connection ends the client (exit 75) and leaves the recovery to `resume`
   // and `rollback`, which this test is about; reconnecting by itself is the fault test's
   // (scripts/fault-harness.ts).
-  return ["promote", "--from", context.staging, "--to", url, "--identity", context.server.clientKeyPath, "--known-hosts", context.knownHosts, "--retries", "0", ...only];
+  return ["promote", "--from", context.staging, "--to", url, "--identity", context.server.clientKeyPath, "--known-hosts", context.knownHosts, "--retries", "0", ...ARGS_OF[executor]];
 }
 
 async function calibrate(context: RunContext, executor: Executor, target: string): Promise<Calibration> {
@@ -280,11 +331,17 @@ async function calibrate(context: RunContext, executor: Executor, target: string
   const child = spawnPromote(promoteArgs(context, executor, target), undefined, (event) => events.push(event));
   const code = await child.exit;
   if (code !== 0) throw new Error(`calibration (${executor}) exited ${code}: ${child.stderr()}`);
+  // The executor unpacks the way it is named for (its unpack points match these trace lines).
+  const unpacked = (["unzip", "tar"] as const).filter((unpacker) => context.slow.lines().includes(`${unpacker} start`));
+  if (unpacked.join() !== (UNPACKER_OF[executor] ?? "")) throw new Error(`calibration (${executor}): the server ran ${unpacked.join(" and ") || "no unpacker"}, expected ${UNPACKER_OF[executor] ?? "none"}`);
+  const uploadEvents = events.filter((event) => event.type === "upload:progress").length;
+  // One event per write of the tar, each before its write: two at least, or no kill lands inside the stream.
+  if (executor === "shell-tar" && uploadEvents < 2) throw new Error(`calibration (shell-tar): the tar went in ${uploadEvents} write(s): no kill point inside the stream (stage more bytes)`);
   const steps = events.filter((event) => event.type === "commit:step");
   const firstMark = steps.findIndex((event) => event.op === "mark");
   const mvLines = context.slow.lines().filter((line) => line.startsWith("mv "));
   return {
-    uploadEvents: events.filter((event) => event.type === "upload:progress").length,
+    uploadEvents,
     versionSteps: steps.filter((event) => event.op === "move-dir").map((event) => event.index!),
     metadataSteps: steps.filter((event, at) => event.op === "move-file" && at > firstMark).map((event) => event.index!),
     versionMoves: mvLines.filter((line) => !line.includes("maven-metadata.xml")).length,
@@ -292,19 +349,20 @@ async function calibrate(context: RunContext, executor: Executor, target: string
   };
 }
 
-interface PromoteChild {
+interface CliChild {
   child: ReturnType<typeof spawn>;
   exit: Promise<number | null>;
+  stdout(): string;
   stderr(): string;
 }
 
-function spawnPromote(args: string[], stopAt: string | undefined, onEvent: (event: ClientEvent) => void): PromoteChild {
-  const child = spawn(process.execPath, [cliPath, ...args], {
-    env: { PATH: process.env.PATH, MAVEN_PROMOTE_NOW: NOW, MAVEN_PROMOTE_EVENTS: "1", ...(stopAt === undefined ? {} : { MAVEN_PROMOTE_STOP_AT: stopAt }) },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+/** The CLI as a child process; each JSON line on its stderr (MAVEN_PROMOTE_EVENTS=1) is an event. */
+function spawnCli(args: string[], env: NodeJS.ProcessEnv, onEvent: (event: ClientEvent) => void = () => {}): CliChild {
+  const child = spawn(process.execPath, [cliPath, ...args], { env: { PATH: process.env.PATH, MAVEN_PROMOTE_NOW: NOW, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let buffer = "";
   let text = "";
+  let out = "";
+  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
   child.stderr!.on("data", (chunk: Buffer) => {
     text += chunk.toString("utf8");
     buffer += chunk.toString("utf8");
@@ -312,15 +370,21 @@ function spawnPromote(args: string[], stopAt: string | undefined, onEvent: (even
     while ((newline = buffer.indexOf("\n")) >= 0) {
       const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + 1);
+      let event: ClientEvent | undefined;
       try {
-        onEvent(JSON.parse(line) as ClientEvent);
+        event = JSON.parse(line) as ClientEvent;
       } catch {
         // the error line at the end, not an event
       }
+      if (event !== undefined) onEvent(event);
     }
   });
   const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  return { child, exit, stderr: () => text };
+  return { child, exit, stdout: () => out, stderr: () => text };
+}
+
+function spawnPromote(args: string[], stopAt: string | undefined, onEvent: (event: ClientEvent) => void): CliChild {
+  return spawnCli(args, { MAVEN_PROMOTE_EVENTS: "1", ...(stopAt === undefined ? {} : { MAVEN_PROMOTE_STOP_AT: stopAt }) }, onEvent);
 }
 
 /** Runs promote and kills it at the chosen point the chosen way; resolves once the kill is done. */
@@ -348,6 +412,16 @@ async function promoteAndKill(context: RunContext, executor: Executor, target: s
     return { ...(id === undefined ? {} : { id }), killed: false, code: await promoteChild.exit, stderr };
   }
   const { child } = promoteChild;
+  if (kill.on === "client" && kill.inStream === true) {
+    // The client stopped before one of its writes into the stream: the server's tar must be
+    // running, and cannot have ended.
+    const inside = await context.slow.waitFor((line) => line === "tar start", { timeoutMs: 120_000 }).then(() => !context.slow.lines().includes("tar end"), () => false);
+    if (!inside) {
+      child.kill("SIGKILL");
+      await promoteChild.exit;
+      throw new Error(`the kill at ${kill.stopAt} did not land inside the stream (the server's tar had not started, or had ended: ${context.slow.lines().filter((line) => !line.startsWith("mv ")).join(" | ")})`);
+    }
+  }
   switch (method) {
     case "client":
       child.kill("SIGKILL");
@@ -363,7 +437,8 @@ async function promoteAndKill(context: RunContext, executor: Executor, target: s
       if (kill.on === "client") await continueStopped(child.pid!); // it runs on into the cut connection
       break;
     case "remote":
-      await killServerWork(target, id, point.startsWith("unzip") ? "unpacking the bundle" : "running the rename script");
+      await killServerWork(target, id, serverWorkAt(executor, point)!);
+      if (kill.on === "client") await continueStopped(child.pid!); // it runs on, and finds its work on the server gone
       break;
   }
   return { ...(id === undefined ? {} : { id }), killed: true, code: null };
@@ -402,13 +477,13 @@ async function killServerWork(target: string, id: string | undefined, what: stri
   }
 }
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [cliPath, ...args], { env: { PATH: process.env.PATH, MAVEN_PROMOTE_NOW: NOW, ...env }, maxBuffer: 64 * 1024 * 1024 }).catch(
-    (error: { code?: number; stdout?: string; stderr?: string }) => {
-      const stderr = (error.stderr ?? "").split("\n").filter((line) => !line.startsWith("{")).join(" ").trim();
-      throw new Error(`maven-promote ${args[0]} exited ${error.code}: ${stderr} ${(error.stdout ?? "").trim().slice(0, 300)}`);
-    },
-  );
+/** Runs the CLI to its end; any exit but 0 throws, with its message. */
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}, onEvent?: (event: ClientEvent) => void): Promise<void> {
+  const running = spawnCli(args, env, onEvent);
+  const code = await running.exit;
+  if (code === 0) return;
+  const stderr = running.stderr().split("\n").filter((line) => !line.startsWith("{")).join(" ").trim();
+  throw new Error(`maven-promote ${args[0]} exited ${code}: ${stderr} ${running.stdout().trim().slice(0, 300)}`);
 }
 
 /** Waits until the sshd has no session processes left (its children): the server is quiet. */

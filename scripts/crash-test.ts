@@ -1,4 +1,4 @@
-// `npm run crash-test [-- --kills N --seed S --executors shell,shell-sh,sftp-only,local --mv-delay SECONDS]`:
+// `npm run crash-test [-- --kills N --seed S --executors shell,shell-tar,shell-sh,sftp-only,local --mv-delay SECONDS]`:
 // the crash test for as long as you like (default 300 kills). A bounded, fixed-seed slice of it
 // is part of `npm test` (test/integration/crash.test.ts). Without --seed a random one is drawn
 // and printed: rerun with it to replay the same kills.

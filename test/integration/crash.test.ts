@@ -8,6 +8,7 @@ import { EXECUTORS, POINTS_OF, formatCrashStats, runCrashTest } from "../../scri
 import { skipWithoutSshd } from "../helpers/sshd.js";
 
 const CI_SEED = 20261202;
+// 9 kills per executor (they take turns by kills landed): one at each point of the shell ones.
 const CI_KILLS = 45;
 
 describe("integration: crash test (kill, then resume or rollback at once)", function () {
