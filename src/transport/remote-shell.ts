@@ -66,11 +66,10 @@ export class RemoteShell {
   static async open(exec: (command: string) => Promise<ClientChannel>, root: string): Promise<RemoteShell> {
     const shell = new RemoteShell(await exec("exec sh"));
     shell.channel.write(SESSION_SETUP(root) + "\n");
-    const ready = shell.run("true");
-    // A stream is handed over by `head -c`: where it is missing, streams take a channel of their own.
-    const head = shell.run("printf ab | head -c 1");
-    if ((await ready).code !== 0) throw new Error("the server's shell did not start");
-    const headAnswer = await head;
+    // Both sent at once, both awaited (a session that ends under them rejects both). A stream is
+    // handed over by `head -c`: where it is missing, streams take a channel of their own.
+    const [ready, headAnswer] = await Promise.all([shell.run("true"), shell.run("printf ab | head -c 1")]);
+    if (ready.code !== 0) throw new Error("the server's shell did not start");
     shell.streams = headAnswer.code === 0 && headAnswer.stdout.toString("latin1") === "a";
     return shell;
   }
