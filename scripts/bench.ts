@@ -9,8 +9,8 @@
 //   tar          tar c | ssh tar x              the floor: one stream, no per-file round trips
 //   sftp         sftp -b with put -r            what people script
 //   rsync        rsync -a over ssh
-//   shell        maven-promote, shell executor (bundle, unzip, rename script)
-//   shell-tar    maven-promote, shell executor with --unpack tar (the bundle streamed into tar -x)
+//   shell        maven-promote, shell executor (default: the bundle streamed into tar -x, rename script)
+//   shell-zip    maven-promote, shell executor with --unpack zip (a zip uploaded whole, then unzip)
 //   sftp-only    maven-promote --sftp-only
 //   cp           cp -r to a local directory     (loopback only)
 //   cp-sync      cp -r, then sync -f            a durable copy: what the local promotion's barriers cost too
@@ -51,7 +51,7 @@ const DIST = new URL("..", import.meta.url).pathname; // dist/
 const CLI = join(DIST, "src/cli/main.js");
 const RSS_REPORTER = join(DIST, "scripts/report-rss.js");
 const PROXY = join(DIST, "scripts/wan-proxy.js");
-const NETWORK_METHODS = ["tar", "sftp", "rsync", "shell", "shell-tar", "sftp-only"] as const;
+const NETWORK_METHODS = ["tar", "sftp", "rsync", "shell", "shell-zip", "sftp-only"] as const;
 const LOCAL_METHODS = ["cp", "cp-sync", "local"] as const;
 const EXISTING_METHODS = ["shell-existing", "local-existing"] as const;
 type Method = (typeof NETWORK_METHODS)[number] | (typeof LOCAL_METHODS)[number] | (typeof EXISTING_METHODS)[number];
@@ -160,14 +160,14 @@ class Methods {
       default:
         throw new Error(`unknown method ${method}`);
       case "shell":
-      case "shell-tar":
+      case "shell-zip":
       case "sftp-only":
       case "local": {
         const to = method === "local" ? target : `sftp://${login}:${link.port}${target}`;
         const args = ["--import", RSS_REPORTER, CLI, "promote", "--from", source, "--to", to, "--json"];
         if (method !== "local") args.push("--identity", this.server!.clientKeyPath, "--known-hosts", link.knownHosts);
         if (method === "sftp-only") args.push("--sftp-only");
-        if (method === "shell-tar") args.push("--unpack", "tar");
+        if (method === "shell-zip") args.push("--unpack", "zip");
         const rssFile = join(root, `rss${this.serial}`);
         const report = JSON.parse(await run(process.execPath, args, { ...process.env, BENCH_RSS_FILE: rssFile })) as Record<string, unknown>;
         if (report.state !== "committed") throw new Error(`${method}: the promotion ended ${String(report.state)}`);
@@ -228,7 +228,7 @@ const LABELS: Record<Method, string> = {
   sftp: "`sftp -b` with `put -r`",
   rsync: "`rsync -a` over ssh",
   shell: "maven-promote, shell executor",
-  "shell-tar": "maven-promote, shell executor, `--unpack tar`",
+  "shell-zip": "maven-promote, shell executor, `--unpack zip`",
   "sftp-only": "maven-promote `--sftp-only`",
   cp: "`cp -r` to a local directory",
   "cp-sync": "`cp -r` then `sync -f` (a durable copy)",

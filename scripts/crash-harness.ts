@@ -39,7 +39,8 @@ const NOW = "2026-11-22T10:15:00Z";
 
 /**
  * shell unpacks a zip and commits with rename.pl (perl on the server), shell-tar streams a tar
- * into tar -x and commits with rename.pl, shell-sh unpacks a zip and commits with rename.sh.
+ * into tar -x and commits with rename.pl, shell-sh streams a tar (the default) and commits with
+ * rename.sh.
  */
 export const EXECUTORS = ["shell", "shell-tar", "shell-sh", "sftp-only", "local"] as const;
 export const KILL_POINTS = ["plan", "stage", "upload", "unpack-start", "unpack-end", "commit-versions", "commit-metadata", "verify", "finish"] as const;
@@ -65,17 +66,17 @@ const METHODS_OF: Record<Executor, readonly Method[]> = {
 };
 /**
  * What the executor's options say about the unpack, explicitly: a change of --unpack's default
- * changes no executor. shell-sh, sftp-only and local take the defaults (a zip where it matters).
+ * changes no executor.
  */
 const ARGS_OF: Record<Executor, readonly string[]> = {
   shell: ["--unpack", "zip"],
   "shell-tar": ["--unpack", "tar"],
-  "shell-sh": ["--commit-runner", "sh"],
+  "shell-sh": ["--commit-runner", "sh", "--unpack", "tar"],
   "sftp-only": ["--sftp-only"],
   local: [],
 };
 /** The unpacker whose trace lines ("unzip start", "tar end") mark unpack-start and unpack-end. */
-const UNPACKER_OF: Record<Executor, "unzip" | "tar" | undefined> = { shell: "unzip", "shell-tar": "tar", "shell-sh": "unzip", "sftp-only": undefined, local: undefined };
+const UNPACKER_OF: Record<Executor, "unzip" | "tar" | undefined> = { shell: "unzip", "shell-tar": "tar", "shell-sh": "tar", "sftp-only": undefined, local: undefined };
 
 /**
  * The promotion's own work on the server at a point (its fence.pid's "what"), if any: only there

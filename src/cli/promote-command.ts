@@ -48,9 +48,9 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
         .default("auto"),
     )
     .addOption(
-      new Option("--unpack <how>", "with the shell executor, how the bundle reaches the server's disk: tar (streamed into tar -x, unpacked as it arrives), zip (uploaded whole, then unzip), auto (tar where the server has GNU tar or bsdtar); zip stays the default until the crash harness covers the stream")
+      new Option("--unpack <how>", "with the shell executor, how the bundle reaches the server's disk: tar (streamed into tar -x, unpacked as it arrives), zip (uploaded whole, then unzip), auto (tar where the server has GNU tar or bsdtar, else zip)")
         .choices(["auto", "tar", "zip"])
-        .default("zip"),
+        .default("auto"),
     );
   command.action(async (values: PromoteOptionValues, self: Command) => {
     const progress = phaseProgress(io, progressModeFor(io, values.quiet));

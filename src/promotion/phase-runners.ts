@@ -203,8 +203,7 @@ async function uploadPhase(context: PhaseContext): Promise<void> {
  * reads a stream (GNU tar, bsdtar) and the transport can stream into a command; else the zip.
  */
 async function chooseUnpack(context: PhaseContext): Promise<"tar" | "zip"> {
-  // zip by default until the crash harness's long run covers the stream (issue 18, part 1).
-  const choice = context.unpack ?? "zip";
+  const choice = context.unpack ?? "auto";
   if (choice === "zip") return "zip";
   const tar = context.target.execWithInput === undefined ? undefined : await serverTar(context.target);
   if (tar !== undefined) return "tar";
