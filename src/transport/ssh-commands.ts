@@ -26,22 +26,9 @@ export class SshCommands {
     private readonly connectionGone: () => boolean = () => false,
   ) {}
 
-  /**
-   * A command on the shell session: one round trip, no new channel or login shell; sent at once
-   * after any before it. Where the session cannot start, the command gets a channel of its own.
-   */
-  async runShort(command: string): Promise<ShellResult> {
-    this.refuseIfSftpOnly();
-    const shell = await this.session();
-    if (shell === undefined) return this.ownChannel(command);
-    const end = this.counter.begin();
-    try {
-      return await shell.run(command);
-    } catch (error) {
-      throw this.sessionLost(error);
-    } finally {
-      end();
-    }
+  /** A short command (a probe, a hash) on the session: one round trip, no new channel or login shell. */
+  runShort(command: string): Promise<ShellResult> {
+    return this.exec(command);
   }
 
   /**
@@ -76,8 +63,10 @@ export class SshCommands {
 
   /** The session, opened at the first command (again after one that ended); undefined where it cannot start. */
   private async session(): Promise<RemoteShell | undefined> {
-    const current = await this.shellSession;
-    if (current?.ended === true) this.shellSession = undefined;
+    // Replaced once it has ended, by the first caller to notice (not once per caller).
+    const pending = this.shellSession;
+    const current = await pending;
+    if (current?.ended === true && this.shellSession === pending) this.shellSession = undefined;
     // A session that cannot start is no error (each command takes a channel), unless the
     // connection is gone: then neither can anything else.
     this.shellSession ??= RemoteShell.open((line) => this.openChannel(line), this.root).then((shell) => (this.opened = shell), (error: unknown) => {
