@@ -15,7 +15,8 @@ export interface Release {
 /** Sizes in KiB: they vary by artifact (±50 %) around these, so no two files are alike. */
 const SIZES_KIB = { jar: 256, sources: 128, javadoc: 64 };
 
-export function writeRelease(directory: string, artifacts: number, scale = 1): Release {
+/** `version`: another one than 1.0.0 makes the next release of the same artifacts (a target holding 1.0.0 has their metadata). */
+export function writeRelease(directory: string, artifacts: number, scale = 1, version = "1.0.0"): Release {
   const release: Release = { directory, artifacts, files: 0, bytes: 0 };
   const put = (path: string, content: Buffer): void => {
     writeFileSync(path, content);
@@ -26,15 +27,15 @@ export function writeRelease(directory: string, artifacts: number, scale = 1): R
   };
   for (let index = 0; index < artifacts; index++) {
     const artifactId = `lib${String(index).padStart(4, "0")}`;
-    const versionDirectory = join(directory, "org/bench", artifactId, "1.0.0");
+    const versionDirectory = join(directory, "org/bench", artifactId, version);
     mkdirSync(versionDirectory, { recursive: true });
-    const base = join(versionDirectory, `${artifactId}-1.0.0`);
+    const base = join(versionDirectory, `${artifactId}-${version}`);
     const factor = (0.5 + ((index * 7919) % 1000) / 1000) * scale;
-    put(`${base}.pom`, Buffer.from(pom(artifactId)));
+    put(`${base}.pom`, Buffer.from(pom(artifactId, version)));
     put(`${base}.jar`, noise(`${artifactId}.jar`, Math.round(SIZES_KIB.jar * 1024 * factor)));
     put(`${base}-sources.jar`, noise(`${artifactId}-sources`, Math.round(SIZES_KIB.sources * 1024 * factor)));
     put(`${base}-javadoc.jar`, noise(`${artifactId}-javadoc`, Math.round(SIZES_KIB.javadoc * 1024 * factor)));
-    put(join(directory, "org/bench", artifactId, "maven-metadata.xml"), Buffer.from(metadata(artifactId)));
+    put(join(directory, "org/bench", artifactId, "maven-metadata.xml"), Buffer.from(metadata(artifactId, version)));
   }
   return release;
 }

@@ -61,7 +61,7 @@ interface Sample {
   seconds: number;
   /** maven-promote only. */
   timingsMs?: Record<string, number>;
-  network?: { requests: number; roundTrips: number } | null;
+  network?: { requests: number; roundTrips: number; byPhase?: Record<string, number> } | null;
   metadataWindow?: { maxMs: number; totalMs: number; groups: number } | null;
   executor?: string;
   peakRssBytes?: number;
@@ -256,7 +256,9 @@ function table(rows: Row[]): string {
   for (const row of phases) {
     const keys = Object.keys(row.samples[0]!.timingsMs!);
     const medians = keys.map((key) => `${key} ${(median(row.samples.map((sample) => sample.timingsMs?.[key] ?? 0)) / 1000).toFixed(2)}`);
-    lines.push(`\n${LABELS[row.method]}: phases (s, median) ${medians.join(", ")}${row.samples[0]!.executor ? `; executor ${row.samples[0]!.executor}` : ""}`);
+    const byPhase = row.samples[row.samples.length - 1]!.network?.byPhase;
+    const trips = byPhase === undefined ? "" : `; round trips (last run) ${Object.entries(byPhase).map(([phase, count]) => `${phase} ${count}`).join(", ")}`;
+    lines.push(`\n${LABELS[row.method]}: phases (s, median) ${medians.join(", ")}${row.samples[0]!.executor ? `; executor ${row.samples[0]!.executor}` : ""}${trips}`);
   }
   return lines.join("\n") + "\n";
 }

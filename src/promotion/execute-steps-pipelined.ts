@@ -1,8 +1,12 @@
 // The rename list over SFTP without a shell, with requests in flight together instead of one
 // round trip per step (issue 9). The same steps, the same checks and the same log lines as
 // executeSteps (execute-steps.ts), in the same order; only the waiting differs:
-//   - runs of independent steps (backups, version-directory moves, SNAPSHOT files) go out at
-//     once, and their log lines are written in step order once the run is done;
+//   - runs of independent steps (backups, version-directory moves, SNAPSHOT files) take two
+//     rounds whatever their number: every path they look at stat'ed at once, then every link or
+//     move sent at once (Transport.applyAll, issue 18); their log lines are written in step
+//     order once the run is done;
+//   - a durability barrier is the transport's sync(), which over SFTP keeps a window of fsyncs
+//     in flight;
 //   - the metadata flips go out back to back in rename-list order in one burst (applyInOrder),
 //     which the server applies in the order sent (see SftpTransport.applyInOrder for what the
 //     protocol and OpenSSH promise), so each metadata file still follows its checksums;
@@ -10,7 +14,8 @@
 //     before the first metadata flip (`mark metadata-start` means every backup is made), and
 //     after each durability barrier.
 import { PromoteError } from "../errors.js";
-import type { OrderedOperation, Transport } from "../transport/transport.js";
+import type { BatchOperation, OrderedOperation, Transport } from "../transport/transport.js";
+import { statMany } from "../transport/read-many.js";
 import { mapLimit } from "../util/map-limit.js";
 import type { RenameStep } from "./rename-list.js";
 
@@ -49,7 +54,7 @@ export async function executeStepsPipelined(input: Required<Pick<ExecuteStepsInp
     if (step.op === "backup" || step.op === "move-dir" || step.op === "move-file") {
       const run: Array<{ index: number; step: RenameStep }> = [];
       while (index < steps.length && steps[index]!.op === step.op) run.push({ index, step: steps[index++]! });
-      await runTogether(run, { transport, stateDirectory, typeOf, onStep }, pending, fail);
+      await runTogether(run, { transport, stateDirectory, onStep }, pending, fail);
       continue;
     }
     if (step.op === "mark" && step.label === "metadata-start") {
@@ -87,22 +92,33 @@ export async function executeStepsPipelined(input: Required<Pick<ExecuteStepsInp
 interface RunContext {
   transport: Transport;
   stateDirectory: string;
-  typeOf: (path: string) => Promise<string | undefined>;
   onStep: (index: number, step: RenameStep) => void;
 }
 
-/** Independent steps of one kind, many at once; their log lines then follow in step order. */
+/**
+ * Independent steps of one kind, in two rounds whatever their number: every path they look at
+ * stat'ed at once, then every move or link they need sent at once (Transport.applyAll); their
+ * log lines then follow in step order. Each step is checked as executeSteps checks it.
+ */
 async function runTogether(run: Array<{ index: number; step: RenameStep }>, context: RunContext, pending: string[], fail: (message: string) => Promise<never>): Promise<void> {
-  // A transport error stops the run (and the commit) as it does one step at a time.
-  const outcomes = await mapLimit(run, STEPS_IN_FLIGHT, async ({ index, step }) => {
-    const outcome = await runOne(step, context);
-    if (typeof outcome !== "string") context.onStep(index, step);
+  const { transport, stateDirectory } = context;
+  const looked = [...new Set(run.flatMap(({ step }) => pathsLookedAt(step, stateDirectory)))];
+  const found = await statMany(transport, looked);
+  const types = new Map(looked.map((path, index) => [path, found[index]?.type]));
+  const typeOf = (path: string): string | undefined => types.get(path);
+  const operations: BatchOperation[] = [];
+  const outcomes = run.map(({ step }) => {
+    const outcome = decide(step, stateDirectory, typeOf);
+    if (typeof outcome === "object") operations.push(outcome);
     return outcome;
   });
+  // A transport error stops the run (and the commit), as it does one step at a time.
+  await applyAll(transport, operations);
+  for (const [position, { index, step }] of run.entries()) if (typeof outcomes[position] !== "string") context.onStep(index, step);
   for (const [position, { step }] of run.entries()) {
     const outcome = outcomes[position];
     if (outcome === SKIPPED) continue; // nothing to do, nothing logged (a backup of a file the target lacks)
-    if (outcome !== undefined) await fail(outcome);
+    if (typeof outcome === "string") await fail(outcome);
     pending.push(logLine(step));
   }
 }
@@ -110,34 +126,55 @@ async function runTogether(run: Array<{ index: number; step: RenameStep }>, cont
 /** A step that had nothing to do and logs no line, as in executeSteps. */
 const SKIPPED = Symbol("skipped");
 
-/** One step, as executeSteps does it; a string names why it must stop the commit. */
-async function runOne(step: RenameStep, { transport, stateDirectory, typeOf }: RunContext): Promise<string | undefined | typeof SKIPPED> {
+/** What a step looks at before it acts. */
+function pathsLookedAt(step: RenameStep, stateDirectory: string): string[] {
   switch (step.op) {
-    case "backup": {
-      if ((await typeOf(step.path)) !== "file") return SKIPPED;
-      const backup = `${stateDirectory}/backup/${step.path}`;
-      if ((await typeOf(backup)) === undefined) await transport.linkOrCopy(step.path, backup);
-      return undefined;
-    }
+    case "backup":
+      return [step.path, `${stateDirectory}/backup/${step.path}`];
     case "move-dir":
-      if ((await typeOf(step.from)) === "directory") {
-        if ((await typeOf(step.to)) !== undefined) return `${step.to} already exists; refusing to move ${step.from} onto it`;
-        await transport.rename(step.from, step.to, { replace: false });
-      } else if ((await typeOf(step.to)) !== "directory") {
-        return `neither ${step.from} nor ${step.to} exists`;
-      }
-      return undefined;
     case "move-file":
-      if ((await typeOf(step.from)) === "file") {
-        if (!step.replace && (await typeOf(step.to)) !== undefined) return `${step.to} already exists; refusing to overwrite it`;
-        await transport.rename(step.from, step.to, { replace: step.replace });
-      } else if ((await typeOf(step.to)) !== "file") {
-        return `neither ${step.from} nor ${step.to} exists`;
-      }
-      return undefined;
+      return [step.from, step.to];
     default:
       throw new Error(`not a step that runs together: ${step.op}`);
   }
+}
+
+/**
+ * What one step must do, given the types of what it looks at, as executeSteps decides it: the
+ * operation to send, nothing (done already: undefined; nothing to back up: SKIPPED), or why
+ * the commit must stop.
+ */
+function decide(step: RenameStep, stateDirectory: string, typeOf: (path: string) => string | undefined): BatchOperation | string | undefined | typeof SKIPPED {
+  switch (step.op) {
+    case "backup": {
+      if (typeOf(step.path) !== "file") return SKIPPED;
+      const backup = `${stateDirectory}/backup/${step.path}`;
+      return typeOf(backup) === undefined ? { op: "link", from: step.path, to: backup } : undefined;
+    }
+    case "move-dir":
+      if (typeOf(step.from) === "directory") {
+        if (typeOf(step.to) !== undefined) return `${step.to} already exists; refusing to move ${step.from} onto it`;
+        return { op: "move", from: step.from, to: step.to, replace: false };
+      }
+      return typeOf(step.to) === "directory" ? undefined : `neither ${step.from} nor ${step.to} exists`;
+    case "move-file":
+      if (typeOf(step.from) === "file") {
+        if (!step.replace && typeOf(step.to) !== undefined) return `${step.to} already exists; refusing to overwrite it`;
+        return { op: "move", from: step.from, to: step.to, replace: step.replace };
+      }
+      return typeOf(step.to) === "file" ? undefined : `neither ${step.from} nor ${step.to} exists`;
+    default:
+      throw new Error(`not a step that runs together: ${step.op}`);
+  }
+}
+
+/** Every operation at once where the transport can (Transport.applyAll), else a few at a time. */
+async function applyAll(transport: Transport, operations: readonly BatchOperation[]): Promise<void> {
+  if (operations.length === 0) return;
+  if (transport.applyAll !== undefined) return transport.applyAll(operations);
+  await mapLimit(operations, STEPS_IN_FLIGHT, (operation) =>
+    operation.op === "link" ? transport.linkOrCopy(operation.from, operation.to) : transport.rename(operation.from, operation.to, { replace: operation.replace }),
+  );
 }
 
 function logLine(step: RenameStep): string {

@@ -56,8 +56,11 @@ export interface PromoteResult {
   executor: "shell" | "transport";
   /** How long each phase took (ms), in the order they ran. */
   timings?: Partial<Record<PhaseName, number>>;
-  /** What the promotion waited on over the network (SFTP targets only). */
-  network?: NetworkStats;
+  /**
+   * What the promotion waited on over the network (SFTP targets only); `byPhase`: the round
+   * trips each phase that ran to its end added to the chain.
+   */
+  network?: NetworkStats & { byPhase?: Partial<Record<PhaseName, number>> };
   /** What ran the shell executor's rename list on the server: one perl process, or sh. */
   runner?: "perl" | "sh";
   /** How the shell executor's bundle was unpacked: streamed into `tar -x`, or uploaded whole and unzipped. */

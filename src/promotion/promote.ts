@@ -65,15 +65,26 @@ export type BeforePhaseDecision = boolean | void | "pause" | HookStop;
 export async function promote(input: PromoteInput): Promise<PromoteResult> {
   const timings: Partial<Record<PhaseName, number>> = {};
   const started = new Map<PhaseName, number>();
+  // Each phase's share of the round trips: how much deeper the chain of waits got during it.
+  const phaseTrips: Partial<Record<PhaseName, number>> = {};
+  const tripsAtStart = new Map<PhaseName, number>();
+  const tripsNow = (): number | undefined => input.target.networkStats?.().roundTrips;
   const emit = (event: PromotionEvent): void => {
-    if (event.type === "phase:start") started.set(event.phase, performance.now());
-    if (event.type === "phase:end") timings[event.phase] = Math.round(performance.now() - (started.get(event.phase) ?? 0));
+    if (event.type === "phase:start") {
+      started.set(event.phase, performance.now());
+      tripsAtStart.set(event.phase, tripsNow() ?? 0);
+    }
+    if (event.type === "phase:end") {
+      timings[event.phase] = Math.round(performance.now() - (started.get(event.phase) ?? 0));
+      const trips = tripsNow();
+      if (trips !== undefined) phaseTrips[event.phase] = trips - (tripsAtStart.get(event.phase) ?? 0);
+    }
     input.onEvent?.(event);
   };
   const result = await promoteTimed(input, emit);
   result.timings = timings;
   const network = input.target.networkStats?.();
-  if (network !== undefined) result.network = network;
+  if (network !== undefined) result.network = { ...network, byPhase: phaseTrips };
   return result;
 }
 

@@ -7,7 +7,8 @@ import { SIGNATURE_EXTENSION } from "../maven/repository-path.js";
 import { probeMany } from "../transport/read-many.js";
 import type { Transport } from "../transport/transport.js";
 import { mapLimit } from "../util/map-limit.js";
-import type { Plan } from "../plan/plan-types.js";
+import type { Plan, UploadPlan } from "../plan/plan-types.js";
+import type { DigestResult } from "../integrity/digests.js";
 
 export async function verifyPromotion(plan: Plan, target: Transport): Promise<string[]> {
   const problems: string[] = [];
@@ -44,14 +45,14 @@ export async function verifyPromotion(plan: Plan, target: Transport): Promise<st
   // Hashing on the server saves downloading the whole release again; a server without a
   // shell (or sha256sum) gets every file read back instead.
   const onServer = await target.sha256OnServer?.(files.map((upload) => upload.path));
-  // 64 files read back at once over SFTP (each with 1 MiB of reads in flight): round trips grow
-  // with a 64th of the files, and memory stays bounded.
-  const fileProblems = await mapLimit(files, 64, async (upload) => {
+  const notHashed = files.filter((upload) => onServer?.get(upload.path) === undefined || upload.sha256 === undefined);
+  const digests = await digestsOf(target, notHashed);
+  const fileProblems = files.map((upload) => {
     const remote = onServer?.get(upload.path);
     if (remote !== undefined && upload.sha256 !== undefined) {
       return remote === upload.sha256 ? undefined : `${upload.path}: content differs from the staged file`;
     }
-    const digest = await target.digest(upload.path, ["sha256"]);
+    const digest = digests.get(upload.path);
     if (digest === undefined) return `${upload.path}: missing after the commit`;
     if (digest.size !== upload.size) return `${upload.path}: ${digest.size} bytes on the target, ${upload.size} staged`;
     if (upload.sha256 !== undefined && digest.digests.sha256 !== upload.sha256) return `${upload.path}: content differs from the staged file`;
@@ -59,6 +60,19 @@ export async function verifyPromotion(plan: Plan, target: Transport): Promise<st
     return undefined;
   });
   return problems.concat(fileProblems.filter((problem): problem is string => problem !== undefined));
+}
+
+/**
+ * sha256 of each file as the target has it: over SFTP, every file's reads in one window
+ * (digestMany: round trips grow with the files over the server's handles, and a few MiB are
+ * held); elsewhere 64 files at once, each with its own window of reads.
+ */
+async function digestsOf(target: Transport, files: readonly UploadPlan[]): Promise<Map<string, DigestResult | undefined>> {
+  const digests =
+    target.digestMany !== undefined
+      ? await target.digestMany(files.map(({ path, size }) => ({ path, size })), ["sha256"])
+      : await mapLimit(files, 64, (upload) => target.digest(upload.path, ["sha256"]));
+  return new Map(files.map((upload, index) => [upload.path, digests[index]]));
 }
 
 function safeParse(text: string, algorithm: keyof typeof CHECKSUM_EXTENSIONS, path: string): string | undefined {

@@ -9,7 +9,7 @@ export const DEFAULT_KEEPALIVE_COUNT_MAX = 3;
 export const GUARDED_OPERATIONS = [
   "stat", "readFile", "list", "digest", "writeFile", "createExclusive", "appendFile", "download", "upload", "uploadStream", "uploadMany", "mkdirp",
   "rename", "applyInOrder", "linkOrCopy", "remove", "removeEmptyDirectory", "removeTree", "sync", "sha256OnServer", "exec", "execWithInput", "probeOnServer",
-  "freeSpace",
+  "freeSpace", "statMany", "probeInFlight", "digestMany", "applyAll",
 ] as const satisfies ReadonlyArray<keyof Transport>;
 export type GuardedOperation = (typeof GUARDED_OPERATIONS)[number];
 /** Fails to compile when the Transport interface gains an operation that is not guarded. */
@@ -22,6 +22,7 @@ export const OPERATION_VERBS: Record<GuardedOperation, string> = {
   appendFile: "writing", download: "downloading", upload: "uploading", uploadStream: "uploading", uploadMany: "uploading", mkdirp: "creating", rename: "renaming",
   applyInOrder: "renaming files", linkOrCopy: "copying", remove: "removing", removeEmptyDirectory: "removing", removeTree: "removing",
   sync: "syncing files", sha256OnServer: "hashing files on the server", exec: "running a command on the server", execWithInput: "streaming to a command on the server", probeOnServer: "reading files", freeSpace: "asking for free space",
+  statMany: "reading", probeInFlight: "reading files", digestMany: "reading files back", applyAll: "renaming files",
 };
 
 /** How a connection ended, in a few words: a stall found by keepalives, a reset, an EOF. */

@@ -1,10 +1,11 @@
 // Reads many small files and stats many paths of a repository at once, so that the number of
 // round trips a promotion waits on does not grow with the number of artifacts (issue 9).
 // Where the server has a shell, one remote command answers a whole batch (see SftpTransport's
-// probeOnServer); elsewhere, many requests are in flight at once. What it returns is what
-// stat() and readFile() would have returned, one path at a time.
+// probeOnServer); over SFTP without one, every request is in flight in one window
+// (probeInFlight, src/transport/sftp-read-many.ts); elsewhere, many requests are in flight at
+// once. What it returns is what stat() and readFile() would have returned, one path at a time.
 import { mapLimit } from "../util/map-limit.js";
-import type { ProbeRequest, ProbeResult, Transport } from "./transport.js";
+import type { FileStat, ProbeRequest, ProbeResult, Transport } from "./transport.js";
 
 export type { ProbeRequest, ProbeResult };
 
@@ -15,10 +16,11 @@ const READS_IN_FLIGHT = 64;
 export async function probeMany(transport: Transport, request: ProbeRequest): Promise<Map<string, ProbeResult>> {
   const onServer = await transport.probeOnServer?.(request);
   if (onServer !== undefined) return onServer;
+  if (transport.probeInFlight !== undefined) return transport.probeInFlight(request);
   const toRead = new Set(request.read);
   const all = [...new Set([...request.stat, ...request.read])];
   const results = new Map<string, ProbeResult>();
-  const stats = await mapLimit(all, STATS_IN_FLIGHT, (path) => transport.stat(path));
+  const stats = await statMany(transport, all);
   all.forEach((path, index) => results.set(path, { stat: stats[index] }));
   const files = all.filter((path) => toRead.has(path) && results.get(path)!.stat?.type === "file" && results.get(path)!.stat!.size <= request.maxBytes);
   await mapLimit(files, READS_IN_FLIGHT, async (path) => {
@@ -26,6 +28,12 @@ export async function probeMany(transport: Transport, request: ProbeRequest): Pr
     if (content !== undefined) results.get(path)!.content = content;
   });
   return results;
+}
+
+/** stat() of each path: with the transport's statMany where it has one, else many at once. */
+export async function statMany(transport: Transport, paths: readonly string[]): Promise<Array<FileStat | undefined>> {
+  if (transport.statMany !== undefined) return transport.statMany(paths);
+  return mapLimit(paths, STATS_IN_FLIGHT, (path) => transport.stat(path));
 }
 
 /**

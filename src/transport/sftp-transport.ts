@@ -9,15 +9,16 @@ import type { SFTPWrapper } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
 import { PromoteError } from "../errors.js";
 import { digestStream, type DigestAlgorithm, type DigestResult } from "../integrity/digests.js";
-import { mapLimit } from "../util/map-limit.js";
 import { GUARDED_OPERATIONS, lossReason, OPERATION_VERBS, type GuardedOperation } from "./connection-guard.js";
 import type { ShellResult } from "./remote-shell.js";
 import { SshCommands } from "./ssh-commands.js";
 import { countSftpRequests, RoundTripCounter, type NetworkStats } from "./round-trips.js";
 import { probeOnServer, sha256OnServer } from "./server-commands.js";
 import { uploadMany } from "./sftp-upload-many.js";
+import { applyAll, isNoSuchFile, statMany, syncMany, type InFlightHost } from "./sftp-many.js";
+import { digestMany, probeInFlight } from "./sftp-read-many.js";
 import { isoNow } from "../util/iso-now.js";
-import type { DirEntry, ExecResult, FileStat, OrderedOperation, ProbeRequest, ProbeResult, Transport, UploadFile } from "./transport.js";
+import type { BatchOperation, DigestRequest, DirEntry, ExecResult, FileStat, OrderedOperation, ProbeRequest, ProbeResult, Transport, UploadFile } from "./transport.js";
 import type { TargetPermissions } from "./permissions.js";
 import { describeFreeSpace, looksFull, noSpaceError, type FreeSpace } from "./no-space.js";
 
@@ -37,7 +38,6 @@ export interface SftpSession {
   permissions?: TargetPermissions;
 }
 
-const NO_SUCH_FILE = 2;
 /** Modes are set explicitly: a server's umask for SFTP sessions (e.g. a chrooted internal-sftp) may be 0. */
 const FILE_MODE = 0o644;
 const PERMISSION_DENIED = 3;
@@ -391,8 +391,7 @@ export class SftpTransport implements Transport {
         ...(this.permissions?.directory === undefined ? {} : { directoryMode: this.permissions.directory }),
         knownDirectories: this.knownDirectories,
         uploadLarge: (localPath, path, progress) => this.upload(localPath, path, progress),
-        // As orFail: reading takes no space, so its failure is never a full disk.
-        failure: async (error, path, verb) => (verb === "read" ? this.translate(error, path, verb) : this.explainFailure(this.translate(error, path, verb))),
+        failure: (error, path, verb) => this.failure(error, path, verb),
       },
       files,
       onProgress,
@@ -493,21 +492,55 @@ export class SftpTransport implements Transport {
   async sync(paths: readonly string[]): Promise<boolean> {
     if (this.syncMethod() === null) return false;
     const sftp = this.sftp();
-    // Many requests in flight at once: the server carries them out in order, each one fsync(2).
-    await mapLimit([...new Set(paths)], SYNCS_IN_FLIGHT, (path) =>
-      this.orMissing(path, "sync", async () => {
-        const remote = this.remotePath(path);
-        // OpenSSH's sftp-server opens a directory read-only like a file; fsync of it makes its
-        // entries (the renames) durable.
-        const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(remote, "r", (error, opened) => (error ? reject(error) : resolve(opened))));
+    // A window of open → fsync + close chains (sftp-many.ts): the server carries them out in
+    // order, each one fsync(2); a path whose open was refused is tried again on its own.
+    await syncMany(this.inFlightHost(), [...new Set(paths)], async (path) => {
+      await this.orMissing(path, "sync", async () => {
+        const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(this.remotePath(path), "r", (error, opened) => (error ? reject(error) : resolve(opened))));
         try {
           await new Promise<void>((resolve, reject) => sftp.ext_openssh_fsync(handle, (error?: Error | null) => (error ? reject(error) : resolve())));
         } finally {
           await new Promise<void>((resolve) => sftp.close(handle, () => resolve()));
         }
-      }),
-    );
+      });
+    });
     return true;
+  }
+
+  async statMany(paths: readonly string[]): Promise<Array<FileStat | undefined>> {
+    return statMany(this.inFlightHost(), paths);
+  }
+
+  async probeInFlight(request: ProbeRequest): Promise<Map<string, ProbeResult>> {
+    return probeInFlight(this.inFlightHost(), request);
+  }
+
+  async digestMany(files: readonly DigestRequest[], algorithms: readonly DigestAlgorithm[]): Promise<Array<DigestResult | undefined>> {
+    return digestMany(this.inFlightHost(), files, algorithms, (path) => this.digest(path, algorithms));
+  }
+
+  async applyAll(operations: readonly BatchOperation[]): Promise<void> {
+    await applyAll(this.inFlightHost(), operations);
+  }
+
+  /** A request's error as one line; as orFail: reading takes no space, so its failure is never a full disk. */
+  private async failure(error: unknown, path: string, verb: string): Promise<unknown> {
+    return verb === "read" ? this.translate(error, path, verb) : this.explainFailure(this.translate(error, path, verb));
+  }
+
+  /** What the pipelined requests of sftp-many.ts and sftp-read-many.ts need of this session. */
+  private inFlightHost(): InFlightHost {
+    return {
+      sftp: this.sftp(),
+      remotePath: (path) => this.remotePath(path),
+      appliesInOrder: this.serverAppliesInOrder(),
+      knownDirectories: this.knownDirectories,
+      ...(this.permissions?.directory === undefined ? {} : { directoryMode: this.permissions.directory }),
+      translate: (error, path, verb) => this.translate(error, path, verb),
+      failure: (error, path, verb) => this.failure(error, path, verb),
+      forgetDirectories: (remote) => this.forgetDirectories(remote),
+      copy: async (from, to) => void (await this.client.rcopy(from, to)),
+    };
   }
 
   syncMethod(): string | null {
@@ -675,9 +708,6 @@ export class SftpTransport implements Transport {
   }
 }
 
-/** sync's fsyncs in flight: each holds a handle on the server (well under its 1,024 files). */
-const SYNCS_IN_FLIGHT = 128;
-
 /** digest's reads: this many bytes each, this many in flight. */
 const READ_PIECE = 128 * 1024;
 const READ_WINDOW = 8;
@@ -694,8 +724,3 @@ function isGenericFailure(error: unknown): boolean {
   return code === 4 || /\bFailure\b/.test(message) || (code === "ERR_BAD_PATH" && /permission denied/.test(message));
 }
 
-function isNoSuchFile(error: unknown): boolean {
-  const code = (error as { code?: number | string }).code;
-  const message = error instanceof Error ? error.message : "";
-  return code === NO_SUCH_FILE || code === "ENOENT" || /No such file/i.test(message);
-}

@@ -37,6 +37,18 @@ export interface UploadFile {
 /** A step of a burst the server applies in the order sent (Transport.applyInOrder). */
 export type OrderedOperation = { op: "rename"; from: string; to: string } | { op: "remove"; path: string };
 
+/**
+ * An operation of Transport.applyAll: a move (with replace, an existing `to` is replaced in one
+ * rename; without, it is an error) or a hard link (a copy where the server cannot link).
+ */
+export type BatchOperation = { op: "move"; from: string; to: string; replace: boolean } | { op: "link"; from: string; to: string };
+
+/** A file for Transport.digestMany: its path and the size it should have. */
+export interface DigestRequest {
+  path: string;
+  size: number;
+}
+
 export interface Transport {
   /** The location as the user wrote it, for messages (never holds secrets). */
   readonly location: string;
@@ -116,6 +128,23 @@ export interface Transport {
   applyNow?(operations: readonly OrderedOperation[]): Array<{ error?: Error; at: string }>;
   /** Stats and reads many paths with one command per batch (servers with a shell; src/transport/read-many.ts). */
   probeOnServer?(request: ProbeRequest): Promise<Map<string, ProbeResult> | undefined>;
+  /*
+   * Many paths at once, their requests in flight together, so that a network transport's round
+   * trips do not grow with their number (issue 18, part 3). Optional: without them, the callers
+   * send one request per path, a few at a time (src/transport/read-many.ts).
+   */
+  /** stat() of each path; the first error other than "not found" is thrown once all are answered. */
+  statMany?(paths: readonly string[]): Promise<Array<FileStat | undefined>>;
+  /** What probeOnServer returns, without a shell; a file whose bytes did not come whole is left without them. */
+  probeInFlight?(request: ProbeRequest): Promise<Map<string, ProbeResult>>;
+  /** digest() of each file (undefined where there is none), read for the size it should have. */
+  digestMany?(files: readonly DigestRequest[], algorithms: readonly DigestAlgorithm[]): Promise<Array<DigestResult | undefined>>;
+  /**
+   * Every operation at once, in no particular order (none may depend on another), the
+   * directories they go into made first; the first failure, in the order given, is thrown once
+   * all are answered.
+   */
+  applyAll?(operations: readonly BatchOperation[]): Promise<void>;
   /** Requests and round trips so far (network transports only; src/transport/round-trips.ts). */
   networkStats?(): NetworkStats;
   /** Runs a shell command in the repository root (SSH transports with a shell only). */

@@ -44,6 +44,10 @@ const CALLS: Record<(typeof GUARDED_OPERATIONS)[number], (transport: Transport, 
   execWithInput: (t) => t.execWithInput!("cat >/dev/null\n: the script goes on", Readable.from([Buffer.alloc(1024 * 1024, 7)])),
   probeOnServer: (t) => t.probeOnServer!({ stat: ["a/file"], read: ["a/file"], maxBytes: 1024 }),
   freeSpace: (t) => t.freeSpace!(),
+  statMany: (t) => t.statMany!(["a/file", "a"]),
+  probeInFlight: (t) => t.probeInFlight!({ stat: ["a"], read: ["a/file"], maxBytes: 1024 }),
+  digestMany: (t) => t.digestMany!([{ path: "a/file", size: 5 }], ["sha256"]),
+  applyAll: (t) => t.applyAll!([{ op: "link", from: "a/file", to: "c/linked" }, { op: "move", from: "a/file", to: "a/moved", replace: false }]),
 };
 
 describe("integration: every SFTP operation settles when the connection is lost", function () {

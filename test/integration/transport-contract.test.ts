@@ -137,6 +137,9 @@ describe("transport contract", function () {
           }
         }
         assert.equal(found.get("g/a/big.xml")?.content, undefined, "a file over maxBytes is stat'ed, not read");
+        const larger = await probeMany(transport, { stat: [], read: ["g/a/big.xml", "g/a/maven-metadata.xml"], maxBytes: 64 * 1024 });
+        assert.equal(larger.get("g/a/big.xml")?.content?.toString(), "x".repeat(5000), "a file longer than one first read comes whole");
+        assert.equal(larger.get("g/a/maven-metadata.xml")?.content?.toString(), "<metadata/>");
         if (before !== undefined && after !== undefined) {
           const roundTrips = after.roundTrips - before.roundTrips;
           assert.ok(roundTrips <= 12, `${roundTrips} round trips for 1,215 paths`);
@@ -291,6 +294,88 @@ describe("transport contract", function () {
         assert.equal(sent, 20 * 70_000 + 20 * 2);
         for (const file of files) assert.equal((await transport.stat(file.path))?.size, file.size, file.path);
         assert.equal((await transport.readFile("many/d1/f1.txt"))?.toString(), "hi");
+      });
+
+      it("statMany and digestMany answer as stat() and digest() one at a time would, in a few round trips", async function () {
+        if (transport.statMany === undefined || transport.digestMany === undefined) this.skip();
+        mkdirSync(join(disk, "v/1.0"), { recursive: true });
+        const sizes = [0, 1, 4095, 4096, 4097, 64 * 1024, 64 * 1024 + 1, 3 * 1024 * 1024 + 7];
+        sizes.forEach((size, index) => writeFileSync(join(disk, `v/1.0/f${index}.bin`), randomBytes(size)));
+        symlinkSync("f1.bin", join(disk, "v/1.0/link.bin"));
+        // Many small files, so that pipelining shows: 1,200 of them in a window or two.
+        const many = Array.from({ length: 1200 }, (_, index) => `v/1.0/s${index}.sha1`);
+        for (const path of many) writeFileSync(join(disk, path), createHash("sha1").update(path).digest("hex"));
+        const paths = [...sizes.map((_, index) => `v/1.0/f${index}.bin`), "v/1.0/link.bin", "v/1.0", "v/nope", "nope/x"];
+        const stats = await transport.statMany!(paths);
+        for (const [index, path] of paths.entries()) {
+          const one = await transport.stat(path);
+          assert.deepEqual({ type: stats[index]?.type, size: stats[index]?.type === "file" ? stats[index]?.size : undefined }, { type: one?.type, size: one?.type === "file" ? one.size : undefined }, `stat of ${path}`);
+        }
+        // The size each should have; f2 is asked for with the wrong one (it is digested whole all the same).
+        const wanted = [...sizes.map((size, index) => ({ path: `v/1.0/f${index}.bin`, size: index === 2 ? 10 : size })), { path: "v/1.0/link.bin", size: 1 }, { path: "v/1.0", size: 0 }, { path: "v/nope", size: 3 }];
+        const digests = await transport.digestMany!(wanted, ["sha256", "md5"]);
+        for (const [index, { path }] of wanted.entries()) assert.deepEqual(digests[index], await transport.digest(path, ["sha256", "md5"]), `digest of ${path}`);
+        const before = transport.networkStats?.();
+        const small = await transport.digestMany!(many.map((path) => ({ path, size: 40 })), ["sha1"]);
+        const after = transport.networkStats?.();
+        for (const [index, path] of many.entries()) assert.equal(small[index]?.digests.sha1, createHash("sha1").update(readFileSync(join(disk, path))).digest("hex"), path);
+        if (before !== undefined && after !== undefined) assert.ok(after.roundTrips - before.roundTrips <= 4, `${after.roundTrips - before.roundTrips} round trips for 1,200 files`);
+        await assert.rejects(transport.statMany!(["v", "../../etc/passwd"]), /leaves the repository root/);
+      });
+
+      it("applyAll moves and links many at once, as rename() and linkOrCopy() would; a move onto an existing name is refused", async function () {
+        if (transport.applyAll === undefined) this.skip();
+        const count = 300;
+        for (let index = 0; index < count; index++) {
+          mkdirSync(join(disk, `g/a${index}/1.0.rip`), { recursive: true });
+          writeFileSync(join(disk, `g/a${index}/1.0.rip/a.jar`), `jar ${index}`);
+          writeFileSync(join(disk, `g/a${index}/maven-metadata.xml`), `old ${index}`);
+          writeFileSync(join(disk, `g/a${index}/maven-metadata.xml.rip`), `new ${index}`);
+        }
+        const before = transport.networkStats?.();
+        await transport.applyAll!([
+          ...Array.from({ length: count }, (_, index) => ({ op: "link" as const, from: `g/a${index}/maven-metadata.xml`, to: `state/backup/g/a${index}/maven-metadata.xml` })),
+          ...Array.from({ length: count }, (_, index) => ({ op: "move" as const, from: `g/a${index}/1.0.rip`, to: `g/a${index}/1.0`, replace: false })),
+        ]);
+        await transport.applyAll!(Array.from({ length: count }, (_, index) => ({ op: "move" as const, from: `g/a${index}/maven-metadata.xml.rip`, to: `g/a${index}/maven-metadata.xml`, replace: true })));
+        const after = transport.networkStats?.();
+        for (let index = 0; index < count; index++) {
+          assert.equal(readFileSync(join(disk, `g/a${index}/1.0/a.jar`), "utf8"), `jar ${index}`);
+          assert.equal(readFileSync(join(disk, `g/a${index}/maven-metadata.xml`), "utf8"), `new ${index}`);
+          assert.equal(readFileSync(join(disk, `state/backup/g/a${index}/maven-metadata.xml`), "utf8"), `old ${index}`, "the backup keeps the replaced bytes");
+        }
+        if (before !== undefined && after !== undefined) assert.ok(after.roundTrips - before.roundTrips <= 8, `${after.roundTrips - before.roundTrips} round trips for 900 operations and 600 directories`);
+        // Without replace, an existing name is never overwritten, a directory least of all; the
+        // others still go, and the refusal names the one refused.
+        mkdirSync(join(disk, "h/2.0.rip"), { recursive: true });
+        mkdirSync(join(disk, "h/2.0"));
+        writeFileSync(join(disk, "h/x.rip"), "x");
+        writeFileSync(join(disk, "h/y.rip"), "new y");
+        writeFileSync(join(disk, "h/y"), "old y");
+        await assert.rejects(
+          transport.applyAll!([
+            { op: "move", from: "h/x.rip", to: "h/x", replace: false },
+            { op: "move", from: "h/2.0.rip", to: "h/2.0", replace: false },
+            { op: "move", from: "h/y.rip", to: "h/y", replace: false },
+          ]),
+          (error: Error & { code?: string; path?: string }) => error.code === "ERR_IO" && error.path === "h/2.0",
+        );
+        assert.equal(readFileSync(join(disk, "h/x"), "utf8"), "x");
+        assert.equal(readFileSync(join(disk, "h/y"), "utf8"), "old y");
+        assert.ok(existsSync(join(disk, "h/2.0.rip")));
+      });
+
+      it("syncs many files and directories in a few round trips, skipping what is not there", async function () {
+        const many = Array.from({ length: 600 }, (_, index) => `y/d${index % 7}/f${index}`);
+        for (const path of many) {
+          mkdirSync(join(disk, path, ".."), { recursive: true });
+          writeFileSync(join(disk, path), path);
+        }
+        const before = transport.networkStats?.();
+        const synced = await transport.sync([...many, "y", ...Array.from({ length: 7 }, (_, index) => `y/d${index}`), "y/missing", "nope/missing"]);
+        const after = transport.networkStats?.();
+        if (!synced) this.skip(); // no fsync@openssh.com: nothing promised, nothing to count
+        if (before !== undefined && after !== undefined) assert.ok(after.roundTrips - before.roundTrips <= 4, `${after.roundTrips - before.roundTrips} round trips for 610 paths`);
       });
 
       it("creates a file exclusively, once", async () => {
