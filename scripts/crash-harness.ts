@@ -92,6 +92,8 @@ function serverWorkAt(executor: Executor, point: KillPoint): string | undefined 
 
 export interface CrashOptions {
   kills: number;
+  /** Starts no kill after this many minutes (a long run that must end in time): the stats say how many landed. */
+  minutes?: number;
   seed: number;
   executors?: readonly Executor[];
   /** Artifacts in the stage beyond org.example:hello (default 5). */
@@ -191,7 +193,8 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashStats> {
 
     // How often each method was used at each point of each executor: the next one is the least used.
     const methodCounts = new Map<string, number>();
-    for (let iteration = 0; stats.totalKills < options.kills && iteration < options.kills * 3; iteration++) {
+    const deadline = options.minutes === undefined ? Infinity : started + options.minutes * 60_000;
+    for (let iteration = 0; stats.totalKills < options.kills && iteration < options.kills * 3 && Date.now() < deadline; iteration++) {
       // Turn by turn by kills landed, not by tries: a kill that did not land is tried again with
       // the same executor, so that 45 kills over 5 executors are exactly 9 for each.
       const executor = executors[stats.totalKills % executors.length]!;
