@@ -32,7 +32,7 @@ import { writeExistingRepository, writeRelease, type Release } from "./bench-rel
 const { values: options } = parseArgs({
   options: {
     artifacts: { type: "string", default: "300" },
-    /** The files' sizes, times this (0.5: 150 artifacts make the 33 MiB small release of issue 18). */
+    /** The files' sizes, times this, on loopback and over --wan (0.5: 150 artifacts make the 33 MiB small release of issue 18; 0.25: 60 artifacts make its 6.6 MiB one). */
     scale: { type: "string", default: "1" },
     runs: { type: "string", default: "3" },
     wan: { type: "boolean", default: false },
@@ -328,7 +328,7 @@ try {
   if (options.wan) {
     const proxy = await startProxy(server.port);
     try {
-      const wanRelease = writeRelease(join(root, "wan-release"), Number(options["wan-artifacts"]));
+      const wanRelease = writeRelease(join(root, "wan-release"), Number(options["wan-artifacts"]), Number(options.scale));
       const link: Link = { name: "wan", port: proxy.port, knownHosts: knownHostsFor(server, proxy.port) };
       out(`wide-area link (RTT ${options["rtt-ms"]} ms, ${options.mbit} Mbit/s, scripts/wan-proxy.ts): ${wanRelease.artifacts} artifacts, ${wanRelease.files} files, ${(wanRelease.bytes / 1048576).toFixed(0)} MiB, ${options["wan-runs"]} run(s)\n`);
       const wanRows = await measure(new Methods(server, wanRelease), link, pick(NETWORK_METHODS), Number(options["wan-runs"]));
