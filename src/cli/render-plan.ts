@@ -1,6 +1,7 @@
 // The plan as people read it (the report) and as machines read it (--json).
 import { problemTag, type Problem } from "../errors.js";
 import type { MetadataPlan, Plan } from "../plan/plan-types.js";
+import { ProjectedList } from "../util/pretty-json.js";
 import { beforeAfter, formatBytes, plural } from "./format.js";
 
 /** The --json form: the plan without file contents and local paths. */
@@ -16,7 +17,7 @@ export function planToJson(plan: Plan): object {
     warnings: plan.warnings,
     metadata: plan.metadata.map(({ content: _content, signatureContent: _signature, ...rest }) => rest),
     versions: plan.versions,
-    uploads: plan.uploads.map(({ content: _content, localPath: _localPath, ...rest }) => rest),
+    uploads: new ProjectedList(plan.uploads, ({ content: _content, localPath: _localPath, ...rest }) => rest),
     removals: plan.removals,
     skipped: plan.skipped,
     signatures: plan.signatures,

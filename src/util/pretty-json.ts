@@ -9,7 +9,33 @@ export function* prettyJson(value: unknown, indent = ""): Generator<string> {
   yield "\n";
 }
 
+/**
+ * A list written as its items' projections, each made only as it is written: a plan's 45,000
+ * uploads, less their local paths, need no second copy of 45,000 objects. JSON.stringify sees
+ * the projected array.
+ */
+export class ProjectedList<T> {
+  constructor(
+    readonly items: readonly T[],
+    readonly project: (item: T) => unknown,
+  ) {}
+
+  toJSON(): unknown[] {
+    return this.items.map((item) => this.project(item));
+  }
+}
+
 function* jsonValue(value: unknown, indent: string): Generator<string> {
+  if (value instanceof ProjectedList) {
+    if (value.items.length === 0) return yield "[]";
+    const inner = indent + "  ";
+    for (const [index, item] of value.items.entries()) {
+      yield index === 0 ? `[\n${inner}` : `,\n${inner}`;
+      const projected = value.project(item);
+      yield* jsonValue(projected === undefined || typeof projected === "function" || typeof projected === "symbol" ? null : projected, inner);
+    }
+    return yield `\n${indent}]`;
+  }
   if (value === null || typeof value !== "object" || typeof (value as { toJSON?: unknown }).toJSON === "function") {
     yield JSON.stringify(value) ?? "null";
     return;
@@ -39,6 +65,7 @@ function* jsonValue(value: unknown, indent: string): Generator<string> {
 
 /** A list of more than LONG entries, here or one or two levels down (a plan's uploads, a barrier's paths). */
 function holdsLongList(value: object, depth = 0): boolean {
+  if (value instanceof ProjectedList) return true;
   if (Array.isArray(value)) return value.length > LONG || (depth < 2 && value.some((item) => item !== null && typeof item === "object" && holdsLongList(item, depth + 1)));
   return depth < 2 && Object.values(value).some((item) => item !== null && typeof item === "object" && holdsLongList(item, depth + 1));
 }

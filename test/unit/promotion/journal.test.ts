@@ -2,7 +2,7 @@
 // journal was 25 MB): the pieces must make exactly what JSON.stringify(journal, null, 2) makes,
 // which the crash tests read line by line (`  "state": ...`).
 import assert from "node:assert/strict";
-import { prettyJson } from "../../../src/util/pretty-json.js";
+import { ProjectedList, prettyJson } from "../../../src/util/pretty-json.js";
 import { promote } from "../../../src/promotion/promote.js";
 import { LocalTransport } from "../../../src/transport/local-transport.js";
 import { readFileSync } from "node:fs";
@@ -29,6 +29,26 @@ describe("journal", () => {
       Array.from({ length: 65 }, () => []),
     ];
     for (const value of values) assert.equal([...prettyJson(value)].join(""), JSON.stringify(value, null, 2) + "\n");
+  });
+
+  it("a ProjectedList is written as JSON.stringify writes its projected array, at any depth and length", () => {
+    const items = Array.from({ length: 100 }, (_, i) => ({ i, secret: `local/${i}`, keep: [i, "x\ny"] }));
+    const project = ({ secret: _secret, ...rest }: (typeof items)[number]) => rest;
+    const projected = items.map(project);
+    const values: Array<[unknown, unknown]> = [
+      [new ProjectedList(items, project), projected],
+      [new ProjectedList([], project), []],
+      [new ProjectedList(items.slice(0, 2), project), projected.slice(0, 2)],
+      [{ a: 1, uploads: new ProjectedList(items, project), b: [] }, { a: 1, uploads: projected, b: [] }],
+      [{ deep: { deeper: { deepest: new ProjectedList(items, project) } } }, { deep: { deeper: { deepest: projected } } }],
+      [new ProjectedList([1, 2, 3], () => undefined), [null, null, null]],
+    ];
+    for (const [lazy, plain] of values) {
+      const expected = JSON.stringify(plain, null, 2) + "\n";
+      assert.equal([...prettyJson(lazy)].join(""), expected);
+      assert.equal(JSON.stringify(lazy, null, 2) + "\n", expected, "JSON.stringify sees the projection too");
+      assert.doesNotMatch(expected, /local\//);
+    }
   });
 
   it("a promotion's journal.json is the journal as JSON.stringify writes it", async () => {
