@@ -13,7 +13,7 @@ import { METADATA_FILE, SIGNATURE_EXTENSION, dirname, groupIdOf, joinPath, unsaf
 import { element } from "../maven/xml-tree.js";
 import type { Transport } from "../transport/transport.js";
 import type { MetadataPlan, Warning } from "./plan-types.js";
-import type { StagedLayout } from "./staging-layout.js";
+import type { StagedLayout, StagedVersion } from "./staging-layout.js";
 
 export interface MetadataPlanningInput {
   layout: StagedLayout;
@@ -36,9 +36,17 @@ export interface MetadataPlanningResult {
 
 export async function planMetadata(input: MetadataPlanningInput): Promise<MetadataPlanningResult> {
   const result: MetadataPlanningResult = { metadata: [], problems: [], warnings: [], removals: [] };
+  // Indexed once: a filter over every version per metadata file made planning quadratic
+  // (12 s of 39 at 10,000 artifacts).
+  const versionsByArtifact = new Map<string, StagedVersion[]>();
+  for (const version of input.layout.versions.values()) {
+    const versions = versionsByArtifact.get(version.artifactPath);
+    if (versions === undefined) versionsByArtifact.set(version.artifactPath, [version]);
+    else versions.push(version);
+  }
   for (const path of metadataPathsOf(input.layout)) {
     try {
-      const plan = await planOneMetadataFile(path, input, result);
+      const plan = await planOneMetadataFile(path, versionsByArtifact.get(dirname(path)) ?? [], input, result);
       if (plan !== undefined) result.metadata.push(plan);
     } catch (error) {
       if (!isPromoteError(error)) throw error;
@@ -57,11 +65,11 @@ export function metadataPathsOf(layout: StagedLayout): string[] {
 
 async function planOneMetadataFile(
   path: string,
+  stagedVersions: readonly StagedVersion[],
   input: MetadataPlanningInput,
   result: MetadataPlanningResult,
 ): Promise<MetadataPlan | undefined> {
   const stagedFile = input.layout.metadata.get(path);
-  const stagedVersions = [...input.layout.versions.values()].filter((version) => version.artifactPath === dirname(path));
   let staged: MetadataDocument;
   if (stagedFile !== undefined) {
     staged = parseMetadata(await readFile(stagedFile.absolutePath), path, input.maxMetadataBytes);

@@ -307,7 +307,11 @@ export async function uploadItems(context: PhaseContext, items: readonly StagedI
   // flight: over a network each request waits a round trip, so one at a time costs one per file.
   const directories = [...new Set(items.map((item) => dirname(item.ripPath)))];
   const byDepth = new Map<number, string[]>();
-  for (const directory of directories) byDepth.set(depthOf(directory), [...(byDepth.get(depthOf(directory)) ?? []), directory]);
+  for (const directory of directories) {
+    const level = byDepth.get(depthOf(directory));
+    if (level === undefined) byDepth.set(depthOf(directory), [directory]);
+    else level.push(directory);
+  }
   for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) await mapLimit(byDepth.get(depth)!, UPLOADS_IN_FLIGHT, (directory) => context.target.mkdirp(directory));
   await mapLimit(items, UPLOADS_IN_FLIGHT, async (item) => {
     const upload = uploads.get(item.path)!;
