@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PromoteError, type Problem } from "./errors.js";
+import { isPromoteError, PromoteError, type Problem } from "./errors.js";
 import type { DigestAlgorithm } from "./integrity/digests.js";
 import type { Signer, TrustedKeys } from "./integrity/pgp.js";
 import type { MetadataMode } from "./maven/metadata-merge.js";
@@ -17,6 +17,7 @@ import { readTargetStatus, type TargetStatus } from "./promotion/history.js";
 import type { LockInfo } from "./promotion/lock.js";
 import { forceUnlock, resume as resumePromotion, rollback as rollbackPromotion, type RollbackResult } from "./promotion/recovery.js";
 import { HttpSource } from "./transport/http-source.js";
+import { expectationsFromPlan, waitUntilPublic, type PublicCheckReport, type PublicExpectation } from "./promotion/public-check.js";
 import { httpCredentials } from "./connect/http-credentials.js";
 import { inspectStage } from "./plan/inspect-stage.js";
 import type { Policy } from "./policy/policy.js";
@@ -25,7 +26,11 @@ import { parseLocation } from "./connect/location.js";
 import { isConnectionLost } from "./promotion/reconnect.js";
 import { backoff, DEFAULT_RETRIES, openTransport, type OpenedTransport, type SshSettings } from "./connect/open-transport.js";
 
-export type PromoteEvent = PromotionEvent | { type: "fetch:done"; files: number };
+export type PromoteEvent =
+  | PromotionEvent
+  | { type: "fetch:done"; files: number }
+  /** --public-wait: some files are not yet served as written; the next read is in nextPollMs. */
+  | { type: "public:poll"; attempt: number; problems: number; nextPollMs: number };
 
 export interface PlanOptions {
   /** The staging repository: a path, file:// URL or sftp://user@host[:port]/path. */
@@ -59,6 +64,10 @@ export interface PromoteOptions extends PlanOptions {
   beforePhase?: PromoteInput["beforePhase"];
   afterPhase?: PromoteInput["afterPhase"];
   onFailure?: PromoteInput["onFailure"];
+  /** After the commit, read the release back through this URL, as users download it. */
+  publicUrl?: string;
+  /** With publicUrl: read again (honouring max-age) until it is served as written, for at most this long (ms). */
+  publicWaitMs?: number;
 }
 
 /** Computes what promoting `from` into `to` would do. Reads both repositories; writes nothing. */
@@ -76,8 +85,10 @@ export async function plan(options: PlanOptions): Promise<Plan> {
 
 /** Promotes `from` into `to`: plan, stage, upload, commit, verify, finish. */
 export async function promote(options: PromoteOptions): Promise<PromoteResult> {
-  return withRepositories(options, async (stagingDirectory, target, replaceTarget) =>
-    runPromotion({
+  if (options.publicUrl !== undefined) publicBaseUrl(options.publicUrl); // a bad URL is refused before anything is written
+  let expected: PublicExpectation[] | undefined;
+  const result = await withRepositories(options, async (stagingDirectory, target, replaceTarget) => {
+    const promoted = await runPromotion({
       ...planInput(options, stagingDirectory, target),
       remoteRoot: target.root,
       // A connection lost mid-way is opened again after the same backoff as a refused one.
@@ -95,8 +106,32 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       ...(options.afterPhase === undefined ? {} : { afterPhase: options.afterPhase }),
       ...(options.onFailure === undefined ? {} : { onFailure: options.onFailure }),
       ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
-    }),
-  );
+    });
+    // Taken while the stage is here (a fetched stage is gone once this returns).
+    if (options.publicUrl !== undefined && promoted.state === "committed" && options.dryRun !== true) expected = await expectationsFromPlan(promoted.plan);
+    return promoted;
+  });
+  if (options.publicUrl !== undefined && expected !== undefined) {
+    result.public = await checkPublicUrl({ url: options.publicUrl, expected, waitMs: options.publicWaitMs ?? 0, ...(options.ssh === undefined ? {} : { ssh: options.ssh }), ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }) });
+  }
+  return result;
+}
+
+/** Reads `expected` through the public URL as users would, polling for up to waitMs until it is served as written. */
+export async function checkPublicUrl(options: { url: string; expected: readonly PublicExpectation[]; waitMs: number; ssh?: SshSettings; onEvent?: (event: PromoteEvent) => void }): Promise<PublicCheckReport> {
+  const source = publicSource(options.url, options.ssh);
+  try {
+    return await waitUntilPublic(options.url, options.expected, (path) => source.readAsUser(path), {
+      waitMs: options.waitMs,
+      onPoll: (poll) => options.onEvent?.({ type: "public:poll", ...poll }),
+    });
+  } catch (error) {
+    // The promotion is live whatever the public URL answers: its report still comes out.
+    if (!isPromoteError(error)) throw error;
+    return { url: options.url, ok: false, checked: options.expected.length, attempts: 1, waitedMs: 0, problems: [], error: error.message };
+  } finally {
+    await source.close();
+  }
 }
 
 export interface RecoveryOptions {
@@ -204,20 +239,38 @@ export interface VerifyOptions {
   paths?: readonly string[];
   trustedKeys?: TrustedKeys;
   ssh?: SshSettings;
+  /** Also read every metadata file and its checksums through this URL, as users download them. */
+  publicUrl?: string;
+  /** With publicUrl: read again until they are served as the target holds them, for at most this long (ms). */
+  publicWaitMs?: number;
+  onEvent?: (event: PromoteEvent) => void;
 }
 
 /** Checks a target repository's metadata, checksums, signatures and listed versions. */
-export async function verify(options: VerifyOptions): Promise<VerifyRepositoryResult> {
+export async function verify(options: VerifyOptions): Promise<VerifyRepositoryResult & { public?: PublicCheckReport }> {
+  if (options.publicUrl !== undefined) publicBaseUrl(options.publicUrl);
+  const publicExpectations: PublicExpectation[] | undefined = options.publicUrl === undefined ? undefined : [];
   const { transport } = await openTransport(options.to, "--to", options.ssh);
+  let result: VerifyRepositoryResult;
   try {
-    return await verifyRepository({
+    result = await verifyRepository({
       target: transport,
       ...(options.paths === undefined ? {} : { paths: options.paths }),
       ...(options.trustedKeys === undefined ? {} : { trustedKeys: options.trustedKeys }),
+      ...(publicExpectations === undefined ? {} : { publicExpectations }),
     });
   } finally {
     await transport.close();
   }
+  if (options.publicUrl === undefined || publicExpectations === undefined) return result;
+  const checked = await checkPublicUrl({
+    url: options.publicUrl,
+    expected: publicExpectations,
+    waitMs: options.publicWaitMs ?? 0,
+    ...(options.ssh === undefined ? {} : { ssh: options.ssh }),
+    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+  });
+  return { ...result, public: checked };
 }
 
 function planInput(options: PlanOptions, stagingDirectory: string, target: OpenedTransport): PlanInput {
@@ -234,6 +287,27 @@ function planInput(options: PlanOptions, stagingDirectory: string, target: Opene
     ...(options.policy === undefined ? {} : { policy: options.policy }),
     ...(options.now === undefined ? {} : { now: options.now }),
   };
+}
+
+/** A public URL, read as an anonymous user reads it (--ca-file still applies). */
+function publicSource(url: string, ssh: SshSettings | undefined): HttpSource {
+  return new HttpSource(publicBaseUrl(url), {
+    ...(ssh?.caFile === undefined ? {} : { caFile: ssh.caFile }),
+    attempts: (ssh?.retries ?? DEFAULT_RETRIES) + 1,
+    ...(ssh?.retryBackoffMs === undefined ? {} : { backoffMs: ssh.retryBackoffMs }),
+  });
+}
+
+/** --public-url as the base URL files are read below (with a trailing slash); ERR_CONFIG when it is no http(s) URL. */
+function publicBaseUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new PromoteError("ERR_CONFIG", `--public-url ${url}: not a URL`, { path: "--public-url" });
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new PromoteError("ERR_CONFIG", `--public-url ${url}: only http:// and https:// URLs`, { path: "--public-url" });
+  return parsed.href.endsWith("/") ? parsed.href : `${parsed.href}/`;
 }
 
 /** An HTTP(S) stage, with a settings.xml server's credentials (--from-server-id) or ~/.netrc's, and --ca-file. */

@@ -1,7 +1,9 @@
 // `maven-promote promote`: make the staged release live in the target, nearly atomically.
 import { Option, type Command } from "commander";
 import { promote, type PromoteEvent } from "../api.js";
-import { parseDuration } from "../util/duration.js";
+import { formatDuration, parseDuration } from "../util/duration.js";
+import { plural } from "./format.js";
+import { publicExit, renderPublicRefusal } from "./render-public.js";
 import { inPieces, prettyJson } from "../util/pretty-json.js";
 import { EXIT } from "./exit-codes.js";
 import { HOOK_KINDS, hookCallbacks, parseHookSpecs } from "./hooks.js";
@@ -23,6 +25,8 @@ interface PromoteOptionValues extends SharedOptionValues {
   hook?: string[];
   hookTimeout: string;
   summary?: string;
+  publicUrl?: string;
+  publicWait: string;
 }
 
 export function registerPromoteCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -35,6 +39,8 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option("--hook-timeout <duration>", "stop a hook that runs longer than this (it then counts as failed)", "10m")
+    .option("--public-url <url>", "after the commit, read the release back through this URL as users download it (a cache or CDN in front included) and compare it with what was written")
+    .option("--public-wait <duration>", "with --public-url: read again, honouring Cache-Control max-age, until users get the release or this runs out (e.g. 10m); then exit 75", "0")
     .option("--summary <file>", "write a Markdown summary of the promotion there (under GitHub Actions it also goes to the job summary)")
     .option("--quiet", "no progress on stderr (a bar on a terminal, a line every 10 s otherwise)")
     .addOption(
@@ -64,6 +70,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
         ...planOptions,
         dryRun: values.dryRun ?? false,
         waitMs: parseDuration(values.wait, "--wait"),
+        ...(values.publicUrl === undefined ? {} : { publicUrl: values.publicUrl, publicWaitMs: parseDuration(values.publicWait, "--public-wait") }),
         executor: values.sftpOnly ? "transport" : values.executor,
         commitRunner: values.commitRunner,
         unpack: values.unpack,
@@ -77,6 +84,9 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
           if (event.type === "digest:progress") progress.update("digesting", event.loaded, event.total);
           if (event.type === "upload:progress") progress.update("uploading", event.loaded, event.total);
           if (event.type === "phase:end") progress.done();
+          if (event.type === "public:poll" && !values.quiet) {
+            io.stderr(`maven-promote: ${plural(event.problems, "file")} not yet served as written at --public-url; reading again in ${formatDuration(event.nextPollMs)}\n`);
+          }
           if (event.type === "connection:lost") {
             io.stderr(`maven-promote: ${event.reason}; connecting again and carrying on with the ${event.phase} (${event.attempt} of ${event.of})\n`);
           }
@@ -100,7 +110,8 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
       io.stderr(`maven-promote: the ${failure.hook} hook of promotion ${result.plan.id} failed (${failure.reason}); nothing was undone [ERR_HOOK_FAILED]\n`);
     }
     const hookTrouble = result.stoppedBy !== undefined || (result.hookFailures?.length ?? 0) > 0;
-    setExit(!result.plan.ok ? EXIT.refused : hookTrouble ? EXIT.failed : EXIT.ok);
+    if (result.public !== undefined && !result.public.ok) io.stderr(renderPublicRefusal(result.public));
+    setExit(!result.plan.ok ? EXIT.refused : hookTrouble ? EXIT.failed : result.public !== undefined && !result.public.ok ? publicExit(result.public) : EXIT.ok);
   });
 }
 

@@ -1,4 +1,5 @@
 // The promotion's result as people read it and as machines read it (--json).
+import { renderPublicLine } from "./render-public.js";
 import type { PromoteResult } from "../promotion/promote.js";
 import { beforeAfter, formatBytes, plural } from "./format.js";
 import { planToJson, renderPlanReport } from "./render-plan.js";
@@ -20,6 +21,7 @@ export function promoteResultToJson(result: PromoteResult): object {
     reconnects: result.reconnects ?? 0,
     stoppedBy: result.stoppedBy ?? null,
     hookFailures: result.hookFailures ?? [],
+    public: result.public ?? null,
   };
 }
 
@@ -61,6 +63,7 @@ export function renderPromoteReport(result: PromoteResult, dryRun: boolean): str
       ? "Verified: every changed file reads back as planned."
       : `Verify found ${plural(result.verifyProblems.length, "problem")}:\n${result.verifyProblems.map((problem) => `  - ${problem}`).join("\n")}`,
   );
+  if (result.public !== undefined) lines.push(renderPublicLine(result.public));
   lines.push(`Journal: .maven-promote/${plan.id}/journal.json`);
   return lines.join("\n") + "\n";
 }

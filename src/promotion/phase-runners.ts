@@ -15,6 +15,7 @@ import { describeFreeSpace, looksFull, NO_SPACE_TEXT, noSpaceError } from "../tr
 import { executeSteps } from "./execute-steps.js";
 import { FENCE_HELD_EXIT, fencedCommand, fencedStreamCommand } from "./fence.js";
 import { serverTar, tarExtractCommand, type UnpackChoice } from "./server-tar.js";
+import type { PublicCheckReport } from "./public-check.js";
 import { commitDurable, journalPath, metadataWindow, newJournal, readCommitRecord, readJournal, writeJournal, type HookStop, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
 import { releaseLock } from "./lock.js";
 import type { PhaseName } from "./phases.js";
@@ -71,6 +72,8 @@ export interface PromoteResult {
   hookFailures?: HookStop[];
   /** How many times the connection was lost and opened again (the promotion carried on each time). */
   reconnects?: number;
+  /** What users download through the public URL after the commit (--public-url). */
+  public?: PublicCheckReport;
 }
 
 /** Which script runs the rename list over a shell: perl where the server has it, or sh. */

@@ -10,6 +10,7 @@ import { isSnapshotVersion } from "../maven/comparable-version.js";
 import { parseMetadata, type MetadataDocument } from "../maven/metadata.js";
 import { METADATA_FILE, RIP_SUFFIX, SIGNATURE_EXTENSION, dirname, joinPath, unsafePathReason } from "../maven/repository-path.js";
 import type { Transport } from "../transport/transport.js";
+import type { PublicExpectation } from "./public-check.js";
 
 export interface RepositoryProblem {
   path: string;
@@ -29,6 +30,8 @@ export interface VerifyRepositoryInput {
   paths?: readonly string[];
   trustedKeys?: TrustedKeys;
   stateRoot?: string;
+  /** When given, what users should download of each metadata file (as the target holds it) is added here (verify --public-url). */
+  publicExpectations?: PublicExpectation[];
 }
 
 export async function verifyRepository(input: VerifyRepositoryInput): Promise<VerifyRepositoryResult> {
@@ -72,6 +75,7 @@ async function checkMetadataFile(input: VerifyRepositoryInput, path: string, res
   const bytes = await input.target.readFile(path, 16 * 1024 * 1024);
   if (bytes === undefined) return;
   const { digests } = await digestBytes(bytes, ALL_ALGORITHMS);
+  input.publicExpectations?.push({ path, kind: "metadata", sha256: digests.sha256! });
   let checksums = 0;
   for (const algorithm of ALL_ALGORITHMS) {
     const checksumPath = path + CHECKSUM_EXTENSIONS[algorithm];
@@ -79,7 +83,9 @@ async function checkMetadataFile(input: VerifyRepositoryInput, path: string, res
     if (text === undefined) continue;
     checksums++;
     try {
-      if (parseChecksumFile(text, algorithm, checksumPath) !== digests[algorithm]) problem(`does not match ${METADATA_FILE}`, checksumPath);
+      const checksum = parseChecksumFile(text, algorithm, checksumPath);
+      if (checksum !== digests[algorithm]) problem(`does not match ${METADATA_FILE}`, checksumPath);
+      input.publicExpectations?.push({ path: checksumPath, kind: "checksum", checksum, of: path });
     } catch (error) {
       problem(isPromoteError(error) ? error.message.replace(`${checksumPath}: `, "") : String(error), checksumPath);
     }

@@ -5,6 +5,7 @@
 // other hosts, query links such as Apache's `?C=N;O=D` sort links), so a listing cannot lead the
 // walk out of the base URL or round in a loop. Files stream to disk; a connection reset, a 5xx,
 // a 429 (honouring Retry-After) or a truncated body is retried with backoff.
+import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { request as httpRequest, type IncomingMessage } from "node:http";
@@ -39,8 +40,24 @@ export interface HttpSourceOptions {
   listing?: HttpListing;
 }
 
+/** What the public URL answered for one path. */
+export interface PublicAnswer {
+  status: number;
+  /** sha256 of the body (200 only). */
+  sha256?: string;
+  /** The body as text, for checksum files (200 only, first 64 KiB). */
+  text?: string;
+  /** The caching headers that explain a stale answer (those present). */
+  headers: Partial<Record<CacheHeader, string>>;
+}
+
+export const CACHE_HEADERS = ["age", "cache-control", "last-modified", "etag", "x-cache"] as const;
+export type CacheHeader = (typeof CACHE_HEADERS)[number];
+
 const MAX_LISTING_BYTES = 16 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
+/** The text kept of a body read as a user (checksum files are far shorter). */
+const MAX_TEXT_BYTES = 64 * 1024;
 /** A Nexus 3 asset list longer than this many pages is taken for a loop. */
 const MAX_ASSET_PAGES = 100_000;
 
@@ -158,6 +175,39 @@ export class HttpSource {
         await rm(localPath, { force: true });
         if (!isTransient(error) || attempt >= this.attempts()) {
           throw new PromoteError(isTransient(error) ? "ERR_UNAVAILABLE" : "ERR_HTTP", `${url.href}: the download failed (${describe(error)})`, { path: url.href, cause: error });
+        }
+        await delay(this.backoff(attempt));
+      }
+    }
+  }
+
+  /**
+   * What a user's client gets for `path` (no cache-busting headers): the status, the body's
+   * sha256 and, when short, its text, and the caching headers that explain a stale answer.
+   */
+  async readAsUser(path: string): Promise<PublicAnswer> {
+    const url = new URL(encodePath(path), this.base);
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.fetch(url, "download");
+      if (response === undefined) return { status: 404, headers: {} };
+      const headers: PublicAnswer["headers"] = {};
+      for (const name of CACHE_HEADERS) {
+        const value = response.headers[name];
+        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+      }
+      const hash = createHash("sha256");
+      const start: Buffer[] = [];
+      let size = 0;
+      try {
+        for await (const chunk of response as AsyncIterable<Buffer>) {
+          hash.update(chunk);
+          if (size < MAX_TEXT_BYTES) start.push(chunk.subarray(0, MAX_TEXT_BYTES - size));
+          size += chunk.length;
+        }
+        return { status: 200, sha256: hash.digest("hex"), text: Buffer.concat(start).toString("utf8"), headers };
+      } catch (error) {
+        if (!isTransient(error) || attempt >= this.attempts()) {
+          throw new PromoteError(isTransient(error) ? "ERR_UNAVAILABLE" : "ERR_HTTP", `${url.href}: the read failed (${describe(error)})`, { path: url.href, cause: error });
         }
         await delay(this.backoff(attempt));
       }
