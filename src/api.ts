@@ -17,6 +17,12 @@ import { readTargetStatus, type TargetStatus } from "./promotion/history.js";
 import type { LockInfo } from "./promotion/lock.js";
 import { forceUnlock, resume as resumePromotion, rollback as rollbackPromotion, type RollbackResult } from "./promotion/recovery.js";
 import { HttpSource } from "./transport/http-source.js";
+import { groupOrder, promoteGroup as runGroup, type GroupMember, type GroupResult, type OnPartial } from "./promotion/group.js";
+import type { GroupRecord } from "./promotion/journal.js";
+import { releaseLock } from "./promotion/lock.js";
+import { readJournal } from "./promotion/journal.js";
+import { stateDirectory } from "./promotion/rename-list.js";
+import { newPromotionId } from "./plan/promotion-id.js";
 import { expectationsFromPlan, waitUntilPublic, type PublicCheckReport, type PublicExpectation } from "./promotion/public-check.js";
 import { httpCredentials } from "./connect/http-credentials.js";
 import { inspectStage } from "./plan/inspect-stage.js";
@@ -68,6 +74,64 @@ export interface PromoteOptions extends PlanOptions {
   publicUrl?: string;
   /** With publicUrl: read again (honouring max-age) until it is served as written, for at most this long (ms). */
   publicWaitMs?: number;
+  /** The promotion's id (default: a new one); a group's members share one. */
+  id?: string;
+  /** A member of a group promotion (promoteGroup): the group is named in the journal. */
+  group?: GroupRecord;
+}
+
+export interface GroupPromoteOptions extends Omit<PromoteOptions, "to" | "id" | "group" | "publicUrl" | "publicWaitMs" | "dryRun"> {
+  /** Every target, promoted as one (at least two, each once). */
+  targets: readonly string[];
+  /** When a commit fails after others succeeded: roll every target back (default), or keep the committed ones. */
+  onPartial?: OnPartial;
+}
+
+/**
+ * Promotes one stage into several targets as one (group.ts): every target prepared (planned,
+ * locked, uploaded) before any commit, then committed one after the other; all show the new
+ * release, or (with onPartial "rollback") none.
+ */
+export async function promoteGroup(options: GroupPromoteOptions): Promise<GroupResult> {
+  const targets = [...options.targets];
+  if (targets.length < 2) throw new PromoteError("ERR_USAGE", "a group promotion needs at least two --to targets", { path: "--to" });
+  const twice = targets.find((target, index) => targets.indexOf(target) !== index);
+  if (twice !== undefined) throw new PromoteError("ERR_USAGE", `--to ${twice} is given twice`, { path: "--to" });
+  for (const target of targets) parseLocation(target, "--to");
+  const id = newPromotionId(options.now ?? new Date());
+  const group: GroupRecord = { members: groupOrder(targets.map((to) => ({ to }))).map((member) => member.to) };
+  const { targets: _targets, onPartial, ...shared } = options;
+  // The stage is pulled once (an SFTP or HTTP stage) and kept until every target is committed.
+  return withStage(options, async (stagingDirectory) => {
+    const members: GroupMember[] = group.members.map((to) => ({
+      to,
+      prepare: () =>
+        promote({
+          ...shared,
+          from: stagingDirectory,
+          to,
+          id,
+          group,
+          // Every target is prepared before any commits: each stops at the commit's door, keeping its lock.
+          beforePhase: async (phase, plan) => {
+            const decision = await options.beforePhase?.(phase, plan);
+            return decision === undefined || decision === true ? (phase === "commit" ? "pause" : true) : decision;
+          },
+        }),
+      commit: () => resume({ id, to, from: stagingDirectory, keepLock: true, ...recoveryShared(options) }),
+      rollback: async () => rollback({ id, to, ...recoveryShared(options) }),
+      release: () => withTarget({ to, ...(options.ssh === undefined ? {} : { ssh: options.ssh }) }, (target) => releaseLock(target.transport, id)),
+    }));
+    return runGroup(id, members, onPartial ?? "rollback");
+  });
+}
+
+function recoveryShared(options: Pick<PromoteOptions, "ssh" | "waitMs" | "onEvent">): Pick<RecoveryOptions, "ssh" | "waitMs" | "onEvent"> {
+  return {
+    ...(options.ssh === undefined ? {} : { ssh: options.ssh }),
+    ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
+    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+  };
 }
 
 /** Computes what promoting `from` into `to` would do. Reads both repositories; writes nothing. */
@@ -106,6 +170,8 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       ...(options.afterPhase === undefined ? {} : { afterPhase: options.afterPhase }),
       ...(options.onFailure === undefined ? {} : { onFailure: options.onFailure }),
       ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+      ...(options.id === undefined ? {} : { id: options.id }),
+      ...(options.group === undefined ? {} : { group: options.group }),
     });
     // Taken while the stage is here (a fetched stage is gone once this returns).
     if (options.publicUrl !== undefined && promoted.state === "committed" && options.dryRun !== true) expected = await expectationsFromPlan(promoted.plan);
@@ -147,7 +213,7 @@ export interface RecoveryOptions {
 }
 
 /** Finishes an interrupted promotion from its journal. */
-export async function resume(options: RecoveryOptions & { from?: string }): Promise<PromoteResult> {
+export async function resume(options: RecoveryOptions & { from?: string; keepLock?: boolean }): Promise<PromoteResult> {
   const staging = options.from === undefined ? undefined : parseLocation(options.from, "--from");
   if (staging !== undefined && staging.kind !== "local") {
     throw new PromoteError("ERR_CONFIG", `--from ${options.from}: resume reads staged files from a local directory`, { path: "--from" });
@@ -158,11 +224,47 @@ export async function resume(options: RecoveryOptions & { from?: string }): Prom
       id: options.id,
       remoteRoot: target.root,
       ...(staging === undefined ? {} : { stagingDirectory: staging.path }),
+      ...(options.keepLock === undefined ? {} : { keepLock: options.keepLock }),
       ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
       ...(options.stop === undefined ? {} : { stop: options.stop }),
       ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     }),
   );
+}
+
+/**
+ * Finishes a group promotion on every target (the same --to list): each member's journal must
+ * be there (a member the group never reached cannot be finished: roll the group back), then
+ * each is committed, every lock kept until all are.
+ */
+export async function resumeGroup(options: Omit<RecoveryOptions, "to"> & { targets: readonly string[]; from?: string }): Promise<Array<{ to: string; result: PromoteResult }>> {
+  const targets = groupOrder(options.targets.map((to) => ({ to }))).map((member) => member.to);
+  for (const to of targets) {
+    const onRecord = await withTarget({ to, ...(options.ssh === undefined ? {} : { ssh: options.ssh }) }, async (target) => (await readJournal(target.transport, stateDirectory(options.id))) !== undefined);
+    if (!onRecord) {
+      throw new PromoteError("ERR_RECOVERY_REFUSED", `promotion ${options.id} never reached ${to} (no journal there), so the group cannot be finished: roll it back with the same --to list, then promote again`, { path: to });
+    }
+  }
+  const results: Array<{ to: string; result: PromoteResult }> = [];
+  for (const to of targets) results.push({ to, result: await resume({ ...options, to, keepLock: true }) });
+  for (const to of targets) await withTarget({ to, ...(options.ssh === undefined ? {} : { ssh: options.ssh }) }, (target) => releaseLock(target.transport, options.id));
+  return results;
+}
+
+/** Undoes a group promotion on every target (the same --to list); a target it never reached is left as it is. */
+export async function rollbackGroup(options: Omit<RecoveryOptions, "to"> & { targets: readonly string[] }): Promise<Array<{ to: string; result: RollbackResult | undefined }>> {
+  const targets = groupOrder(options.targets.map((to) => ({ to }))).map((member) => member.to);
+  const results: Array<{ to: string; result: RollbackResult | undefined }> = [];
+  // Newest commit first: the group committed in this order.
+  for (const to of [...targets].reverse()) {
+    try {
+      results.unshift({ to, result: await rollback({ ...options, to }) });
+    } catch (error) {
+      if (!isPromoteError(error) || error.code !== "ERR_PROMOTION_NOT_FOUND") throw error;
+      results.unshift({ to, result: undefined });
+    }
+  }
+  return results;
 }
 
 /** Returns the target to its state before the promotion. */

@@ -65,6 +65,12 @@ export const ERROR_TABLE = {
   ERR_RECOVERY_REFUSED: { exit: 1, hint: "See `maven-promote status` for the promotion's state." },
   ERR_HOOK_STOPPED: { exit: 1, hint: "A before-* hook refused the promotion; see its output above." },
   ERR_HOOK_FAILED: { exit: 1, hint: "The promotion stands; run what the hook should have done by hand." },
+  ERR_PUBLIC_STALE: { exit: 75, hint: "A cache or CDN in front still serves the old files: wait for it (--public-wait 10m) or purge it." },
+  ERR_PUBLIC_CHECKSUM_MISMATCH: { exit: 75, hint: "Purge the cached checksum files at the public URL (or wait for them to expire): builds with checksumPolicy=fail break meanwhile." },
+  ERR_PUBLIC_DIFFERENT: { exit: 1, hint: "Check that --public-url serves this target's directory." },
+  ERR_PUBLIC_UNREADABLE: { exit: 75, hint: "Check --public-url; the promotion itself is live." },
+  ERR_GROUP_ROLLED_BACK: { exit: 1, hint: "Every target shows the release before the promotion again: fix the cause, then promote the group again." },
+  ERR_GROUP_PARTIAL: { exit: 1, hint: "Not every target shows the same release: finish with `resume ID` or undo with `rollback ID`, with the same --to list." },
   ERR_INTERNAL: { exit: 1, hint: "This is a bug in maven-promote; please report it with the stack trace." },
 } as const satisfies Record<string, { exit: number; hint: string }>;
 

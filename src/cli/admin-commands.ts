@@ -59,6 +59,10 @@ export function registerAdminCommands(program: Command, io: CliIo, setExit: (cod
           const { hook, exitCode, reason } = promotion.stoppedBy;
           lines.push(`      stopped by the ${hook} hook${exitCode === null ? "" : ` (exit ${exitCode})`}: ${reason}`);
         } else if (promotion.error !== undefined) lines.push(`      ${promotion.error}`);
+        if (promotion.group !== undefined) {
+          const open = promotion.state !== "committed" && promotion.state !== "rolled-back";
+          lines.push(`      one of a group promotion into ${promotion.group.members.join(", ")}${open ? ": resume or roll it back with that --to list" : ""}`);
+        }
         if (promotion.remote) lines.push(`      still running on the server: ${describeActivity({ kind: "remote", ...promotion.remote })}`);
       }
       for (const path of result.unreadable) lines.push(`  ${path}: no readable journal`);

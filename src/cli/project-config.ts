@@ -87,8 +87,10 @@ export function applyToCommand(command: Command, config: ProjectConfig | undefin
   }
   return () => {
     // A repeatable option (--path) adds each flag to the value it had: the flags replace it.
+    // So does --to (collectTargets), whose preset is one string: the flags make a list after it.
     for (const [key, length] of preset) {
-      if (command.getOptionValueSource(key) === "cli") command.setOptionValueWithSource(key, (command.getOptionValue(key) as unknown[]).slice(length), "cli");
+      const value = command.getOptionValue(key) as unknown;
+      if (command.getOptionValueSource(key) === "cli" && Array.isArray(value)) command.setOptionValueWithSource(key, value.slice(length), "cli");
     }
   };
 }
@@ -96,6 +98,7 @@ export function applyToCommand(command: Command, config: ProjectConfig | undefin
 function set(command: Command, option: Option, value: unknown, source: SettingSource, preset: Map<string, number>): void {
   command.setOptionValueWithSource(option.attributeName(), value, source);
   if (Array.isArray(value)) preset.set(option.attributeName(), value.length);
+  else if (typeof value === "string" && option.parseArg !== undefined) preset.set(option.attributeName(), 1);
 }
 
 /** Where each of a command's settings came from, and its value (secrets never: options hold variable names, not secrets). */

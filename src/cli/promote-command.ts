@@ -1,6 +1,9 @@
 // `maven-promote promote`: make the staged release live in the target, nearly atomically.
 import { Option, type Command } from "commander";
-import { promote, type PromoteEvent } from "../api.js";
+import { promote, promoteGroup, type PromoteEvent } from "../api.js";
+import { PromoteError } from "../errors.js";
+import { ON_PARTIAL, type OnPartial } from "../promotion/group.js";
+import { groupExit, groupToJson, renderGroupError, renderGroupReport } from "./render-group.js";
 import { formatDuration, parseDuration } from "../util/duration.js";
 import { plural } from "./format.js";
 import { publicExit, renderPublicRefusal } from "./render-public.js";
@@ -12,7 +15,7 @@ import { phaseProgress, progressModeFor } from "./progress.js";
 import { promoteResultToJson, renderPromoteReport } from "./render-promote.js";
 import { settingSources } from "./project-config.js";
 import { renderProblemsForStderr } from "./render-plan.js";
-import { addPlanOptions, connectionSources, planOptionsFrom, secretsRead, type SharedOptionValues } from "./shared-options.js";
+import { addPlanOptions, connectionSources, planOptionsFrom, secretsRead, targetsOf, type SharedOptionValues } from "./shared-options.js";
 import { annotateProblems, maskSecrets, promotionSummary, writeStepOutputs, writeSummary } from "./github-actions.js";
 
 interface PromoteOptionValues extends SharedOptionValues {
@@ -27,6 +30,35 @@ interface PromoteOptionValues extends SharedOptionValues {
   summary?: string;
   publicUrl?: string;
   publicWait: string;
+  onPartial: OnPartial;
+}
+
+/** promote --to A --to B …: one promotion into every target, all or none (group.ts). */
+async function promoteGroupCommand(values: PromoteOptionValues, io: CliIo, setExit: (code: number) => void, onEvent: (event: PromoteEvent) => void): Promise<void> {
+  const targets = targetsOf(values.to);
+  const unsupported = (["dryRun", "publicUrl", "hook", "summary"] as const).find((key) => values[key] !== undefined);
+  if (unsupported !== undefined) {
+    const flag = `--${unsupported.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+    throw new PromoteError("ERR_USAGE", `${flag} is not yet available with several --to targets (a group promotion)`, { path: flag });
+  }
+  const { to: _first, ...planOptions } = await planOptionsFrom({ ...values, to: targets[0]! }, io, "promote");
+  maskSecrets(io, secretsRead(values, planOptions, io.env));
+  const result = await promoteGroup({
+    ...planOptions,
+    targets,
+    onPartial: values.onPartial,
+    waitMs: parseDuration(values.wait, "--wait"),
+    executor: values.sftpOnly ? "transport" : values.executor,
+    commitRunner: values.commitRunner,
+    unpack: values.unpack,
+    onEvent,
+  });
+  if (values.json) io.stdout(JSON.stringify(groupToJson(result, values.onPartial), null, 2) + "\n");
+  else io.stdout(renderGroupReport(result));
+  const refused = result.members.find((member) => member.result?.plan.ok === false);
+  if (refused !== undefined) io.stderr(renderProblemsForStderr(refused.result!.plan.errors));
+  io.stderr(renderGroupError(result));
+  setExit(groupExit(result));
 }
 
 export function registerPromoteCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -58,12 +90,19 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
         .choices(["auto", "tar", "zip"])
         .default("auto"),
     );
+  command.addOption(new Option("--on-partial <what>", "with several --to: when a commit fails after others succeeded, roll every target back (rollback) or keep the committed ones (keep)").choices([...ON_PARTIAL]).default("rollback"));
   command.action(async (values: PromoteOptionValues, self: Command) => {
     const progress = phaseProgress(io, progressModeFor(io, values.quiet));
     const stopAt = stopAtEvent(io.env.MAVEN_PROMOTE_STOP_AT);
-    const planOptions = await planOptionsFrom(values, io);
+    if (targetsOf(values.to).length > 1) return promoteGroupCommand(values, io, setExit, (event) => {
+      if (io.env.MAVEN_PROMOTE_EVENTS === "1") io.stderr(JSON.stringify(event) + "\n");
+      stopAt(event);
+      if (event.type === "upload:progress") progress.update("uploading", event.loaded, event.total);
+      if (event.type === "phase:end") progress.done();
+    });
+    const planOptions = await planOptionsFrom(values, io, "promote");
     maskSecrets(io, secretsRead(values, planOptions, io.env));
-    const hooks = hookCallbacks(parseHookSpecs(values.hook ?? []), { target: values.to, timeoutMs: parseDuration(values.hookTimeout, "--hook-timeout"), io });
+    const hooks = hookCallbacks(parseHookSpecs(values.hook ?? []), { target: planOptions.to, timeoutMs: parseDuration(values.hookTimeout, "--hook-timeout"), io });
     let result;
     try {
       result = await promote({

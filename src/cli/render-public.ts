@@ -2,7 +2,7 @@
 // wrong, each file with the caching headers that explain it.
 import type { PublicCheckReport } from "../promotion/public-check.js";
 import { formatDuration } from "../util/duration.js";
-import { EXIT } from "./exit-codes.js";
+import { ERROR_TABLE, type ErrorCode } from "../errors.js";
 import { plural } from "./format.js";
 
 /** Files listed on stderr at most; the rest are counted (--json has them all). */
@@ -26,20 +26,22 @@ export function renderPublicRefusal(report: PublicCheckReport, state = "the prom
 
 function publicSummary(report: PublicCheckReport): string {
   if (report.error !== undefined) return `--public-url ${report.url} could not be read: ${report.error}`;
+  const different = report.problems.filter((problem) => problem.verdict === "different").length;
+  if (different > 0) return `${plural(different, "file")} at --public-url ${report.url} are not what was written (does it serve this target?)`;
   const mismatched = report.problems.filter((problem) => problem.verdict === "checksum-mismatch").length;
   if (mismatched > 0) return `${plural(mismatched, "checksum file")} at --public-url ${report.url} disagree with the metadata served beside them: builds with checksumPolicy=fail break until the cache lets go`;
   const waited = report.attempts > 1 ? ` after waiting ${formatDuration(report.waitedMs)}` : " (give --public-wait to wait for the cache)";
   return `users of --public-url ${report.url} do not get it yet${waited}`;
 }
 
-export function publicErrorCode(report: PublicCheckReport): string {
+export function publicErrorCode(report: PublicCheckReport): ErrorCode {
   if (report.error !== undefined) return "ERR_PUBLIC_UNREADABLE";
-  if (report.problems.some((problem) => problem.verdict === "checksum-mismatch")) return "ERR_PUBLIC_CHECKSUM_MISMATCH";
   if (report.problems.some((problem) => problem.verdict === "different")) return "ERR_PUBLIC_DIFFERENT";
+  if (report.problems.some((problem) => problem.verdict === "checksum-mismatch")) return "ERR_PUBLIC_CHECKSUM_MISMATCH";
   return "ERR_PUBLIC_STALE";
 }
 
 /** 75 where waiting longer may pass (a cache); 1 where the URL serves something else (a human should look). */
 export function publicExit(report: PublicCheckReport): number {
-  return report.problems.some((problem) => problem.verdict === "different") ? EXIT.failed : EXIT.tempfail;
+  return ERROR_TABLE[publicErrorCode(report)].exit;
 }

@@ -14,7 +14,8 @@ import { addSshOptions, sshSettingsFrom, type SshOptionValues } from "./ssh-opti
 
 export interface SharedOptionValues extends SshOptionValues {
   from: string;
-  to: string;
+  /** Several with `promote --to A --to B` (a group). */
+  to: string | string[];
   json?: boolean;
   metadataMode: MetadataMode;
   checksums?: string;
@@ -29,7 +30,7 @@ export interface SharedOptionValues extends SshOptionValues {
 export function addPlanOptions(command: Command): Command {
   return addSshOptions(command)
     .requiredOption("--from <repo>", "staging repository: a path, file:///path or sftp://user@host[:port]/path")
-    .requiredOption("--to <repo>", "target repository: a path, file:///path or sftp://user@host[:port]/path")
+    .requiredOption("--to <repo>", "target repository: a path, file:///path or sftp://user@host[:port]/path (promote: repeat it to promote into several targets as one)", collectTargets)
     .option("--json", "print one JSON object on stdout instead of the report")
     .addOption(
       new Option("--metadata-mode <mode>", "how maven-metadata.xml files merge").choices([...METADATA_MODES]).default("computed"),
@@ -86,10 +87,32 @@ async function readOptionFile(path: string, option: string): Promise<string> {
 }
 
 /** The library options that `plan` and `promote` share, from the parsed command line. */
-export async function planOptionsFrom(values: SharedOptionValues, io: CliIo): Promise<PlanOptions> {
+/**
+ * --to, given once or more: the first stays a plain string (as a config file or the environment
+ * gives it), and repeating the flag makes a list (a group promotion). Deliberately not the
+ * `(value, previous = [])` parser of other repeatable options: the config file's `to` is one
+ * target (project-config.ts reads that parser's shape as a list).
+ */
+export function collectTargets(value: string, earlier?: string | string[]): string | string[] {
+  return earlier === undefined ? value : [...(Array.isArray(earlier) ? earlier : [earlier]), value];
+}
+
+/** Every --to given, in order. */
+export function targetsOf(to: string | string[]): string[] {
+  return Array.isArray(to) ? to : [to];
+}
+
+/** The one --to of a command that promotes into one target. */
+export function singleTarget(to: string | string[], command: string): string {
+  const targets = targetsOf(to);
+  if (targets.length > 1) throw new PromoteError("ERR_USAGE", `--to is given ${targets.length} times: ${command} takes one target (promote, resume and rollback take several)`, { path: "--to" });
+  return targets[0]!;
+}
+
+export async function planOptionsFrom(values: SharedOptionValues, io: CliIo, command = "plan"): Promise<PlanOptions> {
   const options: PlanOptions = {
     from: values.from,
-    to: values.to,
+    to: singleTarget(values.to, command),
     metadataMode: values.metadataMode,
     checksums: parseChecksumList(values.checksums),
     requireSignatures: values.requireSignatures ?? false,

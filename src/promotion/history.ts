@@ -6,7 +6,7 @@ import { journalFinished, readJournal, type Journal, type JournalState } from ".
 import { LOCK_EXPIRY_MS, STATE_ROOT, readLock, type LockInfo } from "./lock.js";
 import { stateDirectory } from "./rename-list.js";
 
-export interface PromotionRecord extends Pick<Journal, "id" | "createdAt" | "updatedAt" | "user" | "host" | "source" | "error" | "executor" | "durable" | "stoppedBy"> {
+export interface PromotionRecord extends Pick<Journal, "id" | "createdAt" | "updatedAt" | "user" | "host" | "source" | "error" | "executor" | "durable" | "stoppedBy" | "group"> {
   /** The journal's state, or a later one from its steps log. */
   state: JournalState;
   /**
@@ -71,6 +71,7 @@ export async function readTargetStatus(target: Transport): Promise<TargetStatus>
         .map((version) => `${version.groupId}:${version.artifactId}:${version.version}`),
       ...(journal.error === undefined ? {} : { error: journal.error }),
       ...(journal.stoppedBy === undefined ? {} : { stoppedBy: journal.stoppedBy }),
+      ...(journal.group === undefined ? {} : { group: journal.group }),
     });
   }
   status.promotions.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));

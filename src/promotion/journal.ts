@@ -38,6 +38,13 @@ export interface Journal {
   error?: string;
   /** The hook that stopped it before a phase, and how it ended. */
   stoppedBy?: HookStop;
+  /** A group promotion's members (every target, as given to --to, in the group's order): this is one of them. */
+  group?: GroupRecord;
+}
+
+/** The targets promoted as one, under one id (promote --to A --to B). */
+export interface GroupRecord {
+  members: string[];
 }
 
 /** A hook (or the library's beforePhase callback) that stopped a promotion. */
@@ -67,7 +74,7 @@ export interface MetadataWindow {
   groups: number;
 }
 
-export function newJournal(plan: Plan, executor: Journal["executor"], steps: RenameStep[]): Journal {
+export function newJournal(plan: Plan, executor: Journal["executor"], steps: RenameStep[], group?: GroupRecord): Journal {
   const now = new Date().toISOString();
   return {
     format: JOURNAL_FORMAT,
@@ -83,6 +90,7 @@ export function newJournal(plan: Plan, executor: Journal["executor"], steps: Ren
     executor,
     plan,
     steps,
+    ...(group === undefined ? {} : { group }),
   };
 }
 

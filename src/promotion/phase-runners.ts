@@ -16,7 +16,7 @@ import { executeSteps } from "./execute-steps.js";
 import { FENCE_HELD_EXIT, fencedCommand, fencedStreamCommand } from "./fence.js";
 import { serverTar, tarExtractCommand, type UnpackChoice } from "./server-tar.js";
 import type { PublicCheckReport } from "./public-check.js";
-import { commitDurable, journalPath, metadataWindow, newJournal, readCommitRecord, readJournal, writeJournal, type HookStop, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
+import { commitDurable, journalPath, metadataWindow, newJournal, readCommitRecord, readJournal, writeJournal, type GroupRecord, type HookStop, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
 import { releaseLock } from "./lock.js";
 import type { PhaseName } from "./phases.js";
 import type { Plan, UploadPlan } from "../plan/plan-types.js";
@@ -101,6 +101,10 @@ export interface PhaseContext {
   journal?: Journal;
   result: PromoteResult;
   onEvent: (event: PromotionEvent) => void;
+  /** A member of a group promotion: the group, named in its journal. */
+  group?: GroupRecord;
+  /** Keep the lock after the finish (a group lets go of every member's lock once all are committed). */
+  keepLock?: boolean;
 }
 
 export const PHASE_RUNNERS: Record<Exclude<PhaseName, "plan">, (context: PhaseContext) => Promise<void>> = {
@@ -172,7 +176,7 @@ async function uploadPhase(context: PhaseContext): Promise<void> {
   const { target, plan, stateDirectory: state } = context;
   await refuseStaleRipItems(context);
   // The journal goes first: a promotion killed at any later instant can be found and resumed.
-  context.journal = newJournal(plan, context.executor, context.steps);
+  context.journal = newJournal(plan, context.executor, context.steps, context.group);
   await target.mkdirp(state);
   await writeJournal(target, state, context.journal);
 
@@ -413,7 +417,7 @@ export async function finishPhase(context: PhaseContext): Promise<void> {
     throw withResumeHint(error, context, "The promotion is live; only its journal could not record that");
   });
   await target.remove(`${state}/bundle.zip`);
-  await releaseLock(target, context.plan.id);
+  if (!context.keepLock) await releaseLock(target, context.plan.id);
   context.result.state = "committed";
   if (context.result.verifyProblems.length > 0) {
     const [first] = context.result.verifyProblems;
@@ -461,7 +465,7 @@ export async function withdrawUpload(context: PhaseContext, error: unknown, stop
 
 /** A journal that only records why the promotion stopped before its upload: state failed, nothing else written. */
 async function recordStop(context: PhaseContext, error: unknown, stoppedBy: HookStop): Promise<void> {
-  const journal = newJournal(context.plan, context.executor, context.steps);
+  const journal = newJournal(context.plan, context.executor, context.steps, context.group);
   journal.state = "failed";
   journal.error = error instanceof Error ? error.message : String(error);
   journal.stoppedBy = stoppedBy;

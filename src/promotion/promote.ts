@@ -10,7 +10,7 @@ import { waitUntilIdle } from "./activity.js";
 import { reconnectingLink, type Reopen } from "./reconnect.js";
 import { CONTINUE_AFTER_RECONNECT, PHASE_RUNNERS, withdrawUpload, type CommitRunner, type PhaseContext, type PromoteResult, type PromotionEvent } from "./phase-runners.js";
 import { PHASES, type PhaseName } from "./phases.js";
-import type { HookStop } from "./journal.js";
+import type { GroupRecord, HookStop } from "./journal.js";
 import { createPlan, type PlanInput } from "../plan/plan.js";
 import type { Plan } from "../plan/plan-types.js";
 import { newPromotionId } from "../plan/promotion-id.js";
@@ -55,6 +55,8 @@ export interface PromoteInput extends PlanInput {
    */
   reopen?: Reopen;
   reconnects?: number;
+  /** A member of a group promotion (group.ts): the group is named in the journal. */
+  group?: GroupRecord;
 }
 
 /** How long a promotion that reconnected waits for its own work still running on the server (an unzip, the rename script). */
@@ -141,6 +143,7 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
       steps: buildRenameList(plan),
       result,
       onEvent: emit,
+      ...(input.group === undefined ? {} : { group: input.group }),
     };
     for (const phase of PHASES.filter((row) => row.name !== "plan")) {
       const name = phase.name as Exclude<PhaseName, "plan">;

@@ -45,6 +45,8 @@ export interface RecoveryInput {
 export interface ResumeInput extends RecoveryInput {
   /** Where the staged files are now, if not where the promotion read them (resume only). */
   stagingDirectory?: string;
+  /** Keep the lock once finished (a group's member: the group lets go of it when all are committed). */
+  keepLock?: boolean;
 }
 
 export interface RollbackResult {
@@ -128,7 +130,7 @@ async function resumeQuiet(input: ResumeInput): Promise<PromoteResult> {
   if (journalFinished(journal) && journal.state === "committed") {
     // Finished already; killed, perhaps, between recording that and tidying up after itself.
     await target.remove(`${stateDirectory(id)}/bundle.zip`);
-    await releaseLock(target, id);
+    if (input.keepLock !== true) await releaseLock(target, id);
     result.completed = "finish";
     return result;
   }
@@ -144,6 +146,8 @@ async function resumeQuiet(input: ResumeInput): Promise<PromoteResult> {
     journal,
     result,
     onEvent: input.onEvent ?? (() => {}),
+    ...(input.keepLock === true ? { keepLock: true } : {}),
+    ...(journal.group === undefined ? {} : { group: journal.group }),
   };
   if (state === "uploading" || state === "uploaded" || state === "failed") await completeUpload(context);
   if (state !== "committed") await commitPhase(context);
