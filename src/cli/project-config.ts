@@ -77,20 +77,26 @@ export function loadProjectConfig(path: string, commands: readonly Command[]): P
  */
 export function applyToCommand(command: Command, config: ProjectConfig | undefined, env: NodeJS.ProcessEnv): () => void {
   const preset = new Map<string, number>();
+  /** Options preset with one string (--to), which one flag leaves a string. */
+  const presetStrings = new Set<string>();
   for (const option of command.options as Option[]) {
     if (NOT_SETTINGS.has(optionKey(option))) continue;
     const name = envName(option);
     const fromEnv = env[name];
     const fromFile = config?.values[optionKey(option)];
-    if (fromEnv !== undefined) set(command, option, fromEnvironment(option, name, fromEnv), "env", preset);
-    else if (fromFile !== undefined) set(command, option, fromFile, "config", preset);
+    const value = fromEnv !== undefined ? fromEnvironment(option, name, fromEnv) : fromFile;
+    if (value === undefined) continue;
+    set(command, option, value, fromEnv !== undefined ? "env" : "config", preset);
+    if (typeof value === "string" && option.parseArg !== undefined) presetStrings.add(option.attributeName());
   }
   return () => {
     // A repeatable option (--path) adds each flag to the value it had: the flags replace it.
     // So does --to (collectTargets), whose preset is one string: the flags make a list after it.
     for (const [key, length] of preset) {
       const value = command.getOptionValue(key) as unknown;
-      if (command.getOptionValueSource(key) === "cli" && Array.isArray(value)) command.setOptionValueWithSource(key, value.slice(length), "cli");
+      if (command.getOptionValueSource(key) !== "cli" || !Array.isArray(value)) continue;
+      const flags = value.slice(length);
+      command.setOptionValueWithSource(key, presetStrings.has(key) && flags.length === 1 ? flags[0] : flags, "cli");
     }
   };
 }
@@ -98,7 +104,7 @@ export function applyToCommand(command: Command, config: ProjectConfig | undefin
 function set(command: Command, option: Option, value: unknown, source: SettingSource, preset: Map<string, number>): void {
   command.setOptionValueWithSource(option.attributeName(), value, source);
   if (Array.isArray(value)) preset.set(option.attributeName(), value.length);
-  else if (typeof value === "string" && option.parseArg !== undefined) preset.set(option.attributeName(), 1);
+  else if (typeof value === "string" && option.parseArg !== undefined) preset.set(option.attributeName(), 1); // --to: collectTargets
 }
 
 /** Where each of a command's settings came from, and its value (secrets never: options hold variable names, not secrets). */

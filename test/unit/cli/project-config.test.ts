@@ -33,6 +33,18 @@ describe("project config file and environment", () => {
     assert.deepEqual(JSON.parse(fromFlag.stdout).settings.to, { source: "cli", value: other.target });
   });
 
+  it("--to from the file is one target; flags replace it, and repeated make a group (plan takes one)", async () => {
+    const dirs = copyRepoFixture("basic");
+    const other = copyRepoFixture("basic");
+    const file = configFile(makeTempDir(), { from: dirs.staging, to: dirs.target });
+    const group = await runCliProcess(["plan", "--json", "--config", file, "--to", dirs.target, "--to", other.target]);
+    assert.equal(group.code, 2); // 2 times, not 3: the file's --to is replaced by the flags, not added to
+    assert.match(group.stderr, /^maven-promote: --to is given 2 times: plan takes one target \(promote, resume and rollback take several\) \[ERR_USAGE\]/);
+    const dryRun = await runCliProcess(["promote", "--dry-run", "--config", file, "--to", dirs.target, "--to", other.target]);
+    assert.equal(dryRun.code, 2, "a group refuses what it cannot do yet");
+    assert.match(dryRun.stderr, /^maven-promote: --dry-run is not yet available with several --to targets/);
+  });
+
   it("finds maven-promote.json in the current directory or above", async () => {
     const dirs = copyRepoFixture("basic");
     const project = makeTempDir();
