@@ -85,6 +85,10 @@ export interface GroupPromoteOptions extends Omit<PromoteOptions, "to" | "id" | 
   targets: readonly string[];
   /** When a commit fails after others succeeded: roll every target back (default), or keep the committed ones. */
   onPartial?: OnPartial;
+  /** Each target's public URL (by target), read back once the whole group committed. */
+  publicUrls?: Readonly<Record<string, string>>;
+  /** With publicUrls: read again until each is served as written, for at most this long (ms). */
+  publicWaitMs?: number;
 }
 
 /**
@@ -98,9 +102,10 @@ export async function promoteGroup(options: GroupPromoteOptions): Promise<GroupR
   const twice = targets.find((target, index) => targets.indexOf(target) !== index);
   if (twice !== undefined) throw new PromoteError("ERR_USAGE", `--to ${twice} is given twice`, { path: "--to" });
   for (const target of targets) parseLocation(target, "--to");
+  for (const url of Object.values(options.publicUrls ?? {})) publicBaseUrl(url);
   const id = newPromotionId(options.now ?? new Date());
   const group: GroupRecord = { members: groupOrder(targets.map((to) => ({ to }))).map((member) => member.to) };
-  const { targets: _targets, onPartial, ...shared } = options;
+  const { targets: _targets, onPartial, publicUrls, publicWaitMs, ...shared } = options;
   // The stage is pulled once (an SFTP or HTTP stage) and kept until every target is committed.
   return withStage(options, async (stagingDirectory) => {
     const members: GroupMember[] = group.members.map((to) => ({
@@ -122,7 +127,22 @@ export async function promoteGroup(options: GroupPromoteOptions): Promise<GroupR
       rollback: async () => rollback({ id, to, ...recoveryShared(options) }),
       release: () => withTarget({ to, ...(options.ssh === undefined ? {} : { ssh: options.ssh }) }, (target) => releaseLock(target.transport, id)),
     }));
-    return runGroup(id, members, onPartial ?? "rollback");
+    const result = await runGroup(id, members, onPartial ?? "rollback");
+    // What users of each target download, once every target shows the release (the stage is still here).
+    if (result.state === "committed") {
+      for (const member of result.members) {
+        const url = publicUrls?.[member.to];
+        if (url === undefined || member.result === undefined) continue;
+        member.public = await checkPublicUrl({
+          url,
+          expected: await expectationsFromPlan(member.result.plan),
+          waitMs: publicWaitMs ?? 0,
+          ...(options.ssh === undefined ? {} : { ssh: options.ssh }),
+          ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+        });
+      }
+    }
+    return result;
   });
 }
 

@@ -15,7 +15,7 @@ import { phaseProgress, progressModeFor } from "./progress.js";
 import { promoteResultToJson, renderPromoteReport } from "./render-promote.js";
 import { settingSources } from "./project-config.js";
 import { renderProblemsForStderr } from "./render-plan.js";
-import { addPlanOptions, connectionSources, planOptionsFrom, secretsRead, targetsOf, type SharedOptionValues } from "./shared-options.js";
+import { addPlanOptions, collectTargets, connectionSources, planOptionsFrom, secretsRead, targetsOf, type SharedOptionValues } from "./shared-options.js";
 import { annotateProblems, maskSecrets, promotionSummary, writeStepOutputs, writeSummary } from "./github-actions.js";
 
 interface PromoteOptionValues extends SharedOptionValues {
@@ -28,18 +28,29 @@ interface PromoteOptionValues extends SharedOptionValues {
   hook?: string[];
   hookTimeout: string;
   summary?: string;
-  publicUrl?: string;
+  /** Several with a group: one after each --to. */
+  publicUrl?: string | string[];
   publicWait: string;
   onPartial: OnPartial;
+}
+
+function singlePublicUrl(value: string | string[]): string {
+  const urls = targetsOf(value);
+  if (urls.length > 1) throw new PromoteError("ERR_USAGE", `--public-url is given ${urls.length} times for one --to`, { path: "--public-url" });
+  return urls[0]!;
 }
 
 /** promote --to A --to B …: one promotion into every target, all or none (group.ts). */
 async function promoteGroupCommand(values: PromoteOptionValues, io: CliIo, setExit: (code: number) => void, onEvent: (event: PromoteEvent) => void): Promise<void> {
   const targets = targetsOf(values.to);
-  const unsupported = (["dryRun", "publicUrl", "hook", "summary"] as const).find((key) => values[key] !== undefined);
+  const unsupported = (["dryRun", "hook", "summary"] as const).find((key) => values[key] !== undefined);
   if (unsupported !== undefined) {
     const flag = `--${unsupported.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
     throw new PromoteError("ERR_USAGE", `${flag} is not yet available with several --to targets (a group promotion)`, { path: flag });
+  }
+  const publicUrls = values.publicUrl === undefined ? undefined : targetsOf(values.publicUrl);
+  if (publicUrls !== undefined && publicUrls.length !== targets.length) {
+    throw new PromoteError("ERR_USAGE", `--public-url is given ${publicUrls.length === 1 ? "once" : `${publicUrls.length} times`} for ${targets.length} --to targets: give one after each --to`, { path: "--public-url" });
   }
   const { to: _first, ...planOptions } = await planOptionsFrom({ ...values, to: targets[0]! }, io, "promote");
   maskSecrets(io, secretsRead(values, planOptions, io.env));
@@ -47,6 +58,7 @@ async function promoteGroupCommand(values: PromoteOptionValues, io: CliIo, setEx
     ...planOptions,
     targets,
     onPartial: values.onPartial,
+    ...(publicUrls === undefined ? {} : { publicUrls: Object.fromEntries(targets.map((to, index) => [to, publicUrls[index]!])), publicWaitMs: parseDuration(values.publicWait, "--public-wait") }),
     waitMs: parseDuration(values.wait, "--wait"),
     executor: values.sftpOnly ? "transport" : values.executor,
     commitRunner: values.commitRunner,
@@ -58,7 +70,9 @@ async function promoteGroupCommand(values: PromoteOptionValues, io: CliIo, setEx
   const refused = result.members.find((member) => member.result?.plan.ok === false);
   if (refused !== undefined) io.stderr(renderProblemsForStderr(refused.result!.plan.errors));
   io.stderr(renderGroupError(result));
-  setExit(groupExit(result));
+  const unseen = result.members.filter((member) => member.public !== undefined && !member.public.ok);
+  for (const member of unseen) io.stderr(renderPublicRefusal(member.public!, `the group is live on ${member.to}`));
+  setExit(result.state === "committed" && unseen.length > 0 ? Math.max(...unseen.map((member) => publicExit(member.public!))) : groupExit(result));
 }
 
 export function registerPromoteCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -71,7 +85,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option("--hook-timeout <duration>", "stop a hook that runs longer than this (it then counts as failed)", "10m")
-    .option("--public-url <url>", "after the commit, read the release back through this URL as users download it (a cache or CDN in front included) and compare it with what was written")
+    .option("--public-url <url>", "after the commit, read the release back through this URL as users download it (a cache or CDN in front included) and compare it with what was written (a group: one after each --to)", collectTargets)
     .option("--public-wait <duration>", "with --public-url: read again, honouring Cache-Control max-age, until users get the release or this runs out (e.g. 10m); then exit 75", "0")
     .option("--summary <file>", "write a Markdown summary of the promotion there (under GitHub Actions it also goes to the job summary)")
     .option("--quiet", "no progress on stderr (a bar on a terminal, a line every 10 s otherwise)")
@@ -109,7 +123,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
         ...planOptions,
         dryRun: values.dryRun ?? false,
         waitMs: parseDuration(values.wait, "--wait"),
-        ...(values.publicUrl === undefined ? {} : { publicUrl: values.publicUrl, publicWaitMs: parseDuration(values.publicWait, "--public-wait") }),
+        ...(values.publicUrl === undefined ? {} : { publicUrl: singlePublicUrl(values.publicUrl), publicWaitMs: parseDuration(values.publicWait, "--public-wait") }),
         executor: values.sftpOnly ? "transport" : values.executor,
         commitRunner: values.commitRunner,
         unpack: values.unpack,

@@ -4,6 +4,7 @@ import { ERROR_TABLE, isPromoteError, type ErrorCode } from "../errors.js";
 import type { GroupMemberReport, GroupResult, MemberOutcome } from "../promotion/group.js";
 import { EXIT } from "./exit-codes.js";
 import { plural } from "./format.js";
+import { renderPublicLine } from "./render-public.js";
 
 const SHOWS: Record<MemberOutcome, string> = {
   committed: "the new release",
@@ -30,6 +31,7 @@ export function groupToJson(result: GroupResult, onPartial: string): object {
       metadataWindowMs: member.outcome === "committed" ? member.result?.metadataWindowMs ?? null : null,
       errors: member.result?.plan.ok === false ? member.result.plan.errors : [],
       error: member.error ?? null,
+      public: member.public ?? null,
     })),
     error: result.error === undefined ? null : { code: isPromoteError(result.error) ? result.error.code : "ERR_INTERNAL", message: messageOf(result.error) },
   };
@@ -50,6 +52,7 @@ export function renderGroupReport(result: GroupResult): string {
     const window = member.outcome === "committed" && member.result?.metadataWindowMs !== undefined ? `, metadata window ${member.result.metadataWindowMs.toFixed(2)} ms` : "";
     lines.push(`  ${member.to.padEnd(width)}  ${member.outcome.padEnd(11)}  shows ${SHOWS[member.outcome]}${versions.length > 0 && member.outcome === "committed" ? ` (${versions.join(", ")}${window})` : ""}`);
     if (member.error !== undefined) lines.push(`  ${" ".repeat(width)}  ${" ".repeat(11)}  ${member.error}`);
+    if (member.public !== undefined) lines.push(`  ${" ".repeat(width)}  ${" ".repeat(11)}  ${renderPublicLine(member.public)}`);
   }
   return lines.join("\n") + "\n";
 }

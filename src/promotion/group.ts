@@ -11,6 +11,7 @@
 // list finish or undo the whole group.
 import { isPromoteError, PromoteError } from "../errors.js";
 import type { PromoteResult } from "./phase-runners.js";
+import type { PublicCheckReport } from "./public-check.js";
 import type { RollbackResult } from "./recovery.js";
 
 export type OnPartial = "rollback" | "keep";
@@ -43,6 +44,8 @@ export interface GroupMemberReport {
   outcome: MemberOutcome;
   result?: PromoteResult;
   error?: string;
+  /** What its users download through its public URL, once the group committed (--public-url). */
+  public?: PublicCheckReport;
 }
 
 export interface GroupResult {

@@ -6,6 +6,8 @@
 // an old cached checksum (the error that breaks checksumPolicy=fail), `verify --public-url`, and a
 // bad URL refused before anything is written.
 import assert from "node:assert/strict";
+import { cpSync } from "node:fs";
+import { join } from "node:path";
 import { writeExampleRepositories } from "../../scripts/example-repository.js";
 import { runCliProcess } from "../helpers/cli.js";
 import { spawnCli } from "../helpers/cli-process.js";
@@ -135,6 +137,30 @@ describe("integration: --public-url through a caching nginx", function () {
       assert.equal(waited.code, 0, waited.stderr);
       assert.match(waited.stdout, /^OK: .*\nPublic URL .*: users get the release/m);
     } finally {
+      await cache.stop();
+    }
+  });
+
+  it("a group checks each target through its own public URL, and says which one users do not see yet", async () => {
+    const { staging, target, cache } = await cachedExample();
+    const second = join(makeTempDir(), "target");
+    cpSync(target, second, { recursive: true });
+    const secondCache = await startCachingNginx(second, 1);
+    try {
+      await download(`${secondCache.url}/${METADATA}`); // only the second target's users have the old metadata cached
+      const run = await runCliProcess(["promote", "--from", staging, "--to", target, "--public-url", cache.url, "--to", second, "--public-url", secondCache.url, "--json"]);
+      assert.equal(run.code, 75, run.stderr);
+      const report = JSON.parse(run.stdout) as { state: string; targets: Array<{ to: string; state: string; public: PublicJson }> };
+      assert.equal(report.state, "committed");
+      const byTarget = new Map(report.targets.map((row) => [row.to, row]));
+      assert.equal(byTarget.get(target)!.public.ok, true);
+      assert.deepEqual(byTarget.get(second)!.public.problems.map((problem) => [problem.path, problem.verdict]), [[METADATA, "stale"]]);
+      assert.match(run.stderr, new RegExp(`the group is live on ${second.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}, but users of --public-url .* \\[ERR_PUBLIC_STALE\\]`));
+      const mismatched = await runCliProcess(["promote", "--from", staging, "--to", target, "--to", second, "--public-url", cache.url]);
+      assert.equal(mismatched.code, 2);
+      assert.match(mismatched.stderr, /^maven-promote: --public-url is given once for 2 --to targets: give one after each --to \[ERR_USAGE\]/);
+    } finally {
+      await secondCache.stop();
       await cache.stop();
     }
   });
