@@ -4,6 +4,7 @@
 // $GITHUB_STEP_SUMMARY and sets step outputs in $GITHUB_OUTPUT. Workflow commands go to stderr
 // (the runner reads both streams), so stdout stays the report or the one --json object.
 // `--summary FILE` writes the same Markdown anywhere, for other CIs.
+import type { GroupResult } from "../promotion/group.js";
 import { appendFile, writeFile } from "node:fs/promises";
 import { problemTag, type Problem } from "../errors.js";
 import type { Plan } from "../plan/plan-types.js";
@@ -102,6 +103,21 @@ export function promotionSummary(result: PromoteResult, dryRun: boolean): string
     lines.push(...result.verifyProblems.map((problem) => `- ${problem}`), "");
   }
   for (const failure of result.hookFailures ?? []) lines.push(`The \`${failure.hook}\` hook failed (${failure.reason}); nothing was undone.`, "");
+  return cap(lines);
+}
+
+/** The Markdown summary of a group promotion: one table, a row per target. */
+export function groupSummary(result: GroupResult): string {
+  const lines = [`## maven-promote: group ${result.state}`, "", `Group promotion \`${result.id}\` into ${plural(result.members.length, "target")}.`, ""];
+  lines.push("| target | state | versions | metadata window | users of its public URL |", "| --- | --- | --- | --- | --- |");
+  for (const member of result.members) {
+    const versions = member.result?.plan.versions.filter((version) => version.state !== "identical").map((version) => `${version.artifactId} ${version.version}`).join(", ") || "–";
+    const window = member.outcome === "committed" && member.result?.metadataWindowMs !== undefined ? `${member.result.metadataWindowMs.toFixed(2)} ms` : "–";
+    const seen = member.public === undefined ? "–" : member.public.ok ? "get the release" : `not yet (${plural(member.public.problems.length, "file")})`;
+    lines.push(`| \`${escapeMarkdown(member.to)}\` | ${member.outcome} | ${escapeMarkdown(versions)} | ${window} | ${seen} |`);
+  }
+  lines.push("");
+  for (const member of result.members.filter((candidate) => candidate.error !== undefined)) lines.push(`- \`${escapeMarkdown(member.to)}\`: ${escapeMarkdown(member.error!)}`);
   return cap(lines);
 }
 

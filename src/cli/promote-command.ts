@@ -16,7 +16,7 @@ import { promoteResultToJson, renderPromoteReport } from "./render-promote.js";
 import { settingSources } from "./project-config.js";
 import { renderProblemsForStderr } from "./render-plan.js";
 import { addPlanOptions, collectTargets, connectionSources, planOptionsFrom, secretsRead, targetsOf, type SharedOptionValues } from "./shared-options.js";
-import { annotateProblems, maskSecrets, promotionSummary, writeStepOutputs, writeSummary } from "./github-actions.js";
+import { annotateProblems, groupSummary, maskSecrets, promotionSummary, writeStepOutputs, writeSummary } from "./github-actions.js";
 
 interface PromoteOptionValues extends SharedOptionValues {
   dryRun?: boolean;
@@ -43,7 +43,7 @@ function singlePublicUrl(value: string | string[]): string {
 /** promote --to A --to B …: one promotion into every target, all or none (group.ts). */
 async function promoteGroupCommand(values: PromoteOptionValues, io: CliIo, setExit: (code: number) => void, onEvent: (event: PromoteEvent) => void): Promise<void> {
   const targets = targetsOf(values.to);
-  const unsupported = (["dryRun", "hook", "summary"] as const).find((key) => values[key] !== undefined);
+  const unsupported = (["dryRun", "hook"] as const).find((key) => values[key] !== undefined);
   if (unsupported !== undefined) {
     const flag = `--${unsupported.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
     throw new PromoteError("ERR_USAGE", `${flag} is not yet available with several --to targets (a group promotion)`, { path: flag });
@@ -70,6 +70,7 @@ async function promoteGroupCommand(values: PromoteOptionValues, io: CliIo, setEx
   const refused = result.members.find((member) => member.result?.plan.ok === false);
   if (refused !== undefined) io.stderr(renderProblemsForStderr(refused.result!.plan.errors));
   io.stderr(renderGroupError(result));
+  await writeSummary(io, values.summary, groupSummary(result));
   const unseen = result.members.filter((member) => member.public !== undefined && !member.public.ok);
   for (const member of unseen) io.stderr(renderPublicRefusal(member.public!, `the group is live on ${member.to}`));
   setExit(result.state === "committed" && unseen.length > 0 ? Math.max(...unseen.map((member) => publicExit(member.public!))) : groupExit(result));

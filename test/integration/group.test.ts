@@ -73,8 +73,12 @@ describe("integration: a group promotion into two sshd targets and a local one",
   it("promotes into all three as one: every target shows the new release, and each journal names the group", async () => {
     const { dirs, urls } = freshGroup();
     // Given in another order than the group's: the group sorts them.
-    const run = await runCliProcess(["promote", "--from", example.staging, ...toArgs([urls[2], urls[0], urls[1]]), ...sshArgs(), "--json"]);
+    const summary = join(makeTempDir(), "summary.md");
+    const run = await runCliProcess(["promote", "--from", example.staging, ...toArgs([urls[2], urls[0], urls[1]]), ...sshArgs(), "--json", "--summary", summary]);
     assert.equal(run.code, 0, run.stderr);
+    // The job summary: one table, a row per target.
+    const rows = readFileSync(summary, "utf8").split("\n").filter((line) => line.startsWith("| `"));
+    assert.deepEqual(rows.map((row) => row.split(" | ").slice(0, 3)), urls.map((url) => [`| \`${url}\``, "committed", "hello 1.2.0"]));
     const report = JSON.parse(run.stdout) as GroupJson;
     assert.deepEqual([report.ok, report.state], [true, "committed"]);
     assert.deepEqual(report.targets.map((target) => [target.to, target.state, target.versions]), urls.map((url) => [url, "committed", ["org.example:hello:1.2.0"]]));
