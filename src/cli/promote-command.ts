@@ -1,6 +1,6 @@
 // `maven-promote promote`: make the staged release live in the target, nearly atomically.
 import { Option, type Command } from "commander";
-import { promote, promoteGroup, type PromoteEvent } from "../api.js";
+import { plan, promote, promoteGroup, type PromoteEvent } from "../api.js";
 import { PromoteError } from "../errors.js";
 import { ON_PARTIAL, type OnPartial } from "../promotion/group.js";
 import { groupExit, groupToJson, renderGroupError, renderGroupReport } from "./render-group.js";
@@ -14,7 +14,7 @@ import type { CliIo } from "./io.js";
 import { phaseProgress, progressModeFor } from "./progress.js";
 import { promoteResultToJson, renderPromoteReport } from "./render-promote.js";
 import { settingSources } from "./project-config.js";
-import { renderProblemsForStderr } from "./render-plan.js";
+import { planToJson, renderPlanReport, renderProblemsForStderr } from "./render-plan.js";
 import { addPlanOptions, collectTargets, connectionSources, planOptionsFrom, secretsRead, targetsOf, type SharedOptionValues } from "./shared-options.js";
 import { annotateProblems, groupSummary, maskSecrets, promotionSummary, writeStepOutputs, writeSummary } from "./github-actions.js";
 
@@ -43,7 +43,7 @@ function singlePublicUrl(value: string | string[]): string {
 /** promote --to A --to B …: one promotion into every target, all or none (group.ts). */
 async function promoteGroupCommand(values: PromoteOptionValues, io: CliIo, setExit: (code: number) => void, onEvent: (event: PromoteEvent) => void): Promise<void> {
   const targets = targetsOf(values.to);
-  const unsupported = (["dryRun", "hook"] as const).find((key) => values[key] !== undefined);
+  const unsupported = (["hook"] as const).find((key) => values[key] !== undefined);
   if (unsupported !== undefined) {
     const flag = `--${unsupported.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
     throw new PromoteError("ERR_USAGE", `${flag} is not yet available with several --to targets (a group promotion)`, { path: flag });
@@ -54,6 +54,15 @@ async function promoteGroupCommand(values: PromoteOptionValues, io: CliIo, setEx
   }
   const { to: _first, ...planOptions } = await planOptionsFrom({ ...values, to: targets[0]! }, io, "promote");
   maskSecrets(io, secretsRead(values, planOptions, io.env));
+  if (values.dryRun) {
+    // Each target's plan, in the group's order; nothing is written anywhere.
+    const plans = [];
+    for (const to of [...targets].sort()) plans.push({ to, plan: await plan({ ...planOptions, to }) });
+    if (values.json) io.stdout(JSON.stringify({ dryRun: true, ok: plans.every((entry) => entry.plan.ok), targets: plans.map(({ to, plan: made }) => ({ to, ...planToJson(made) })) }, null, 2) + "\n");
+    else io.stdout(plans.map(({ to, plan: made }) => `== ${to}\n${renderPlanReport(made)}`).join("\n"));
+    for (const { plan: made } of plans) if (!made.ok) io.stderr(renderProblemsForStderr(made.errors));
+    return setExit(plans.every((entry) => entry.plan.ok) ? EXIT.ok : EXIT.refused);
+  }
   const result = await promoteGroup({
     ...planOptions,
     targets,

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCliProcess } from "../../helpers/cli.js";
-import { copyRepoFixture, makeTempDir, removeTempDirs } from "../../helpers/temp-repos.js";
+import { copyRepoFixture, makeTempDir, removeTempDirs, treeFingerprint } from "../../helpers/temp-repos.js";
 
 function configFile(dir: string, values: unknown): string {
   const path = join(dir, "maven-promote.json");
@@ -40,9 +40,15 @@ describe("project config file and environment", () => {
     const group = await runCliProcess(["plan", "--json", "--config", file, "--to", dirs.target, "--to", other.target]);
     assert.equal(group.code, 2); // 2 times, not 3: the file's --to is replaced by the flags, not added to
     assert.match(group.stderr, /^maven-promote: --to is given 2 times: plan takes one target \(promote, resume and rollback take several\) \[ERR_USAGE\]/);
-    const dryRun = await runCliProcess(["promote", "--dry-run", "--config", file, "--to", dirs.target, "--to", other.target]);
-    assert.equal(dryRun.code, 2, "a group refuses what it cannot do yet");
-    assert.match(dryRun.stderr, /^maven-promote: --dry-run is not yet available with several --to targets/);
+    const hooked = await runCliProcess(["promote", "--hook", "before-commit=true", "--config", file, "--to", dirs.target, "--to", other.target]);
+    assert.equal(hooked.code, 2, "a group refuses what it cannot do yet");
+    assert.match(hooked.stderr, /^maven-promote: --hook is not yet available with several --to targets/);
+    const before = [treeFingerprint(dirs.target), treeFingerprint(other.target)];
+    const dryRun = await runCliProcess(["promote", "--dry-run", "--json", "--config", file, "--to", other.target, "--to", dirs.target]);
+    assert.equal(dryRun.code, 0, dryRun.stderr);
+    const plans = JSON.parse(dryRun.stdout) as { dryRun: boolean; ok: boolean; targets: Array<{ to: string; ok: boolean }> };
+    assert.deepEqual(plans.targets.map((entry) => [entry.to, entry.ok]), [dirs.target, other.target].sort().map((to) => [to, true]));
+    assert.deepEqual([treeFingerprint(dirs.target), treeFingerprint(other.target)], before, "a dry run writes nothing anywhere");
   });
 
   it("finds maven-promote.json in the current directory or above", async () => {
