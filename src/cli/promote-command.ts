@@ -182,18 +182,20 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
  * MAVEN_PROMOTE_STOP_AT=TYPE[:KEY]: the process stops itself (SIGSTOP) right after that event,
  * so that crash tests can kill it, or keep it alive, at an exact step. KEY is the phase for
  * phase events, the step's index for `commit:step`, and the count so far for other events
- * (`upload:progress:3` is the third). It stops at the first match only. Unset, it does nothing.
+ * (`upload:progress:3` is the third); `#N` is the N-th event of any type. It stops at the first match only. Unset, it does nothing.
  */
 function stopAtEvent(spec: string | undefined): (event: PromoteEvent) => void {
   if (spec === undefined || spec === "") return () => {};
   const counts = new Map<string, number>();
   let stopped = false;
+  let all = 0;
   return (event) => {
     const count = (counts.get(event.type) ?? 0) + 1;
     counts.set(event.type, count);
+    all++;
     const key = "phase" in event ? event.phase : event.type === "commit:step" ? String(event.index) : String(count);
-    // Once only: a step run again after a reconnection emits its event again.
-    if (!stopped && (spec === event.type || spec === `${event.type}:${key}`)) {
+    // Once only: a step run again after a reconnection emits its event again. `#N`: the N-th event of any type.
+    if (!stopped && (spec === event.type || spec === `${event.type}:${key}` || spec === `#${all}`)) {
       stopped = true;
       process.kill(process.pid, "SIGSTOP");
     }
