@@ -10,6 +10,9 @@ import { loadZod, type Zod } from "../util/zod.js";
 import { PromoteError } from "../errors.js";
 
 export const CONFIG_FILE_NAME = "maven-promote.json";
+/** The config file's list of a group's targets (promote --to A --to B). */
+const TARGETS_KEY = "targets";
+const GROUP_COMMANDS = new Set(["promote", "resume", "rollback"]);
 /** Options that are not settings: where the settings come from, and commander's own. */
 const NOT_SETTINGS = new Set(["config", "help", "version"]);
 
@@ -55,6 +58,8 @@ export function loadProjectConfig(path: string, commands: readonly Command[]): P
   const z = loadZod();
   const shape: Record<string, Zod.ZodType> = {};
   for (const option of settingOptions(commands)) shape[optionKey(option)] = schemaFor(option).optional();
+  // A group's targets (promote, resume and rollback): the file's form of --to given several times.
+  shape[TARGETS_KEY] = z.array(z.string(), { error: "expected a list of targets" }).min(2, { error: "expected at least two targets (one is \"to\")" }).optional();
   const parsed = z.strictObject(shape).safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -67,7 +72,9 @@ export function loadProjectConfig(path: string, commands: readonly Command[]): P
           : issue.message.replace(/^Invalid input: /, "");
     throw new PromoteError("ERR_CONFIG", `${path}: ${key === "" ? "the file" : `"${key}"`}: ${expected}`, { path });
   }
-  return { path, values: parsed.data as Record<string, unknown> };
+  const values = parsed.data as Record<string, unknown>;
+  if (values.to !== undefined && values[TARGETS_KEY] !== undefined) throw new PromoteError("ERR_CONFIG", `${path}: "to" and "targets" are both given: one target, or a group`, { path });
+  return { path, values };
 }
 
 /**
@@ -83,7 +90,8 @@ export function applyToCommand(command: Command, config: ProjectConfig | undefin
     if (NOT_SETTINGS.has(optionKey(option))) continue;
     const name = envName(option);
     const fromEnv = env[name];
-    const fromFile = config?.values[optionKey(option)];
+    // The file's targets list is --to for the commands that take a group.
+    const fromFile = config?.values[optionKey(option)] ?? (optionKey(option) === "to" && GROUP_COMMANDS.has(command.name()) ? config?.values[TARGETS_KEY] : undefined);
     const value = fromEnv !== undefined ? fromEnvironment(option, name, fromEnv) : fromFile;
     if (value === undefined) continue;
     set(command, option, value, fromEnv !== undefined ? "env" : "config", preset);

@@ -51,6 +51,22 @@ describe("project config file and environment", () => {
     assert.deepEqual([treeFingerprint(dirs.target), treeFingerprint(other.target)], before, "a dry run writes nothing anywhere");
   });
 
+  it("a group's targets in the file are --to for promote, resume and rollback; a --to flag replaces them", async () => {
+    const dirs = copyRepoFixture("basic");
+    const other = copyRepoFixture("basic");
+    const file = configFile(makeTempDir(), { from: dirs.staging, targets: [other.target, dirs.target] });
+    const group = await runCliProcess(["promote", "--dry-run", "--json", "--config", file]);
+    assert.equal(group.code, 0, group.stderr);
+    assert.deepEqual((JSON.parse(group.stdout) as { targets: Array<{ to: string }> }).targets.map((entry) => entry.to), [dirs.target, other.target].sort());
+    const one = await runCliProcess(["promote", "--dry-run", "--json", "--config", file, "--to", dirs.target]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal((JSON.parse(one.stdout) as { target: string }).target, dirs.target);
+    const both = configFile(makeTempDir(), { from: dirs.staging, to: dirs.target, targets: [dirs.target, other.target] });
+    const refused = await runCliProcess(["promote", "--dry-run", "--config", both]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /: "to" and "targets" are both given: one target, or a group \[ERR_CONFIG\]/);
+  });
+
   it("finds maven-promote.json in the current directory or above", async () => {
     const dirs = copyRepoFixture("basic");
     const project = makeTempDir();
