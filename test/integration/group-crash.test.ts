@@ -61,7 +61,8 @@ describe("integration: a group killed at any event ends all-new or all-old", fun
     const sshArgs = (): string[] => ["--identity", server.clientKeyPath, "--known-hosts", server.knownHostsPath, ...(executor === "sftp-only" ? ["--sftp-only"] : [])];
     const common = (urls: readonly string[]): string[] => [...urls.flatMap((url) => ["--to", url]), ...sshArgs()];
 
-    it(`${executor}: a group killed at ${KILLS} events chosen by seed ${SEED} (of every phase of both members) is recovered all-new or all-old`, async () => {
+    it(`${executor}: a group killed at ${KILLS} events chosen by seed ${SEED} (of every phase of both members) is recovered all-new or all-old`, async function () {
+      this.timeout(120_000 + KILLS * 60_000); // a kill and its recovery take 5-20 s
       // The run unharmed: the promoted trees, and how many events a whole run has.
       const reference = freshGroup();
       const whole = spawnCli(["promote", "--from", example.staging, ...common(reference.urls)]);
