@@ -19,24 +19,8 @@ export const VERSION = "0.1.0";
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const program = new Command("maven-promote")
-    .description("Promote a staged Maven release into a live Maven repository, nearly atomically.")
-    .version(VERSION)
-    .exitOverride()
-    .configureOutput(outputFor(io));
-  const setExit = (code: number): void => void (exitCode = code);
-  registerPlanCommand(program, io, setExit);
-  registerPromoteCommand(program, io, setExit);
-  registerVerifyCommand(program, io, setExit);
-  registerCheckCommand(program, io, setExit);
-  registerRecoveryCommands(program, io, setExit);
-  registerAdminCommands(program, io, setExit);
   let config: ProjectConfig | undefined;
-  registerConfigCommand(program, io, () => config);
-  for (const command of program.commands) {
-    command.exitOverride().configureOutput(outputFor(io));
-    command.option("--config <file>", `project config file (default: the nearest maven-promote.json from the current directory up)`);
-  }
+  const program = buildProgram(io, (code) => void (exitCode = code), () => config);
   // Settings from the environment and the config file go in before the command parses its
   // flags, which then win; a repeatable flag is fixed up once parsed.
   program.hook("preSubcommand", (_program, subcommand) => {
@@ -59,6 +43,30 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     return reportError(error, argv.includes("--json"), io);
   }
+}
+
+/**
+ * The commander program with every command and option: what runCli parses, and what
+ * scripts/reference.ts walks to write docs/reference.md (so the reference cannot drift).
+ */
+export function buildProgram(io: CliIo, setExit: (code: number) => void, config: () => ProjectConfig | undefined = () => undefined): Command {
+  const program = new Command("maven-promote")
+    .description("Promote a staged Maven release into a live Maven repository, nearly atomically.")
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput(outputFor(io));
+  registerPlanCommand(program, io, setExit);
+  registerPromoteCommand(program, io, setExit);
+  registerVerifyCommand(program, io, setExit);
+  registerCheckCommand(program, io, setExit);
+  registerRecoveryCommands(program, io, setExit);
+  registerAdminCommands(program, io, setExit);
+  registerConfigCommand(program, io, config);
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput(outputFor(io));
+    command.option("--config <file>", `project config file (default: the nearest maven-promote.json from the current directory up)`);
+  }
+  return program;
 }
 
 /** Commander's own parse errors in the same one-line form as every other error. */
