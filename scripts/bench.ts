@@ -3,7 +3,7 @@
 // prints numbers and never fails on them. These machines are noisy: read the ratios.
 //
 //   npm run bench -- [--artifacts 300] [--scale 1] [--runs 3] [--wan] [--wan-artifacts 100] [--wan-runs 1]
-//                    [--rtt-ms 40] [--mbit 100] [--only tar,sftp,...] [--existing 10000] [--json]
+//                    [--rtt-ms 40] [--mbit 100] [--only tar,sftp,...] [--existing 10000] [--json] [--chart FILE.svg]
 //
 // Methods (each run alternates them in this order):
 //   tar          tar c | ssh tar x              the floor: one stream, no per-file round trips
@@ -28,6 +28,7 @@ import { digestFiles } from "../src/integrity/digest-pool.js";
 import { ALL_ALGORITHMS } from "../src/integrity/digests.js";
 import { startSshd, sshdAvailable, type SshServer } from "../test/helpers/sshd.js";
 import { writeExistingRepository, writeRelease, type Release } from "./bench-release.js";
+import { benchChart, type ChartPanel } from "./bench-chart.js";
 
 const { values: options } = parseArgs({
   options: {
@@ -44,6 +45,8 @@ const { values: options } = parseArgs({
     "skip-digests": { type: "boolean", default: false },
     existing: { type: "string", default: "0" },
     json: { type: "boolean", default: false },
+    /** Also draw the tables as an SVG chart into this file (scripts/bench-chart.ts). */
+    chart: { type: "string" },
   },
 });
 
@@ -237,6 +240,11 @@ const LABELS: Record<Method, string> = {
   "local-existing": "local directory holding the other artifacts",
 };
 
+/** A table label without its Markdown. */
+function plainLabel(label: string): string {
+  return label.replace(/\\\|/g, "|").replace(/`/g, "");
+}
+
 function table(rows: Row[]): string {
   const ratio = (value: number | undefined): string => (value === undefined ? "" : `${value.toFixed(2)}×`);
   const withEmpty = rows.some((row) => row.vsEmpty !== undefined);
@@ -337,6 +345,20 @@ try {
     } finally {
       proxy.stop();
     }
+  }
+  if (options.chart !== undefined) {
+    const rowsOf = (key: "loopback" | "wan"): Row[] => ((report[key] as { rows?: Row[] } | undefined)?.rows ?? []);
+    const panel = (title: string, rows: Row[], methods: readonly Method[], floor: Method): ChartPanel => ({
+      title,
+      bars: rows.filter((row) => methods.includes(row.method)).map((row) => ({ label: plainLabel(LABELS[row.method]), seconds: row.medianSeconds, floor: row.method === floor })),
+    });
+    const panels = [
+      panel(`loopback: ${release.artifacts} artifacts, ${(release.bytes / 1048576).toFixed(0)} MiB (median of ${options.runs})`, rowsOf("loopback"), NETWORK_METHODS, "tar"),
+      panel("loopback, into a local directory", rowsOf("loopback"), [...LOCAL_METHODS, "local-existing"], "cp"),
+      ...(options.wan ? [panel(`through the delaying proxy: RTT ${options["rtt-ms"]} ms, ${options.mbit} Mbit/s, ${options["wan-artifacts"]} artifacts`, rowsOf("wan"), NETWORK_METHODS, "tar")] : []),
+    ].filter((entry) => entry.bars.length > 0);
+    writeFileSync(options.chart, benchChart(panels, `maven-promote benchmark (node ${process.version}, ${cpus().length} cores): seconds, the floor dashed`));
+    out(`chart: ${options.chart}\n`);
   }
   if (options.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
 } finally {
