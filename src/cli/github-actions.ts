@@ -96,6 +96,7 @@ export function promotionSummary(result: PromoteResult, dryRun: boolean): string
   const timings = Object.entries(result.timings ?? {});
   if (timings.length > 0) {
     lines.push("| phase | time |", "| --- | --- |", ...timings.map(([phase, ms]) => `| ${phase} | ${(ms / 1000).toFixed(2)} s |`), "");
+    lines.push(...phaseTimeline(timings), "");
   }
   if (result.metadataWindowMs !== undefined) lines.push(`Metadata window: at most ${result.metadataWindowMs.toFixed(2)} ms.`, "");
   if (result.completed === "verify" || result.completed === "finish") {
@@ -104,6 +105,22 @@ export function promotionSummary(result: PromoteResult, dryRun: boolean): string
   }
   for (const failure of result.hookFailures ?? []) lines.push(`The \`${failure.hook}\` hook failed (${failure.reason}); nothing was undone.`, "");
   return cap(lines);
+}
+
+/**
+ * The phases as a Mermaid gantt, which GitHub renders in a job summary: one bar per phase, end
+ * to end in the order they ran (times in ms from the start; dateFormat x reads them so).
+ */
+export function phaseTimeline(timings: ReadonlyArray<readonly [string, number]>): string[] {
+  const lines = ["```mermaid", "gantt", "  dateFormat x", "  axisFormat %S.%L s", "  section phases"];
+  let start = 0;
+  for (const [phase, ms] of timings) {
+    const end = start + Math.max(1, Math.round(ms));
+    lines.push(`  ${phase} (${(ms / 1000).toFixed(2)} s) :${start}, ${end}`);
+    start = end;
+  }
+  lines.push("```");
+  return lines;
 }
 
 /** The Markdown summary of a group promotion: one table, a row per target. */

@@ -1,7 +1,7 @@
 // The job summary stays under GitHub's 1 MiB limit however large the release, and workflow
 // command data is escaped as actions/toolkit escapes it.
 import assert from "node:assert/strict";
-import { annotateProblems, promotionSummary } from "../../../src/cli/github-actions.js";
+import { annotateProblems, phaseTimeline, promotionSummary } from "../../../src/cli/github-actions.js";
 import type { MetadataPlan, Plan } from "../../../src/plan/plan-types.js";
 import type { PromoteResult } from "../../../src/promotion/phase-runners.js";
 
@@ -29,6 +29,20 @@ function artifact(index: number): MetadataPlan {
 }
 
 describe("unit: GitHub Actions output", () => {
+  it("draws the phases as a Mermaid gantt, end to end in the order they ran", () => {
+    assert.deepEqual(phaseTimeline([["plan", 812], ["stage", 0.4], ["upload", 1490]]), [
+      "```mermaid",
+      "gantt",
+      "  dateFormat x",
+      "  axisFormat %S.%L s",
+      "  section phases",
+      "  plan (0.81 s) :0, 812",
+      "  stage (0.00 s) :812, 813",
+      "  upload (1.49 s) :813, 2303",
+      "```",
+    ]);
+  });
+
   it("a summary of 20,000 artifacts stays under 1 MiB and says how much it left out", () => {
     const plan = { id: "20261201T000000Z-abcd", ok: true, source: "s", target: "t", metadata: Array.from({ length: 20_000 }, (_, index) => artifact(index)), uploads: [], errors: [], warnings: [] } as unknown as Plan;
     const result = { plan, completed: "finish", state: "committed", verifyProblems: [], executor: "shell" } as unknown as PromoteResult;
