@@ -91,10 +91,15 @@ export async function promoteGroup(id: string, unordered: readonly GroupMember[]
       await withdraw(prepared, reports);
       return done("refused");
     }
-    if (result.state !== "stopped") {
+    if (result.stoppedBy !== undefined) {
+      // A hook (the library's beforePhase) stopped this member: its own upload is withdrawn already.
+      await withdraw(prepared, reports);
+      return done("withdrawn", new PromoteError("ERR_HOOK_STOPPED", `group ${id}: ${member.to} was stopped by the ${result.stoppedBy.hook} hook (${result.stoppedBy.reason})`));
+    }
+    if (result.state !== "stopped" || result.completed !== "upload") {
       // A prepare runs to the commit's door and no further; anything else is a bug to stop on.
       await withdraw([...prepared, member], reports);
-      return done("withdrawn", new PromoteError("ERR_INTERNAL", `group ${id}: ${member.to} came back ${result.state} instead of prepared`));
+      return done("withdrawn", new PromoteError("ERR_INTERNAL", `group ${id}: ${member.to} came back ${result.state} after ${result.completed} instead of prepared`));
     }
     prepared.push(member);
   }

@@ -6,9 +6,9 @@ import { promoteGroup, type GroupMember } from "../../../src/promotion/group.js"
 import type { PromoteResult } from "../../../src/promotion/phase-runners.js";
 
 /** Members that log what is done to them, failing where told. */
-function members(names: string[], failures: Partial<Record<string, "prepare" | "refuse" | "commit" | "rollback">> = {}): { members: GroupMember[]; log: string[] } {
+function members(names: string[], failures: Partial<Record<string, "prepare" | "refuse" | "hook" | "commit" | "rollback">> = {}): { members: GroupMember[]; log: string[] } {
   const log: string[] = [];
-  const result = (state: PromoteResult["state"], ok = true): PromoteResult => ({ plan: { ok, versions: [], errors: [] } as unknown as PromoteResult["plan"], completed: null, state, verifyProblems: [], executor: "transport" });
+  const result = (state: PromoteResult["state"], ok = true): PromoteResult => ({ plan: { ok, versions: [], errors: [] } as unknown as PromoteResult["plan"], completed: state === "stopped" ? "upload" : null, state, verifyProblems: [], executor: "transport" });
   return {
     log,
     members: names.map((to) => ({
@@ -16,6 +16,7 @@ function members(names: string[], failures: Partial<Record<string, "prepare" | "
       prepare: async () => {
         log.push(`prepare ${to}`);
         if (failures[to] === "prepare") throw new Error(`${to}: upload failed`);
+        if (failures[to] === "hook") return { ...result("stopped"), completed: "stage", stoppedBy: { hook: "beforePhase", exitCode: null, reason: "no" } };
         return failures[to] === "refuse" ? result("planned", false) : result("stopped");
       },
       commit: async () => {
@@ -54,6 +55,14 @@ describe("group promotion: all or none", () => {
     assert.match(String(result.error), /b: upload failed/);
     assert.deepEqual(log, ["prepare a", "prepare b", "rollback a"]);
     assert.deepEqual(outcomes(result), ["a withdrawn", "b untouched", "c untouched"]);
+  });
+
+  it("a member stopped by a hook is not taken for prepared: the others are withdrawn", async () => {
+    const { members: group, log } = members(["a", "b", "c"], { b: "hook" });
+    const result = await promoteGroup("g", group);
+    assert.equal(result.state, "withdrawn");
+    assert.match(String(result.error), /b was stopped by the beforePhase hook \(no\)/);
+    assert.deepEqual(log, ["prepare a", "prepare b", "rollback a"]);
   });
 
   it("a refused plan withdraws what was prepared and is reported as refused", async () => {
