@@ -34,26 +34,14 @@ export async function startNginx(root: string, tls?: { certificate: string; key:
         ssl_certificate_key ${tls.key};
         location /html/ { alias ${root}/; autoindex on; }
     }`;
-  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((name) => `${name}_temp_path ${dir}/${name};`).join("\n    ");
-  writeFileSync(
-    join(dir, "nginx.conf"),
-    `daemon off;
-master_process off;
-${process.getuid?.() === 0 ? "user root;" : ""}
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    ${temp}
-    server {
+  writeConfig(
+    dir,
+    `    server {
         listen 127.0.0.1:${port};
         location /html/ { alias ${root}/; autoindex on; }
         location /json/ { alias ${root}/; autoindex on; autoindex_format json; }
     }
-    ${httpsServer}
-}
-`,
+    ${httpsServer}`,
   );
   const stop = await runNginx(dir, [port, ...(httpsPort === undefined ? [] : [httpsPort])]);
   return {
@@ -73,19 +61,9 @@ http {
 export async function startCachingNginx(root: string, maxAgeSeconds: number): Promise<NginxServer & { originUrl: string; purge(): void }> {
   const dir = mkdtempSync(join(tmpdir(), "nginx-cache-test-"));
   const [port, origin] = [await freePort(), await freePort()];
-  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((name) => `${name}_temp_path ${dir}/${name};`).join("\n    ");
-  writeFileSync(
-    join(dir, "nginx.conf"),
-    `daemon off;
-master_process off;
-${process.getuid?.() === 0 ? "user root;" : ""}
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    ${temp}
-    proxy_cache_path ${dir}/cache keys_zone=public:1m;
+  writeConfig(
+    dir,
+    `    proxy_cache_path ${dir}/cache keys_zone=public:1m;
     server {
         listen 127.0.0.1:${origin};
         location / { root ${root}; expires ${maxAgeSeconds}s; }
@@ -99,9 +77,7 @@ http {
             proxy_ignore_headers Cache-Control Expires;
             add_header X-Cache $upstream_cache_status;
         }
-    }
-}
-`,
+    }`,
   );
   const stop = await runNginx(dir, [port, origin]);
   return {
@@ -114,6 +90,26 @@ http {
       for (const entry of readdirSync(join(dir, "cache"))) rmSync(join(dir, "cache", entry), { recursive: true, force: true });
     },
   };
+}
+
+/** dir/nginx.conf: a private nginx (its pid, logs and temp files in dir), with `servers` inside http { }. */
+function writeConfig(dir: string, servers: string): void {
+  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((name) => `${name}_temp_path ${dir}/${name};`).join("\n    ");
+  writeFileSync(
+    join(dir, "nginx.conf"),
+    `daemon off;
+master_process off;
+${process.getuid?.() === 0 ? "user root;" : ""}
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    ${temp}
+    ${servers.trim()}
+}
+`,
+  );
 }
 
 /** Starts nginx on dir/nginx.conf and waits for its ports; the function returned stops it and removes dir. */

@@ -44,11 +44,17 @@ describe("project config file and environment", () => {
     assert.equal(hooked.code, 2, "a group refuses what it cannot do yet");
     assert.match(hooked.stderr, /^maven-promote: --hook is not yet available with several --to targets/);
     const before = [treeFingerprint(dirs.target), treeFingerprint(other.target)];
+    const twice = await runCliProcess(["promote", "--config", file, "--to", dirs.target, "--to", dirs.target]);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, new RegExp(`^maven-promote: --to ${dirs.target} is given twice \\[ERR_USAGE\\]\n`));
+    const badPartial = await runCliProcess(["promote", "--config", file, "--to", dirs.target, "--to", other.target, "--on-partial", "maybe"]);
+    assert.equal(badPartial.code, 2);
+    assert.match(badPartial.stderr, /^maven-promote: option '--on-partial <what>' argument 'maybe' is invalid\. Allowed choices are rollback, keep\. \[ERR_USAGE\]\n/);
     const dryRun = await runCliProcess(["promote", "--dry-run", "--json", "--config", file, "--to", other.target, "--to", dirs.target]);
     assert.equal(dryRun.code, 0, dryRun.stderr);
     const plans = JSON.parse(dryRun.stdout) as { dryRun: boolean; ok: boolean; targets: Array<{ to: string; ok: boolean }> };
     assert.deepEqual(plans.targets.map((entry) => [entry.to, entry.ok]), [dirs.target, other.target].sort().map((to) => [to, true]));
-    assert.deepEqual([treeFingerprint(dirs.target), treeFingerprint(other.target)], before, "a dry run writes nothing anywhere");
+    assert.deepEqual([treeFingerprint(dirs.target), treeFingerprint(other.target)], before, "refusals and a dry run write nothing anywhere");
   });
 
   it("a group's targets in the file are --to for promote, resume and rollback; a --to flag replaces them", async () => {
