@@ -130,7 +130,8 @@ export async function waitUntilPublic(
     if (problems.length === 0 || left <= 0 || problems.every((problem) => problem.verdict === "different")) break;
     const failing = new Set(problems.map((problem) => problem.path));
     // A checksum is judged beside its metadata: the metadata is read again with it.
-    pending = expectations.filter((expectation) => failing.has(expectation.path) || (expectation.kind === "metadata" && [...failing].some((path) => path.startsWith(expectation.path))));
+    const besideFailing = new Set(expectations.filter((expectation) => failing.has(expectation.path) && expectation.of !== undefined).map((expectation) => expectation.of));
+    pending = expectations.filter((expectation) => failing.has(expectation.path) || (expectation.kind === "metadata" && besideFailing.has(expectation.path)));
     const nextPollMs = Math.min(left, pollDelay(problems));
     options.onPoll?.({ attempt: attempts, problems: problems.length, nextPollMs });
     await sleep(nextPollMs);
