@@ -5,6 +5,7 @@
 #   unzip               (unzip)
 #   gpg                 (gpg)
 #   rsync               (rsync)           - a baseline of `npm run bench`
+#   jq                  (jq)              - the runnable examples of docs/ read --json with it
 #   /usr/sbin/nginx     (nginx-light)     - the tests start their own nginx to serve an HTTP stage
 #   /usr/sbin/apache2   (apache2)         - and their own Apache httpd (mod_autoindex listings)
 #
@@ -21,6 +22,7 @@ if ! have ssh || ! have ssh-keygen; then missing+=(openssh-client); fi
 have unzip || missing+=(unzip)
 have gpg || missing+=(gpg)
 have rsync || missing+=(rsync)
+have jq || missing+=(jq)
 [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
 [[ -x /usr/sbin/apache2 ]] || missing+=(apache2)
 

@@ -1,4 +1,4 @@
-// maven-promote as a library. See README.md, "Library".
+// maven-promote as a library. See docs/library.md.
 export {
   plan,
   promote,

@@ -1,4 +1,4 @@
-// The CLI's exit codes (README, "Exit codes"). Scripts depend on them: never renumber.
+// The CLI's exit codes (docs/release-manager.md, "Exit codes"). Scripts depend on them: never renumber.
 // 75 is sysexits(3)'s EX_TEMPFAIL: the same command may succeed if run again later.
 export const EXIT = {
   ok: 0,

@@ -1,5 +1,5 @@
 // The command line: builds the commander program, runs it, and alone decides the exit code
-// (README, "Exit codes": 0 ok, 1 failed, 2 usage, 3 locked, 4 refused, 75 try again). Every expected error is printed
+// (docs/release-manager.md, "Exit codes": 0 ok, 1 failed, 2 usage, 3 locked, 4 refused, 75 try again). Every expected error is printed
 // as one line naming the file or option at fault; only unknown errors print a stack.
 import { Command, CommanderError } from "commander";
 import { ERROR_TABLE, isPromoteError } from "../errors.js";

@@ -20,7 +20,7 @@ export interface InvariantContext {
   /**
    * Whether the power failed inside the metadata window: after the first metadata flip was
    * issued and before the barrier after the last one returned. Only then may a changed metadata
-   * file and its checksums be out of step (README, "After a power loss").
+   * file and its checksums be out of step (docs/how-it-works.md, "After a power loss").
    */
   inMetadataWindow: boolean;
 }

@@ -1,4 +1,4 @@
-// Every exit code of the README's table, produced by the real CLI: 0 success, 1 a failure that
+// Every exit code of the table in docs/release-manager.md, produced by the real CLI: 0 success, 1 a failure that
 // needs a human, 2 usage or configuration, 3 a held lock, 4 a stage that breaks a rule, and 75
 // for what may pass if tried again (a server refusing or dropping connections, one answering 503,
 // a --wait that ran out); and --retries trying again by itself until a server lets it in.

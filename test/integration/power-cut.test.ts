@@ -12,7 +12,7 @@
 //   - no maven-metadata.xml lists a version whose directory or files are missing or differ;
 //   - no checksum file disagrees with its maven-metadata.xml, except a metadata file this
 //     promotion changes when the power failed inside the metadata window (after its first flip
-//     was issued, before the barrier after the last flip returned: README, "After a power loss");
+//     was issued, before the barrier after the last flip returned: docs/how-it-works.md, "After a power loss");
 //   - a journal or steps.log that says `committed` means the whole promotion is on disk;
 // and a seeded sample of the states is put on disk and recovered with the real CLI: `resume`
 // must end in the fully promoted tree and `rollback` in the original one, `verify` must pass

@@ -103,7 +103,7 @@ describe("promote (local targets)", function () {
     assert.equal(readFileSync(join(unsigned.target, `.maven-promote/${unsigned.result.plan.id}/backup/org/example/demo/maven-metadata.xml.asc`), "utf8"), "stale");
   });
 
-  it("a promotion stopped before its commit is finished by running its rename.sh, as the README says", async () => {
+  it("a promotion stopped before its commit is finished by running its rename.sh, as docs/how-it-works.md says", async () => {
     const stopped = await promoteFixture("basic", "transport", { beforePhase: (phase) => (phase === "commit" ? "pause" : true) });
     assert.equal(stopped.result.state, "stopped");
     assert.ok(existsSync(join(stopped.target, "org/example/demo/1.2.rip/demo-1.2.jar")), "uploaded under .rip names");
