@@ -23,15 +23,21 @@ import { createHash } from "node:crypto";
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { digestFiles } from "../src/integrity/digest-pool.js";
 import { ALL_ALGORITHMS } from "../src/integrity/digests.js";
 import { startSshd, sshdAvailable, type SshServer } from "../test/helpers/sshd.js";
 import { writeExistingRepository, writeRelease, type Release } from "./bench-release.js";
 import { benchChart, type ChartPanel } from "./bench-chart.js";
 
-const { values: options } = parseArgs({
+const USAGE = `usage: npm run bench -- [--artifacts 300] [--scale 1] [--runs 3] [--wan] [--wan-artifacts 100] [--wan-runs 1]
+                      [--rtt-ms 40] [--mbit 100] [--only tar,sftp,...] [--skip-digests] [--existing 10000] [--json] [--chart FILE.svg]
+(methods and what each option means: the top of scripts/bench.ts and docs/performance.md)
+`;
+
+const { values: options } = parseBenchArgs({
   options: {
+    help: { type: "boolean", default: false },
     artifacts: { type: "string", default: "300" },
     /** The files' sizes, times this, on loopback and over --wan (0.5: 150 artifacts make the 33 MiB small release of issue 18; 0.25: 60 artifacts make its 6.6 MiB one). */
     scale: { type: "string", default: "1" },
@@ -49,6 +55,20 @@ const { values: options } = parseArgs({
     chart: { type: "string" },
   },
 });
+if (options.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+/** parseArgs, with a bad option as one line and exit 2 rather than a stack trace. */
+function parseBenchArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
 
 const DIST = new URL("..", import.meta.url).pathname; // dist/
 const CLI = join(DIST, "src/cli/main.js");
