@@ -73,7 +73,7 @@ function jsonSection(command: string, listed: Map<string, string>): string[] {
 function jsonTables(command: string, listed: Map<string, string>): string[] {
   const lines: string[] = [];
   for (const output of JSON_OUTPUTS.filter((candidate) => candidate.command === command)) {
-    lines.push(`Printed ${output.when === "always" ? "always" : `for ${output.when}`}:`, "", "| field | meaning |", "| --- | --- |");
+    lines.push(`${output.when === "always" ? "Always printed" : `Printed for ${output.when}`}:`, "", "| field | meaning |", "| --- | --- |");
     const here = new Set<string>();
     for (const run of shapeRuns(output.fields)) {
       const shape = run[0]!.shape;

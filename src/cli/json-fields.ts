@@ -214,6 +214,8 @@ const RESULT: FieldList = shared("promotion result", {
   ...under("public", PUBLIC),
 });
 
+const RUNNING_ON_SERVER = "the shell executor's work still running on the server";
+
 const LOCK: FieldList = shared("lock", {
   id: "the holder's promotion id (or `cleanup-…`)",
   user: "the user that took it",
@@ -222,7 +224,7 @@ const LOCK: FieldList = shared("lock", {
   pidStart: "the kernel's identity of that process (boot id and start time), where it has one",
   start: "when it was taken (ISO 8601)",
   expiry: "when it counts as stale (ISO 8601)",
-  beat: "the heartbeat, rewritten every 2 s while the holder lives",
+  beat: "the heartbeat: a count the holder rewrites every 2 s while it lives (absent until its first beat)",
 });
 
 const ROLLBACK: FieldList = shared("rollback result", {
@@ -359,10 +361,10 @@ const OUTPUTS: Array<Omit<JsonOutput, "fields"> & { fields: FieldList }> = [
         description: "its process still running on the server (its unzip or rename script), null when none; absent when not asked",
         onlyWhen: "an unfinished promotion by the shell executor (an SFTP target with a shell)",
       },
-      "promotions[].remote.pid": { description: "the process id on the server", onlyWhen: "the shell executor's work still runs on the server" },
-      "promotions[].remote.host": { description: "the server's `hostname`", onlyWhen: "the shell executor's work still runs on the server" },
-      "promotions[].remote.since": { description: "when it started (the server's clock, UTC)", onlyWhen: "the shell executor's work still runs on the server" },
-      "promotions[].remote.what": { description: "what it does, e.g. `unpacking the bundle`", onlyWhen: "the shell executor's work still runs on the server" },
+      "promotions[].remote.pid": { description: "the process id on the server", onlyWhen: RUNNING_ON_SERVER },
+      "promotions[].remote.host": { description: "the server's `hostname`", onlyWhen: RUNNING_ON_SERVER },
+      "promotions[].remote.since": { description: "when it started (the server's clock, UTC)", onlyWhen: RUNNING_ON_SERVER },
+      "promotions[].remote.what": { description: "what it does, e.g. `unpacking the bundle`", onlyWhen: RUNNING_ON_SERVER },
       "promotions[].versions": "`groupId:artifactId:version` of every version it adds",
       unreadable: "directories under .maven-promote/ without a readable journal",
       sync: "how a commit makes its renames durable: `sync -f` (shell executor) | `fsync` (local) | `fsync@openssh.com` (SFTP) | null (no fsync offered)",
