@@ -1,14 +1,16 @@
 // `npm run reference`: writes docs/reference.md from the CLI's own definitions: every command and
-// option as commander holds them (src/cli/program.ts buildProgram), the exit codes (EXIT) and the
-// error codes with their exit code and hint (ERROR_TABLE). test/unit/cli/reference.test.ts fails
-// when the committed file differs from what this writes, so the reference cannot drift from
-// `--help` (issue 20, part 3).
+// option as commander holds them (src/cli/program.ts buildProgram), each command's `--json` fields
+// (JSON_OUTPUTS), the exit codes (EXIT) and the error codes with their exit code and hint
+// (ERROR_TABLE). test/unit/cli/reference.test.ts fails when the committed file differs from what
+// this writes, so the reference cannot drift from `--help` (issue 20, part 3), and
+// test/integration/json-fields.test.ts fails when the CLI's JSON differs from JSON_OUTPUTS.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command, Option } from "commander";
 import { ERROR_TABLE } from "../src/errors.js";
 import { EXIT } from "../src/cli/exit-codes.js";
+import { JSON_OUTPUTS, type JsonField } from "../src/cli/json-fields.js";
 import { buildProgram } from "../src/cli/program.js";
 import { envName, optionKey } from "../src/cli/project-config.js";
 
@@ -35,7 +37,11 @@ export function referenceMarkdown(): string {
     ...program.commands.map((command) => `- [\`${command.name()}\`](#${anchor(command)}): ${command.description()}`),
     "",
   ];
-  for (const command of program.commands) lines.push(...commandSection(command));
+  const listed = new Map<string, string>();
+  for (const command of program.commands) lines.push(...commandSection(command), ...jsonSection(command.name(), listed));
+  const unknown = JSON_OUTPUTS.filter((output) => output.command !== "" && !program.commands.some((command) => command.name() === output.command));
+  if (unknown.length > 0) throw new Error(`src/cli/json-fields.ts names commands the CLI does not have: ${unknown.map((output) => output.command).join(", ")}`);
+  lines.push("## `--json` output of an error", "", ...jsonTables("", listed));
   lines.push("## Exit codes", "", "| code | name |", "| --- | --- |");
   for (const [name, code] of Object.entries(EXIT)) lines.push(`| ${code} | \`${name}\` |`);
   lines.push("", "## Error codes", "", "Each error is one line on stderr, `maven-promote: <message> [CODE]`, then its hint.", "", "| code | exit | hint |", "| --- | --- | --- |");
@@ -52,6 +58,52 @@ function commandSection(command: Command): string[] {
   for (const option of command.options as Option[]) lines.push(optionRow(option));
   lines.push("");
   return lines;
+}
+
+/**
+ * The command's `--json` fields (src/cli/json-fields.ts), a table for each shape it prints. A
+ * shared shape (the plan, a promotion's result, …) is listed in full once; later tables name it
+ * in one row and point there.
+ */
+function jsonSection(command: string, listed: Map<string, string>): string[] {
+  const tables = jsonTables(command, listed);
+  return tables.length === 0 ? [] : [`### \`maven-promote ${command} --json\``, "", "Fields by path: `[]` is each item of an array, `<name>` each key of a map.", "", ...tables];
+}
+
+function jsonTables(command: string, listed: Map<string, string>): string[] {
+  const lines: string[] = [];
+  for (const output of JSON_OUTPUTS.filter((candidate) => candidate.command === command)) {
+    lines.push(`${output.when === "always" ? "Always printed" : `Printed for ${output.when}`}:`, "", "| field | meaning |", "| --- | --- |");
+    const here = new Set<string>();
+    for (const run of shapeRuns(output.fields)) {
+      const shape = run[0]!.shape;
+      const where = shape === undefined ? undefined : listed.get(shape.name);
+      if (shape !== undefined && where !== undefined && !here.has(shape.name)) {
+        const prefix = run[0]!.path.slice(0, run[0]!.path.length - shape.path.length);
+        lines.push(`| \`${cell(prefix)}…\` | the fields of the ${shape.name}, as under \`${where}\` |`);
+        continue;
+      }
+      for (const field of run) lines.push(`| \`${cell(field.path)}\` | ${cell(field.description)}${field.onlyWhen === undefined ? "" : `; only with ${cell(field.onlyWhen)}`} |`);
+      if (shape !== undefined) {
+        listed.set(shape.name, command === "" ? "the error output" : `maven-promote ${command} --json`);
+        here.add(shape.name);
+      }
+    }
+    lines.push("");
+  }
+  return lines;
+}
+
+/** The fields in runs of one shared shape at one place (or of no shape). */
+function shapeRuns(fields: readonly JsonField[]): JsonField[][] {
+  const runs: JsonField[][] = [];
+  const key = (field: JsonField): string => (field.shape === undefined ? "" : `${field.shape.name}@${field.path.slice(0, field.path.length - field.shape.path.length)}`);
+  for (const field of fields) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && key(last[0]!) === key(field)) last.push(field);
+    else runs.push([field]);
+  }
+  return runs;
 }
 
 function optionRow(option: Option): string {
