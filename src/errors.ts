@@ -43,7 +43,7 @@ export const ERROR_TABLE = {
   ERR_TARGET_EXISTS: { exit: 1, hint: "Something else wrote this name on the target; inspect it before running again." },
   ERR_COMMIT_FAILED: { exit: 1, hint: "The steps done are in .maven-promote/<id>/steps.log; every step is idempotent, so the commit can be run again." },
   ERR_VERIFY_FAILED: { exit: 1, hint: "The target is not consistent; see the listed files." },
-  ERR_REMOTE_COMMAND: { exit: 1, hint: "The server needs sh, unzip, mv and ln (see README, 'What the server needs')." },
+  ERR_REMOTE_COMMAND: { exit: 1, hint: "The server needs sh, unzip, mv and ln (see docs/configuration.md, 'What the server needs')." },
   ERR_HTTP: { exit: 1, hint: "Check the URL, and the credentials (--from-server-id) for a 401 or 403." },
   ERR_SSH_CONNECT: { exit: 1, hint: "Check the host, the port and that the server runs sshd." },
   ERR_CONNECTION_LOST: {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from "node:net";
 import { join } from "node:path";
 import { writeExampleRepositories } from "../../scripts/example-repository.js";
 import { JSON_OUTPUTS, type JsonOutput, type JsonOutputName } from "../../src/cli/json-fields.js";
@@ -71,13 +71,14 @@ async function startStaleServer(root: string): Promise<{ server: Server; url: st
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/stale/` };
 }
 
-/** A URL nothing listens at (a port just let go of). */
-async function closedUrl(): Promise<string> {
-  const server = createServer();
+/**
+ * A URL that cannot be read: a server that drops every connection as it opens (a port just let
+ * go of could be taken by another process meanwhile; this one stays ours until the end).
+ */
+async function droppingUrl(): Promise<{ server: NetServer; url: string }> {
+  const server = createNetServer((socket) => socket.destroy());
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}/`;
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }
 
 describe("integration: every --json field is in the reference's table, and every field there is printed", function () {
@@ -85,6 +86,7 @@ describe("integration: every --json field is in the reference's table, and every
   const samples = new Map<JsonOutputName, unknown[]>();
   let example: { staging: string; target: string };
   let stale: { server: Server; url: string };
+  let dropping: { server: NetServer; url: string };
   let unreachable: string;
   let policyFile: string;
 
@@ -127,7 +129,8 @@ describe("integration: every --json field is in the reference's table, and every
   before(async () => {
     example = writeExampleRepositories(makeTempDir());
     stale = await startStaleServer(example.target);
-    unreachable = await closedUrl();
+    dropping = await droppingUrl();
+    unreachable = dropping.url;
     // Maven Central's policy with the javadoc rule a warning: the example has no javadoc jar.
     policyFile = join(makeTempDir(), "policy.json");
     writeFileSync(policyFile, JSON.stringify({ extends: "central", rules: { "central/javadoc": "warning", "central/signature": "off" } }));
@@ -228,6 +231,7 @@ describe("integration: every --json field is in the reference's table, and every
 
   after(async () => {
     await new Promise<void>((resolve) => stale?.server.close(() => resolve()));
+    await new Promise<void>((resolve) => dropping?.server.close(() => resolve()));
     removeTempDirs();
   });
 
