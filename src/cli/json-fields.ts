@@ -401,7 +401,7 @@ const OUTPUTS: Array<Omit<JsonOutput, "fields"> & { fields: FieldList }> = [
     name: "error",
     command: "",
     when: "any command with --json that ends with an error (a usage error, an unreachable repository, a lock held, …) rather than a result",
-    fields: { ok: "always false", errors: "the error (one)", ...under("errors[]", PROBLEM) },
+    fields: { ok: "always false", errors: "the error (one)", ...under("errors[]", PROBLEM), "errors[].hint": "what to do about it (the hint line on stderr)" },
   },
 ];
 

@@ -85,11 +85,11 @@ function reportError(error: unknown, json: boolean, io: CliIo): number {
   if (isPromoteError(error)) {
     io.stderr(`maven-promote: ${error.message} [${error.code}]\n  hint: ${error.hint}\n`);
     annotateError(io, error.code, error.message);
-    if (json) io.stdout(JSON.stringify({ ok: false, errors: [{ code: error.code, path: error.path ?? "", message: error.message }] }, null, 2) + "\n");
+    if (json) io.stdout(JSON.stringify({ ok: false, errors: [{ code: error.code, path: error.path ?? "", message: error.message, hint: error.hint }] }, null, 2) + "\n");
     return ERROR_TABLE[error.code].exit;
   }
   const stack = error instanceof Error ? error.stack ?? error.message : String(error);
   io.stderr(`maven-promote: internal error [ERR_INTERNAL]: ${stack}\n  hint: ${ERROR_TABLE.ERR_INTERNAL.hint}\n`);
-  if (json) io.stdout(JSON.stringify({ ok: false, errors: [{ code: "ERR_INTERNAL", path: "", message: String(error) }] }, null, 2) + "\n");
+  if (json) io.stdout(JSON.stringify({ ok: false, errors: [{ code: "ERR_INTERNAL", path: "", message: String(error), hint: ERROR_TABLE.ERR_INTERNAL.hint }] }, null, 2) + "\n");
   return EXIT.failed;
 }
