@@ -10,7 +10,7 @@ import { publicExit, renderPublicRefusal } from "./render-public.js";
 import { inPieces, prettyJson } from "../util/pretty-json.js";
 import { EXIT } from "./exit-codes.js";
 import { HOOK_KINDS, hookCallbacks, parseHookSpecs } from "./hooks.js";
-import type { CliIo } from "./io.js";
+import { writePieces, type CliIo } from "./io.js";
 import { phaseProgress, progressModeFor } from "./progress.js";
 import { promoteResultToJson, renderPromoteReport } from "./render-promote.js";
 import { settingSources } from "./project-config.js";
@@ -160,7 +160,7 @@ export function registerPromoteCommand(program: Command, io: CliIo, setExit: (co
     }
     // The report holds the plan: written a piece at a time, never as one string (issue 18, part 4).
     if (!values.json) io.stdout(renderPromoteReport(result, values.dryRun ?? false));
-    else for (const piece of inPieces(prettyJson({ ...promoteResultToJson(result), settings: settingSources(self), connections: connectionSources(planOptions, io.env) }))) io.stdout(piece);
+    else await writePieces(io, inPieces(prettyJson({ ...promoteResultToJson(result), settings: settingSources(self), connections: connectionSources(planOptions, io.env) })));
     if (!result.plan.ok) io.stderr(renderProblemsForStderr(result.plan.errors));
     annotateProblems(io, result.plan.errors, result.plan.warnings);
     await writeSummary(io, values.summary, promotionSummary(result, values.dryRun ?? false));
