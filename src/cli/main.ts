@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `maven-promote` executable.
 import { setFlagsFromString } from "node:v8";
-import { processIo } from "./io.js";
+import { outliveStdioReaders, processIo } from "./io.js";
 import { runCli } from "./program.js";
 
 // Memory that does not grow with the release (issue 18, part 4). V8 lets a small heap grow to
@@ -23,5 +23,6 @@ process.on("beforeExit", () => {
   );
   process.exit(1);
 });
-process.exitCode = await runCli(process.argv.slice(2), processIo);
+const exitCodeAfterOutput = outliveStdioReaders();
+process.exitCode = exitCodeAfterOutput(await runCli(process.argv.slice(2), processIo));
 finished = true;

@@ -28,6 +28,25 @@ describe("writePieces", () => {
     assert.ok(maxQueued <= 1024 + 4200, `at most one piece over the high-water mark was queued (${maxQueued} bytes)`);
   });
 
+  it("stops, without an error, when the stream fails while it waits for 'drain' (the reader left: 'drain' never comes)", async () => {
+    const stream = new Writable({
+      highWaterMark: 16,
+      write(_chunk: Buffer, _encoding, callback) {
+        callback(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
+      },
+    });
+    stream.on("error", () => undefined); // as outliveStdioReaders() listens on process.stdout
+    let asked = 0;
+    function* counted(): Generator<string> {
+      for (let index = 0; index < 100; index++) {
+        asked++;
+        yield "x".repeat(64);
+      }
+    }
+    await writePieces({ stdout: () => assert.fail("the stream is written"), stderr: () => undefined, env: {}, isTty: false, stdoutStream: stream }, counted());
+    assert.ok(asked < 100, `it stopped asking for pieces once the stream failed (${asked} asked)`);
+  });
+
   it("without a stream, hands every piece to stdout()", async () => {
     const out: string[] = [];
     await writePieces({ stdout: (text: string) => out.push(text), stderr: () => undefined, env: {}, isTty: false }, ["a", "b", "c"]);
