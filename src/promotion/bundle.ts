@@ -19,6 +19,11 @@ export interface BundleEntry {
   content?: string;
 }
 
+/** The bytes an entry holds: a staged file's planned size, or its content's. */
+export function bundleEntrySize(entry: BundleEntry): number {
+  return entry.localPath !== undefined ? (entry.size ?? 0) : Buffer.byteLength(entry.content ?? "");
+}
+
 /** The entries of a bundle: each staged item at its .rip path, then the extra files. */
 export function bundleEntries(plan: Plan, items: readonly StagedItem[], extra: readonly BundleEntry[]): BundleEntry[] {
   const uploads = new Map(plan.uploads.map((upload) => [upload.path, upload]));
