@@ -23,7 +23,7 @@ import { createHash } from "node:crypto";
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseScriptArgs } from "./script-args.js";
 import { digestFiles } from "../src/integrity/digest-pool.js";
 import { ALL_ALGORITHMS } from "../src/integrity/digests.js";
 import { startSshd, sshdAvailable, type SshServer } from "../test/helpers/sshd.js";
@@ -35,40 +35,23 @@ const USAGE = `usage: npm run bench -- [--artifacts 300] [--scale 1] [--runs 3] 
 (methods and what each option means: the top of scripts/bench.ts and docs/performance.md)
 `;
 
-const { values: options } = parseBenchArgs({
-  options: {
-    help: { type: "boolean", default: false },
-    artifacts: { type: "string", default: "300" },
-    /** The files' sizes, times this, on loopback and over --wan (0.5: 150 artifacts make the 33 MiB small release of issue 18; 0.25: 60 artifacts make its 6.6 MiB one). */
-    scale: { type: "string", default: "1" },
-    runs: { type: "string", default: "3" },
-    wan: { type: "boolean", default: false },
-    "wan-artifacts": { type: "string", default: "100" },
-    "wan-runs": { type: "string", default: "1" },
-    "rtt-ms": { type: "string", default: "40" },
-    mbit: { type: "string", default: "100" },
-    only: { type: "string" },
-    "skip-digests": { type: "boolean", default: false },
-    existing: { type: "string", default: "0" },
-    json: { type: "boolean", default: false },
-    /** Also draw the tables as an SVG chart into this file (scripts/bench-chart.ts). */
-    chart: { type: "string" },
-  },
+const { values: options } = parseScriptArgs("bench", USAGE, {
+  artifacts: { type: "string", default: "300" },
+  /** The files' sizes, times this, on loopback and over --wan (0.5: 150 artifacts make the 33 MiB small release of issue 18; 0.25: 60 artifacts make its 6.6 MiB one). */
+  scale: { type: "string", default: "1" },
+  runs: { type: "string", default: "3" },
+  wan: { type: "boolean", default: false },
+  "wan-artifacts": { type: "string", default: "100" },
+  "wan-runs": { type: "string", default: "1" },
+  "rtt-ms": { type: "string", default: "40" },
+  mbit: { type: "string", default: "100" },
+  only: { type: "string" },
+  "skip-digests": { type: "boolean", default: false },
+  existing: { type: "string", default: "0" },
+  json: { type: "boolean", default: false },
+  /** Also draw the tables as an SVG chart into this file (scripts/bench-chart.ts). */
+  chart: { type: "string" },
 });
-if (options.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
-
-/** parseArgs, with a bad option as one line and exit 2 rather than a stack trace. */
-function parseBenchArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
-  try {
-    return parseArgs(config);
-  } catch (error) {
-    process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
-}
 
 const DIST = new URL("..", import.meta.url).pathname; // dist/
 const CLI = join(DIST, "src/cli/main.js");

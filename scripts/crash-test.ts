@@ -3,20 +3,26 @@
 // is part of `npm test` (test/integration/crash.test.ts). Without --seed a random one is drawn
 // and printed: rerun with it to replay the same kills.
 import { EXECUTORS, formatCrashStats, runCrashTest, type Executor } from "./crash-harness.js";
+import { failUsage, parseScriptArgs, wholeNumberOption } from "./script-args.js";
 
-function option(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
-
-const kills = Number(option("--kills") ?? 300);
-const seed = option("--seed") === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(option("--seed"));
-const executors = (option("--executors")?.split(",") ?? [...EXECUTORS]) as Executor[];
+const USAGE = `usage: npm run crash-test -- [--kills 300] [--seed S] [--executors ${EXECUTORS.join(",")}] [--mv-delay SECONDS] [--minutes M]
+`;
+const { values: options } = parseScriptArgs("crash-test", USAGE, {
+  kills: { type: "string", default: "300" },
+  seed: { type: "string" },
+  executors: { type: "string" },
+  "mv-delay": { type: "string" },
+  minutes: { type: "string" },
+});
+const kills = wholeNumberOption("crash-test", USAGE, "kills", options.kills!, 1);
+const seed = options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : wholeNumberOption("crash-test", USAGE, "seed", options.seed);
+const executors = (options.executors?.split(",") ?? [...EXECUTORS]) as Executor[];
 for (const executor of executors) {
-  if (!EXECUTORS.includes(executor)) throw new Error(`--executors: unknown executor ${executor} (${EXECUTORS.join(", ")})`);
+  if (!EXECUTORS.includes(executor)) failUsage("crash-test", `--executors: unknown executor ${executor} (${EXECUTORS.join(", ")})`, USAGE);
 }
-const mvDelay = option("--mv-delay") === undefined ? undefined : Number(option("--mv-delay"));
-const minutes = option("--minutes") === undefined ? undefined : Number(option("--minutes"));
+const mvDelay = options["mv-delay"] === undefined ? undefined : Number(options["mv-delay"]);
+if (mvDelay !== undefined && !(mvDelay >= 0)) failUsage("crash-test", `--mv-delay wants seconds, not '${options["mv-delay"]}'`, USAGE);
+const minutes = options.minutes === undefined ? undefined : wholeNumberOption("crash-test", USAGE, "minutes", options.minutes, 1);
 const stats = await runCrashTest({
   kills,
   seed,
