@@ -8,7 +8,7 @@
 // other than 0 or 75, or a success reported without its commit.
 //
 // Deterministic in what it checks; the seed picks each fault (executor, direction, byte offset,
-// kind), so a failure is replayed with `npm run fault-test -- --seed S --faults N`.
+// kind), so a failure is replayed with `npm run fault-test -- --seed S` and the same --cuts and --stalls.
 import { execFile, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -150,7 +150,8 @@ async function promoteThrough(context: Context, executor: FaultExecutor, fault: 
       if (report.state !== "committed") throw new Error(`exit 0, but the state is ${report.state}`);
       reconnects = report.reconnects;
     } else if (promoted.code === 75) {
-      const line = promoted.stderr.split("\n").find((text) => text.startsWith("maven-promote: "));
+      // The error is the last line of its kind: the notices of earlier reconnects come first.
+      const line = promoted.stderr.split("\n").filter((text) => text.startsWith("maven-promote: ")).pop();
       const id = /promotion (\S+) stopped during/.exec(line ?? "")?.[1];
       if (id === undefined) throw new Error(`exit 75 without naming the promotion: ${line ?? promoted.stderr.slice(0, 300)}`);
       const again = await cliOutcome(["resume", id, ...to, ...only, "--wait", "60s", "--retries", "3"]);

@@ -17,6 +17,8 @@ export interface IdleOptions {
   waitMs?: number;
   /** Stop the work instead of waiting for it. */
   stop?: boolean;
+  /** Stop the work found instead of waiting for it when this says so (work that can never end by itself). */
+  stopWhen?: (activity: Activity) => boolean;
   /** Between SIGTERM and SIGKILL, and after SIGKILL (ms). */
   graceMs?: number;
   /** Whether the promotion ran processes on the server (the shell executor). */
@@ -52,7 +54,7 @@ export async function waitUntilIdle(target: Transport, id: string, options: Idle
   const deadline = Date.now() + (options.waitMs ?? 0);
   const pollMs = options.pollMs ?? 200;
   let activity = await findActivity(target, id, options);
-  if (activity !== undefined && options.stop) {
+  if (activity !== undefined && (options.stop || options.stopWhen?.(activity))) {
     options.onBusy?.(activity, "stopping");
     activity = await stopActivity(target, id, activity, options);
   } else if (activity !== undefined && Date.now() < deadline) {

@@ -228,6 +228,9 @@ async function chooseUnpack(context: PhaseContext): Promise<"tar" | "zip"> {
   return "zip";
 }
 
+/** What the fence calls the server's `tar -x` reading the stream (`status` shows it). */
+export const STREAM_UNPACK = "unpacking the stream";
+
 /**
  * The tar, made as it goes, streamed into `tar -x` under the fence in the target root: the
  * server unpacks each file as it arrives, every one under its .rip name. A stream cut half-way
@@ -241,8 +244,8 @@ async function streamBundle(context: PhaseContext): Promise<void> {
   const progress = progressReporter(context, total);
   // Progress counts the tar's bytes (headers too): close enough for a bar, never over 100%.
   let sent = 0;
-  const command = fencedStreamCommand(state, "unpacking the stream", tarExtractCommand(target.permissions?.directory));
-  await runRemote(target, command, "unpacking the stream", TAR_FAILURES, (line) =>
+  const command = fencedStreamCommand(state, STREAM_UNPACK, tarExtractCommand(target.permissions?.directory));
+  await runRemote(target, command, STREAM_UNPACK, TAR_FAILURES, (line) =>
     target.execWithInput!(
       line,
       tarBundleStream(entries, target.permissions?.file),

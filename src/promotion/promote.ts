@@ -6,9 +6,9 @@
 // upload phase, and then only `.rip` names and `.maven-promote/` until the commit.
 import { PromoteError } from "../errors.js";
 import { acquireLock, lockFor, lockLost, reclaimLock, releaseLock, stopHeartbeat } from "./lock.js";
-import { waitUntilIdle } from "./activity.js";
+import { waitUntilIdle, type Activity } from "./activity.js";
 import { reconnectingLink, type Reopen } from "./reconnect.js";
-import { CONTINUE_AFTER_RECONNECT, PHASE_RUNNERS, withdrawUpload, type CommitRunner, type PhaseContext, type PromoteResult, type PromotionEvent } from "./phase-runners.js";
+import { CONTINUE_AFTER_RECONNECT, PHASE_RUNNERS, STREAM_UNPACK, withdrawUpload, type CommitRunner, type PhaseContext, type PromoteResult, type PromotionEvent } from "./phase-runners.js";
 import { PHASES, type PhaseName } from "./phases.js";
 import type { GroupRecord, HookStop } from "./journal.js";
 import { createPlan, type PlanInput } from "../plan/plan.js";
@@ -116,9 +116,16 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
   emit({ type: "lock:acquired", id });
   // On every new connection from here on: the lock is ours again, and nothing this promotion
   // started on the server (an unzip, the rename script) still runs beside what comes next.
+  // Those end by themselves and are waited for; a `tar -x` reading the stream of the lost
+  // connection cannot: its input went with that connection, and a server that never saw the
+  // connection close (a link that hung) keeps it waiting for hours. It is this promotion's own,
+  // so it is stopped, and the upload completes what it left (continueUpload).
   link.prepare = async (target) => {
     await reclaimLock(target, lock);
-    if (executor === "shell") await waitUntilIdle(target, id, { remote: true, purpose: "carry on", waitMs: QUIET_AFTER_RECONNECT_MS });
+    if (executor === "shell") {
+      const streamOfLostConnection = (activity: Activity): boolean => activity.kind === "remote" && activity.what === STREAM_UNPACK;
+      await waitUntilIdle(target, id, { remote: true, purpose: "carry on", waitMs: QUIET_AFTER_RECONNECT_MS, stopWhen: streamOfLostConnection });
+    }
   };
   let keepLock = false;
   try {
