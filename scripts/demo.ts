@@ -4,20 +4,21 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { processIo } from "../src/cli/io.js";
+import { outliveStdioReaders, processIo } from "../src/cli/io.js";
 import { runCli } from "../src/cli/program.js";
 import { writeExampleRepositories } from "./example-repository.js";
 
+const exitCodeAfterOutput = outliveStdioReaders(); // `npm run demo | head` ends quietly
 const root = process.argv[2] ?? mkdtempSync(join(tmpdir(), "maven-promote-demo-"));
 const { staging, target } = writeExampleRepositories(root);
-process.stdout.write(`Example repositories written to ${root}\n`);
+processIo.stdout(`Example repositories written to ${root}\n`);
 
 for (const args of [
   ["promote", "--from", staging, "--to", target],
   ["verify", "--to", target],
 ]) {
-  process.stdout.write(`\n$ maven-promote ${args.join(" ")}\n\n`);
-  const code = await runCli(args, processIo);
+  processIo.stdout(`\n$ maven-promote ${args.join(" ")}\n\n`);
+  const code = exitCodeAfterOutput(await runCli(args, processIo));
   if (code !== 0) {
     process.exitCode = code;
     break;
