@@ -6,7 +6,7 @@
 import { PromoteError } from "../errors.js";
 import type { Transport } from "../transport/transport.js";
 import { localProcessAlive, thisHost } from "../util/process-identity.js";
-import { readRemoteWork, signalRemoteWork, type RemoteWork } from "./fence.js";
+import { readRemoteWork, signalRemoteWork, STREAM_UNPACK, type RemoteWork } from "./fence.js";
 import { HEARTBEAT_MS, lockHolderAlive, readLock } from "./lock.js";
 import { stateDirectory } from "./rename-list.js";
 
@@ -43,6 +43,15 @@ export async function findActivity(target: Transport, id: string, options: Pick<
   return work === undefined ? undefined : { kind: "remote", ...work };
 }
 
+/**
+ * The server's `tar -x` of an upload whose client is not at work (found as remote work, not as
+ * the client): nothing writes to its stream any more, and it ends only when the server notices
+ * that the connection is gone, which after a link that hung (rather than closed) can take hours.
+ */
+export function readsALostStream(activity: Activity): boolean {
+  return activity.kind === "remote" && activity.what === STREAM_UNPACK;
+}
+
 export function describeActivity(activity: Activity): string {
   return activity.kind === "remote"
     ? `${activity.what} (pid ${activity.pid} on ${activity.host}, since ${activity.since})`
@@ -63,9 +72,14 @@ export async function waitUntilIdle(target: Transport, id: string, options: Idle
   while (activity !== undefined) {
     if (Date.now() >= deadline) {
       const expired = (options.waitMs ?? 0) > 0;
+      const hint = readsALostStream(activity)
+        ? "Its stream's connection is gone: waiting (--wait) lasts until the server notices, hours after a link that hung; stop it (--stop)."
+        : expired
+          ? "It did not end in time: wait longer, or stop it (--stop)."
+          : undefined;
       throw new PromoteError(expired ? "ERR_WAIT_EXPIRED" : "ERR_PROMOTION_BUSY", `promotion ${id} is still running: ${describeActivity(activity)}; not going to ${options.purpose} beside it`, {
         path: id,
-        hint: expired ? "It did not end in time: wait longer, or stop it (--stop)." : undefined,
+        hint,
       });
     }
     await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));

@@ -14,6 +14,9 @@ let fenceScript: string | undefined;
 /** The fence's exit code when an earlier process of the same promotion still holds it. */
 export const FENCE_HELD_EXIT = 75;
 
+/** What the fence calls the server's `tar -x` reading the upload's stream (`status` shows it). */
+export const STREAM_UNPACK = "unpacking the stream";
+
 /** A process of the promotion that still runs on the server. */
 export interface RemoteWork {
   pid: number;

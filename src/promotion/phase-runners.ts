@@ -13,7 +13,7 @@ import { tarBundleLength, tarBundleStream } from "./tar-bundle.js";
 import { umaskFor } from "../transport/permissions.js";
 import { describeFreeSpace, looksFull, NO_SPACE_TEXT, noSpaceError } from "../transport/no-space.js";
 import { executeSteps } from "./execute-steps.js";
-import { FENCE_HELD_EXIT, fencedCommand, fencedStreamCommand } from "./fence.js";
+import { FENCE_HELD_EXIT, fencedCommand, fencedStreamCommand, STREAM_UNPACK } from "./fence.js";
 import { serverTar, tarExtractCommand, type UnpackChoice } from "./server-tar.js";
 import type { PublicCheckReport } from "./public-check.js";
 import { commitDurable, journalPath, metadataWindow, newJournal, readCommitRecord, readJournal, writeJournal, type GroupRecord, type HookStop, type Journal, type JournalState, type MetadataWindow } from "./journal.js";
@@ -227,9 +227,6 @@ async function chooseUnpack(context: PhaseContext): Promise<"tar" | "zip"> {
   }
   return "zip";
 }
-
-/** What the fence calls the server's `tar -x` reading the stream (`status` shows it). */
-export const STREAM_UNPACK = "unpacking the stream";
 
 /**
  * The tar, made as it goes, streamed into `tar -x` under the fence in the target root: the

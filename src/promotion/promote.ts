@@ -6,9 +6,9 @@
 // upload phase, and then only `.rip` names and `.maven-promote/` until the commit.
 import { PromoteError } from "../errors.js";
 import { acquireLock, lockFor, lockLost, reclaimLock, releaseLock, stopHeartbeat } from "./lock.js";
-import { waitUntilIdle, type Activity } from "./activity.js";
+import { readsALostStream, waitUntilIdle } from "./activity.js";
 import { reconnectingLink, type Reopen } from "./reconnect.js";
-import { CONTINUE_AFTER_RECONNECT, PHASE_RUNNERS, STREAM_UNPACK, withdrawUpload, type CommitRunner, type PhaseContext, type PromoteResult, type PromotionEvent } from "./phase-runners.js";
+import { CONTINUE_AFTER_RECONNECT, PHASE_RUNNERS, withdrawUpload, type CommitRunner, type PhaseContext, type PromoteResult, type PromotionEvent } from "./phase-runners.js";
 import { PHASES, type PhaseName } from "./phases.js";
 import type { GroupRecord, HookStop } from "./journal.js";
 import { createPlan, type PlanInput } from "../plan/plan.js";
@@ -122,10 +122,7 @@ async function promoteTimed(input: PromoteInput, emit: (event: PromotionEvent) =
   // so it is stopped, and the upload completes what it left (continueUpload).
   link.prepare = async (target) => {
     await reclaimLock(target, lock);
-    if (executor === "shell") {
-      const streamOfLostConnection = (activity: Activity): boolean => activity.kind === "remote" && activity.what === STREAM_UNPACK;
-      await waitUntilIdle(target, id, { remote: true, purpose: "carry on", waitMs: QUIET_AFTER_RECONNECT_MS, stopWhen: streamOfLostConnection });
-    }
+    if (executor === "shell") await waitUntilIdle(target, id, { remote: true, purpose: "carry on", waitMs: QUIET_AFTER_RECONNECT_MS, stopWhen: readsALostStream });
   };
   let keepLock = false;
   try {

@@ -187,6 +187,8 @@ describe("integration: the fence (recovery waits for, stops or refuses a promoti
           const refused = await runCliProcess([recovery, id, "--to", to, ...ssh()]);
           assert.equal(refused.code, 3, refused.stderr);
           assert.match(refused.stderr, busyLine(id, point.what));
+          // A stream's tar waits on a connection that is gone: the hint says to stop it.
+          if (point.gate === "tar") assert.match(refused.stderr, /hint: Its stream's connection is gone: waiting \(--wait\) lasts until the server notices, hours after a link that hung; stop it \(--stop\)\.\n$/);
 
           if (how === "--wait") {
             const waiting = spawnCli([recovery, id, "--wait", "60s", "--to", to, ...ssh()]);
