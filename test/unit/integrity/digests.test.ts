@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
+import { propertyRuns } from "../../helpers/property-runs.js";
 import { isPromoteError } from "../../../src/errors.js";
 import {
   ALL_ALGORITHMS,
@@ -126,7 +127,7 @@ describe("integrity/digests", () => {
             assert.deepEqual(Object.keys(result.digests).sort(), [...algorithms].sort());
           },
         ),
-        { numRuns: 200 },
+        propertyRuns(200),
       );
     });
   });

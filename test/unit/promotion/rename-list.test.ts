@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
+import { propertyRuns } from "../../helpers/property-runs.js";
 import { plan } from "../../../src/api.js";
 import { buildRenameList, stagedItemsOf, type RenameStep } from "../../../src/promotion/rename-list.js";
 import { renderRenameScript } from "../../../src/promotion/render-script.js";
@@ -61,7 +62,7 @@ describe("shellQuote", () => {
         assert.equal(output.status, 0);
         assert.equal(output.stdout.toString("utf8"), Buffer.from(text, "utf8").toString("utf8"));
       }),
-      { numRuns: 150 },
+      propertyRuns(150),
     );
   });
 
