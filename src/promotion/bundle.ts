@@ -19,9 +19,9 @@ export interface BundleEntry {
   content?: string;
 }
 
-/** The bytes an entry holds: a staged file's planned size, or its content's. */
-export function bundleEntrySize(entry: BundleEntry): number {
-  return entry.localPath !== undefined ? (entry.size ?? 0) : Buffer.byteLength(entry.content ?? "");
+/** The bytes an entry holds: a staged file's planned size (`whenUnknown` if none was given), or its content's. */
+export function bundleEntrySize(entry: BundleEntry, whenUnknown = 0): number {
+  return entry.localPath !== undefined ? (entry.size ?? whenUnknown) : Buffer.byteLength(entry.content ?? "");
 }
 
 /** The entries of a bundle: each staged item at its .rip path, then the extra files. */
@@ -64,7 +64,7 @@ const READ_AHEAD_BYTES = 16 * 1024 * 1024;
  * read but not yet zipped stay under READ_AHEAD_BYTES (one file at a time above that).
  */
 async function feed(archive: ZipArchive, entries: readonly BundleEntry[], fileMode: number): Promise<void> {
-  const sizes = entries.map((entry) => (entry.localPath === undefined ? Buffer.byteLength(entry.content ?? "") : (entry.size ?? READ_AHEAD_BYTES)));
+  const sizes = entries.map((entry) => bundleEntrySize(entry, READ_AHEAD_BYTES));
   const reads = new Map<number, Promise<Buffer>>();
   let started = 0;
   let zipped = 0;
@@ -103,6 +103,6 @@ async function feed(archive: ZipArchive, entries: readonly BundleEntry[], fileMo
   }
 }
 /** What the bundle will weigh, roughly (for progress while it is still being made). */
-export function estimatedBundleSize(entries: readonly BundleEntry[], sizeOf: (entry: BundleEntry) => number): number {
-  return entries.reduce((sum, entry) => sum + sizeOf(entry) + 2 * (46 + Buffer.byteLength(entry.name)), 22);
+export function estimatedBundleSize(entries: readonly BundleEntry[]): number {
+  return entries.reduce((sum, entry) => sum + bundleEntrySize(entry) + 2 * (46 + Buffer.byteLength(entry.name)), 22);
 }

@@ -188,7 +188,7 @@ async function uploadPhase(context: PhaseContext): Promise<void> {
     const direct = context.directItems ?? [];
     const directPaths = new Set(direct.map((item) => item.path));
     const directBytes = totalSize(plan.uploads.filter((upload) => directPaths.has(upload.path)));
-    const progress = progressReporter(context, directBytes + estimatedBundleSize(entries, bundleEntrySize));
+    const progress = progressReporter(context, directBytes + estimatedBundleSize(entries));
     const bundle = `${state}/bundle.zip`;
     // Zipped as it goes up: the upload starts at once, and no copy of the release is written
     // here. The large files go up at the same time; a failure waits for the other to settle.

@@ -7,7 +7,7 @@
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
-import type { BundleEntry } from "./bundle.js";
+import { bundleEntrySize, type BundleEntry } from "./bundle.js";
 
 const BLOCK = 512;
 /** Files read ahead of the stream, and the bytes they may hold between them (as the zip's). */
@@ -89,7 +89,7 @@ function isStreamed(entry: BundleEntry): boolean {
 /** Reads the small entries ahead of the stream, in order, within READS_AHEAD and READ_AHEAD_BYTES. */
 function readAhead(entries: readonly BundleEntry[]): { take(index: number): Promise<Buffer> } {
   const reads = new Map<number, Promise<Buffer>>();
-  const sizeOf = (entry: BundleEntry): number => (entry.localPath === undefined ? Buffer.byteLength(entry.content ?? "") : (entry.size ?? READ_AHEAD_BYTES));
+  const sizeOf = (entry: BundleEntry): number => bundleEntrySize(entry, READ_AHEAD_BYTES);
   let next = 0;
   let bytesAhead = 0;
   const fill = (): void => {
